@@ -1,0 +1,315 @@
+package dev.tokenkeeper;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An authorization grant (RFC 6749, section 1.3): the {@code grant_type} of a token request and
+ * the form parameters that belong to it. One record per request shape of the RingCentral token
+ * API ({@code GetTokenRequest_1} … {@code _9}), the legacy password request, the generated SDK's
+ * client-credentials request and the PBX password grant, plus {@link #custom} for extension grants.
+ *
+ * <p>Records are immutable, validate themselves on construction with messages that name the
+ * field and the rule, and never show a secret in {@code toString()}.
+ */
+public sealed interface Grant
+    permits Grant.AuthorizationCode,
+        Grant.Password,
+        Grant.RefreshToken,
+        Grant.ClientCredentials,
+        Grant.JwtBearer,
+        Grant.PartnerJwt,
+        Grant.PersonalJwt,
+        Grant.DeviceCode,
+        Grant.DeviceCertificate,
+        Grant.Otp,
+        Grant.IvrPin,
+        Grant.Guest,
+        Grant.Custom {
+
+  /** The {@code grant_type} wire value. */
+  String grantType();
+
+  /**
+   * The grant's own form parameters, without {@code grant_type}, in a stable order; absent
+   * optional fields are left out. The map is unmodifiable and holds secrets: do not log it.
+   */
+  Map<String, String> parameters();
+
+  // ---- factories -------------------------------------------------------------------------
+
+  static Password password(String username, String password) {
+    return new Password(username, password, null, null);
+  }
+
+  static AuthorizationCode authorizationCode(String code, String redirectUri) {
+    return new AuthorizationCode(code, redirectUri, null);
+  }
+
+  static AuthorizationCode authorizationCode(String code, String redirectUri, String codeVerifier) {
+    return new AuthorizationCode(code, redirectUri, codeVerifier);
+  }
+
+  static RefreshToken refreshToken(String refreshToken) {
+    return new RefreshToken(refreshToken);
+  }
+
+  static ClientCredentials clientCredentials() {
+    return new ClientCredentials(null, null, null);
+  }
+
+  static JwtBearer jwtBearer(String assertion) {
+    return new JwtBearer(assertion);
+  }
+
+  static Custom custom(String grantType, Map<String, String> parameters) {
+    return new Custom(grantType, parameters);
+  }
+
+  // ---- shapes ----------------------------------------------------------------------------
+
+  /** {@code authorization_code} ({@code GetTokenRequest_1}); PKCE {@code code_verifier} optional. */
+  record AuthorizationCode(String code, String redirectUri, String codeVerifier) implements Grant {
+    public AuthorizationCode {
+      Fields.required("code", code, "authorization_code");
+      Fields.required("redirect_uri", redirectUri, "authorization_code");
+      Fields.optional("code_verifier", codeVerifier);
+    }
+
+    @Override public String grantType() { return "authorization_code"; }
+
+    @Override public Map<String, String> parameters() {
+      return Fields.params("code", code, "redirect_uri", redirectUri, "code_verifier", codeVerifier);
+    }
+
+    @Override public String toString() {
+      return "AuthorizationCode[code=██, redirectUri=" + redirectUri
+          + ", codeVerifier=" + (codeVerifier == null ? "null" : "██") + "]";
+    }
+  }
+
+  /**
+   * {@code password} ({@code GetTokenRequest_2}, the legacy {@code Body2}, the PBX grant):
+   * {@code username}, {@code password}, and the deprecated {@code extension} and {@code pin}.
+   */
+  record Password(String username, String password, String extension, String pin) implements Grant {
+    public Password {
+      Fields.required("username", username, "password");
+      Fields.required("password", password, "password");
+      Fields.optional("extension", extension);
+      Fields.optional("pin", pin);
+    }
+
+    /** The same grant with an extension short number. */
+    public Password withExtension(String extension) {
+      return new Password(username, password, extension, pin);
+    }
+
+    @Override public String grantType() { return "password"; }
+
+    @Override public Map<String, String> parameters() {
+      return Fields.params("username", username, "password", password,
+          "extension", extension, "pin", pin);
+    }
+
+    @Override public String toString() {
+      return "Password[username=" + username + ", password=██, extension=" + extension
+          + ", pin=" + (pin == null ? "null" : "██") + "]";
+    }
+  }
+
+  /** {@code refresh_token} ({@code GetTokenRequest_4}, {@code AuthTokenRequest}). */
+  record RefreshToken(String refreshToken) implements Grant {
+    public RefreshToken {
+      Fields.required("refresh_token", refreshToken, "refresh_token");
+    }
+
+    @Override public String grantType() { return "refresh_token"; }
+
+    @Override public Map<String, String> parameters() {
+      return Fields.params("refresh_token", refreshToken);
+    }
+
+    @Override public String toString() { return "RefreshToken[refreshToken=██]"; }
+  }
+
+  /**
+   * {@code client_credentials}: plain ({@code AuthTokenRequest}), with {@code account_id}
+   * ({@code GetTokenRequest_7_1}) or with {@code brand_id} and {@code partner_account_id}
+   * ({@code GetTokenRequest_7_2}).
+   */
+  record ClientCredentials(String accountId, String brandId, String partnerAccountId)
+      implements Grant {
+    public ClientCredentials {
+      Fields.optional("account_id", accountId);
+      Fields.optional("brand_id", brandId);
+      Fields.optional("partner_account_id", partnerAccountId);
+      if (partnerAccountId != null && brandId == null) {
+        throw new IllegalArgumentException(
+            "partner_account_id requires brand_id (GetTokenRequest_7_2): set brand_id as well");
+      }
+      if (accountId != null && brandId != null) {
+        throw new IllegalArgumentException(
+            "client_credentials takes either account_id (GetTokenRequest_7_1) or brand_id"
+                + " (GetTokenRequest_7_2), not both");
+      }
+    }
+
+    /** {@code GetTokenRequest_7_1}. */
+    public static ClientCredentials forAccount(String accountId) {
+      Fields.required("account_id", accountId, "client_credentials");
+      return new ClientCredentials(accountId, null, null);
+    }
+
+    /** {@code GetTokenRequest_7_2}; {@code partnerAccountId} may be {@code null}. */
+    public static ClientCredentials forBrand(String brandId, String partnerAccountId) {
+      Fields.required("brand_id", brandId, "client_credentials");
+      return new ClientCredentials(null, brandId, partnerAccountId);
+    }
+
+    @Override public String grantType() { return "client_credentials"; }
+
+    @Override public Map<String, String> parameters() {
+      return Fields.params("account_id", accountId, "brand_id", brandId,
+          "partner_account_id", partnerAccountId);
+    }
+  }
+
+  /** {@code urn:ietf:params:oauth:grant-type:jwt-bearer} (RFC 7523, {@code GetTokenRequest_3}). */
+  record JwtBearer(String assertion) implements Grant {
+    public JwtBearer {
+      Fields.required("assertion", assertion, "urn:ietf:params:oauth:grant-type:jwt-bearer");
+    }
+
+    @Override public String grantType() { return "urn:ietf:params:oauth:grant-type:jwt-bearer"; }
+
+    @Override public Map<String, String> parameters() {
+      return Fields.params("assertion", assertion);
+    }
+
+    @Override public String toString() { return "JwtBearer[assertion=██]"; }
+  }
+
+  /** {@code partner_jwt} ({@code GetTokenRequest_3}). */
+  record PartnerJwt(String assertion) implements Grant {
+    public PartnerJwt {
+      Fields.required("assertion", assertion, "partner_jwt");
+    }
+
+    @Override public String grantType() { return "partner_jwt"; }
+
+    @Override public Map<String, String> parameters() {
+      return Fields.params("assertion", assertion);
+    }
+
+    @Override public String toString() { return "PartnerJwt[assertion=██]"; }
+  }
+
+  /**
+   * {@code personal_jwt}. The seeds list the grant type but no request shape of its own; like the
+   * other JWT grants it carries the token in {@code assertion}.
+   */
+  record PersonalJwt(String assertion) implements Grant {
+    public PersonalJwt {
+      Fields.required("assertion", assertion, "personal_jwt");
+    }
+
+    @Override public String grantType() { return "personal_jwt"; }
+
+    @Override public Map<String, String> parameters() {
+      return Fields.params("assertion", assertion);
+    }
+
+    @Override public String toString() { return "PersonalJwt[assertion=██]"; }
+  }
+
+  /** {@code urn:ietf:params:oauth:grant-type:device_code} (RFC 8628, {@code GetTokenRequest_6}). */
+  record DeviceCode(String deviceCode) implements Grant {
+    public DeviceCode {
+      Fields.required("device_code", deviceCode, "urn:ietf:params:oauth:grant-type:device_code");
+    }
+
+    @Override public String grantType() { return "urn:ietf:params:oauth:grant-type:device_code"; }
+
+    @Override public Map<String, String> parameters() {
+      return Fields.params("device_code", deviceCode);
+    }
+
+    @Override public String toString() { return "DeviceCode[deviceCode=██]"; }
+  }
+
+  /**
+   * {@code device_certificate}. The seeds give it no fields of its own: the device proves itself
+   * with its TLS client certificate, configured on the {@code HttpClient}'s {@code SSLContext}.
+   */
+  record DeviceCertificate() implements Grant {
+    @Override public String grantType() { return "device_certificate"; }
+
+    @Override public Map<String, String> parameters() { return Map.of(); }
+  }
+
+  /** {@code otp} ({@code GetTokenRequest_8}): the one-time password in {@code code}. */
+  record Otp(String code) implements Grant {
+    public Otp {
+      Fields.required("code", code, "otp");
+    }
+
+    @Override public String grantType() { return "otp"; }
+
+    @Override public Map<String, String> parameters() { return Fields.params("code", code); }
+
+    @Override public String toString() { return "Otp[code=██]"; }
+  }
+
+  /** {@code ivr_pin} ({@code GetTokenRequest_5}). */
+  record IvrPin(String ivrPin) implements Grant {
+    public IvrPin {
+      Fields.required("ivr_pin", ivrPin, "ivr_pin");
+    }
+
+    @Override public String grantType() { return "ivr_pin"; }
+
+    @Override public Map<String, String> parameters() { return Fields.params("ivr_pin", ivrPin); }
+
+    @Override public String toString() { return "IvrPin[ivrPin=██]"; }
+  }
+
+  /** {@code guest} ({@code GetTokenRequest_9}): {@code brand_id}, {@code resource_type}, {@code resource}. */
+  record Guest(String brandId, String resourceType, String resource) implements Grant {
+    public Guest {
+      Fields.optional("brand_id", brandId);
+      Fields.optional("resource_type", resourceType);
+      Fields.optional("resource", resource);
+    }
+
+    @Override public String grantType() { return "guest"; }
+
+    @Override public Map<String, String> parameters() {
+      return Fields.params("brand_id", brandId, "resource_type", resourceType, "resource", resource);
+    }
+  }
+
+  /**
+   * An extension grant (RFC 6749, section 4.5) by its {@code grant_type} and parameters. The
+   * parameters may hold secrets, so {@code toString()} shows their names only.
+   */
+  record Custom(String grantType, Map<String, String> parameters) implements Grant {
+    public Custom {
+      Fields.required("grant_type", grantType, "an extension grant");
+      Objects.requireNonNull(parameters, "parameters");
+      for (String reserved : new String[] {"grant_type", "client_assertion", "client_assertion_type"}) {
+        if (parameters.containsKey(reserved)) {
+          throw new IllegalArgumentException(
+              "an extension grant's parameters must not contain " + reserved
+                  + ": it is set by the grant type or the client authentication");
+        }
+      }
+      parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+    }
+
+    @Override public String toString() {
+      return "Custom[grantType=" + grantType + ", parameters=" + parameters.keySet() + "]";
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.tokenkeeper;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A token or revocation endpoint call failed: the provider answered with an error (RFC 6749,
+ * section 5.2), answered something that is not a usable token response, or could not be reached.
+ *
+ * <p>Carries the HTTP status ({@code 0} when no response arrived), the OAuth {@code error},
+ * {@code error_description} and {@code error_uri} when the provider sent them, and the
+ * {@code Retry-After} delay. The message never contains a secret.
+ */
+public class TokenEndpointException extends TokenKeeperException {
+  private static final long serialVersionUID = 1L;
+
+  private final int statusCode;
+  private final String error;
+  private final String errorDescription;
+  private final String errorUri;
+  private final Duration retryAfter;
+
+  public TokenEndpointException(
+      String message,
+      int statusCode,
+      String error,
+      String errorDescription,
+      String errorUri,
+      Duration retryAfter,
+      Throwable cause) {
+    super(message, cause);
+    this.statusCode = statusCode;
+    this.error = error;
+    this.errorDescription = errorDescription;
+    this.errorUri = errorUri;
+    this.retryAfter = retryAfter;
+  }
+
+  /** A failure with no OAuth error body, such as an I/O error ({@code statusCode} 0). */
+  public TokenEndpointException(String message, int statusCode, Throwable cause) {
+    this(message, statusCode, null, null, null, null, cause);
+  }
+
+  /** The HTTP status of the answer, or {@code 0} when no answer arrived (I/O error, timeout). */
+  public int statusCode() {
+    return statusCode;
+  }
+
+  /** The OAuth {@code error} code, such as {@code invalid_grant}. */
+  public Optional<String> error() {
+    return Optional.ofNullable(error);
+  }
+
+  /** The OAuth {@code error_description}. */
+  public Optional<String> errorDescription() {
+    return Optional.ofNullable(errorDescription);
+  }
+
+  /** The OAuth {@code error_uri}. */
+  public Optional<String> errorUri() {
+    return Optional.ofNullable(errorUri);
+  }
+
+  /** The delay the provider asked for in {@code Retry-After} (seconds or an HTTP-date). */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
+  }
+
+  /** Whether {@code error} is {@code invalid_grant}: the grant (often a refresh token) is dead. */
+  public boolean isInvalidGrant() {
+    return "invalid_grant".equals(error);
+  }
+
+  /**
+   * Whether trying again later may succeed: no answer arrived (I/O error, timeout), the provider
+   * answered 5xx, or it answered 429 Too Many Requests.
+   */
+  public boolean isTransient() {
+    return statusCode == 0 || statusCode == 429 || statusCode >= 500;
+  }
+}
