@@ -1,0 +1,287 @@
+package dev.tokenkeeper.example;
+
+import dev.tokenkeeper.example.demo.DemoProvider;
+import dev.tokenkeeper.example.demo.DemoProviderContext;
+import dev.tokenkeeper.example.demo.DemoSettings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.resource.Resource;
+import org.eclipse.jetty.util.resource.ResourceFactory;
+
+/**
+ * The TokenKeeper example: embedded Jetty 12 serving a web application whose
+ * {@code WEB-INF/web.xml} registers {@code TokenFilter}, plus — unless a real provider is named
+ * — a demo provider in the same process.
+ *
+ * <pre>
+ *   /               status page (index.html, status.js, status.css; no external assets)
+ *   /status.json    the same state as JSON
+ *   /app/call       calls the provider's API through the request's BearerHttpClient (filtered)
+ *   /demo/...       the demo provider: token endpoint, API, controls (demo mode only)
+ * </pre>
+ */
+public final class ExampleApp {
+  /** Path of the demo provider's servlet context. */
+  public static final String DEMO_PATH = "/demo";
+
+  /** Path of the demo API resource the app calls (RingCentral style). */
+  public static final String DEMO_API_PATH = DEMO_PATH + "/api/restapi/v1.0/account/~/extension/~";
+
+  private ExampleApp() {}
+
+  public static void main(String[] args) throws Exception {
+    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+      System.out.print(ExampleOptions.USAGE);
+      return;
+    }
+    ExampleOptions options;
+    try {
+      options = ExampleOptions.parse(args, System::getenv);
+    } catch (IllegalArgumentException e) {
+      System.err.println("tokenkeeper-jetty-example: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format",
+          "%1$tT %4$-7s %3$s: %5$s%6$s%n");
+    }
+    Server server = newServer(options);
+    server.setStopAtShutdown(true);
+    server.start();
+    URI uri = server.getURI();
+    String url = "http://" + displayHost(options.host()) + ":" + uri.getPort() + "/";
+    System.out.println();
+    System.out.println("TokenKeeper example running at " + url);
+    if (options.demoMode()) {
+      DemoSettings d = options.demo();
+      System.out.println("  demo provider: " + url.substring(0, url.length() - 1) + DEMO_PATH
+          + " (tokens live " + human(d.tokenTtl()) + ", idle timeout " + human(d.idleTimeout())
+          + ", session " + human(d.sessionTtl()) + "; --help for the flags)");
+    } else {
+      System.out.println("  provider: " + options.tokenUrl() + " (grant " + options.grant() + ")");
+    }
+    System.out.println("Open " + url + " in a browser to watch the tokens. Ctrl+C stops.");
+    System.out.flush();
+    server.join();
+  }
+
+  /** The demo app on {@code localhost:port}; port 0 picks a free one ({@code server.getURI()}). */
+  public static Server newServer(int port) throws IOException {
+    return newServer(ExampleOptions.demo(port));
+  }
+
+  /**
+   * Builds the server without starting it. The connector is bound at once, so that the
+   * token endpoint URL handed to the filter carries the real port even for port 0.
+   *
+   * @throws IOException the port cannot be bound
+   */
+  public static Server newServer(ExampleOptions options) throws IOException {
+    Server server = new Server();
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost(options.host());
+    connector.setPort(options.port());
+    server.addConnector(connector);
+    connector.open();
+    String base = "http://" + displayHost(options.host()) + ":" + connector.getLocalPort();
+
+    WebAppContext webapp = new WebAppContext();
+    webapp.setContextPath("/");
+    webapp.setDisplayName("TokenKeeper example");
+    Resource root = ResourceFactory.of(webapp).newClassLoaderResource("webapp/", false);
+    if (root == null) {
+      throw new IllegalStateException("webapp/ is missing from the class path; rebuild the jar");
+    }
+    webapp.setBaseResource(root);
+    // The classes are on the application class path (one shaded jar), not in WEB-INF/lib.
+    webapp.setParentLoaderPriority(true);
+    webapp.setInitParameter("org.eclipse.jetty.servlet.Default.dirAllowed", "false");
+
+    Map<String, Object> info = new LinkedHashMap<>();
+    Map<String, String> params;
+    ContextHandlerCollection contexts = new ContextHandlerCollection();
+    contexts.addHandler(webapp);
+    if (options.demoMode()) {
+      DemoProvider provider = new DemoProvider(options.demo(), Clock.systemUTC());
+      contexts.addHandler(DemoProviderContext.create(DEMO_PATH, provider));
+      webapp.setAttribute(StatusServlet.DEMO_ATTRIBUTE, provider);
+      params = demoParams(options, base, provider, server);
+      info.put("mode", "demo");
+      info.put("controls", DEMO_PATH + "/control");
+      info.put("demo_user", DemoProvider.USERNAME);
+      info.put("token_ttl", options.demo().tokenTtl().toSeconds());
+      info.put("idle_timeout", options.demo().idleTimeout().toSeconds());
+      info.put("session_ttl", options.demo().sessionTtl().toSeconds());
+    } else {
+      params = providerParams(options);
+      info.put("mode", "provider");
+      info.put("controls", null);
+    }
+    info.put("token_url", params.get("example.token-endpoint"));
+    info.put("api_url", params.get("example.api-url"));
+    info.put("client_id", params.get("example.client-id"));
+    info.put("grant", options.grant());
+    info.put("scope", options.scope());
+    params.forEach(webapp::setInitParameter);
+    webapp.setAttribute(StatusServlet.INFO_ATTRIBUTE, info);
+
+    server.setHandler(contexts);
+    return server;
+  }
+
+  /** The filter's values for the demo provider, with the demo's secrets in private temp files. */
+  private static Map<String, String> demoParams(
+      ExampleOptions options, String base, DemoProvider provider, Server server) {
+    Map<String, String> p = emptyParams();
+    p.put("example.token-endpoint", base + DEMO_PATH + "/oauth/token");
+    p.put("example.client-id", DemoProvider.CLIENT_ID);
+    p.put("example.grant", options.filterGrant());
+    p.put("example.api-url", base + DEMO_API_PATH);
+    p.put("example.allowed-origins", base);
+    if (options.refreshWindow() != null) {
+      p.put("example.refresh-window", Long.toString(options.refreshWindow().toSeconds()));
+    }
+    SecretFiles files = new SecretFiles(server);
+    p.put("example.client-secret-file", files.write("client-secret", DemoProvider.CLIENT_SECRET));
+    switch (options.grant()) {
+      case "password" -> {
+        p.put("example.username", DemoProvider.USERNAME);
+        p.put("example.password-file", files.write("password", DemoProvider.PASSWORD));
+      }
+      case "jwt" ->
+          p.put("example.assertion-file", files.write("assertion", provider.issueJwtCredential()));
+      default -> p.put("example.scope", DemoProvider.SCOPES);
+    }
+    return p;
+  }
+
+  /** The filter's values for a real provider: secrets stay in the environment, by name. */
+  private static Map<String, String> providerParams(ExampleOptions options) {
+    Map<String, String> p = emptyParams();
+    p.put("example.token-endpoint", options.tokenUrl());
+    p.put("example.client-id", options.clientId());
+    p.put("example.grant", options.filterGrant());
+    putIfSet(p, "example.client-secret-env", options.clientSecretEnv());
+    putIfSet(p, "example.username", options.username());
+    putIfSet(p, "example.password-env", options.passwordEnv());
+    putIfSet(p, "example.assertion-env", options.jwtEnv());
+    putIfSet(p, "example.scope", options.scope());
+    if (options.apiUrl() != null) {
+      p.put("example.api-url", options.apiUrl());
+      p.put("example.allowed-origins", origin(URI.create(options.apiUrl())));
+    }
+    if (options.refreshWindow() != null) {
+      p.put("example.refresh-window", Long.toString(options.refreshWindow().toSeconds()));
+    }
+    return p;
+  }
+
+  /** Every context-param web.xml refers to, empty: an empty one drops its init-param. */
+  private static Map<String, String> emptyParams() {
+    Map<String, String> p = new LinkedHashMap<>();
+    for (String name : List.of("token-endpoint", "client-id", "client-secret-env",
+        "client-secret-file", "grant", "username", "password-env", "password-file",
+        "assertion-env", "assertion-file", "scope", "refresh-window", "allowed-origins",
+        "api-url")) {
+      p.put("example." + name, "");
+    }
+    return p;
+  }
+
+  private static void putIfSet(Map<String, String> p, String name, String value) {
+    if (value != null) {
+      p.put(name, value);
+    }
+  }
+
+  static String origin(URI uri) {
+    int port = uri.getPort();
+    return uri.getScheme() + "://" + uri.getHost() + (port < 0 ? "" : ":" + port);
+  }
+
+  private static String displayHost(String host) {
+    return host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host;
+  }
+
+  private static String human(Duration d) {
+    if (d.isZero()) {
+      return "off";
+    }
+    long s = d.toSeconds();
+    return s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
+  }
+
+  /**
+   * The demo's secrets, each in its own owner-only file (the filter reads {@code *-file}
+   * init-params), deleted when the server stops or the JVM exits.
+   */
+  private static final class SecretFiles {
+    private final Server server;
+    private Path dir;
+    private final List<Path> files = new ArrayList<>();
+
+    SecretFiles(Server server) {
+      this.server = server;
+    }
+
+    String write(String name, String value) {
+      try {
+        if (dir == null) {
+          boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+          dir = posix
+              ? Files.createTempDirectory("tokenkeeper-demo-",
+                  PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
+              : Files.createTempDirectory("tokenkeeper-demo-");
+          dir.toFile().deleteOnExit();
+          server.addEventListener(new LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStopped(LifeCycle event) {
+              delete();
+            }
+          });
+        }
+        Path file = dir.resolve(name);
+        Files.writeString(file, value, StandardCharsets.UTF_8);
+        file.toFile().deleteOnExit();
+        files.add(file);
+        return file.toString();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the demo's " + name + " file", e);
+      }
+    }
+
+    void delete() {
+      for (Path f : files) {
+        try {
+          Files.deleteIfExists(f);
+        } catch (IOException ignored) {
+          // deleteOnExit() tries again.
+        }
+      }
+      try {
+        Files.deleteIfExists(dir);
+      } catch (IOException ignored) {
+        // deleteOnExit() tries again.
+      }
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.tokenkeeper.example;
+
+import dev.tokenkeeper.TokenManager;
+import dev.tokenkeeper.example.demo.DemoProvider;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code GET /status.json}: what the status page shows, as JSON. Not behind the filter on purpose:
+ * polling the page must not count as a use of the token, or the provider session would never go
+ * idle.
+ */
+public final class StatusServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+
+  /** Context attribute: the {@link DemoProvider}, when the demo provider runs. */
+  public static final String DEMO_ATTRIBUTE = "dev.tokenkeeper.example.DemoProvider";
+
+  /** Context attribute: a {@code Map<String, Object>} describing the configuration. */
+  public static final String INFO_ATTRIBUTE = "dev.tokenkeeper.example.info";
+
+  /** Where the filter publishes its manager (its {@code manager-attribute} default). */
+  static final String MANAGER_ATTRIBUTE = "dev.tokenkeeper.TokenManager";
+
+  @Override
+  protected void doGet(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
+    StatusBoard board = StatusBoard.shared();
+    if (getServletContext().getAttribute(MANAGER_ATTRIBUTE) instanceof TokenManager manager) {
+      for (String key : board.keys()) {
+        board.session(key, manager.session(key));
+      }
+    }
+    Map<String, Object> json = new LinkedHashMap<>(board.snapshot());
+    Object info = getServletContext().getAttribute(INFO_ATTRIBUTE);
+    json.put("config", info instanceof Map<?, ?> ? info : Map.of());
+    Object demo = getServletContext().getAttribute(DEMO_ATTRIBUTE);
+    json.put("demo", demo instanceof DemoProvider provider ? provider.stats() : null);
+    Web.writeJson(response, json);
+  }
+}
