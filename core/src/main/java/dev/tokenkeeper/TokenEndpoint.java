@@ -58,6 +58,7 @@ public final class TokenEndpoint {
   private final int maxResponseBytes;
   private final Duration defaultExpiresIn;
   private final boolean allowInsecureHttp;
+  private final Dialect dialect;
   private final Clock clock;
   private final HttpClient httpClient;
   private final ClientAuthenticator authenticator;
@@ -85,6 +86,7 @@ public final class TokenEndpoint {
     }
     this.defaultExpiresIn = b.defaultExpiresIn;
     this.clock = Objects.requireNonNull(b.clock, "clock is required");
+    this.dialect = Objects.requireNonNull(b.dialect, "dialect is required");
     this.authenticator = new ClientAuthenticator(clientAuthentication, clock);
     this.parser = new TokenResponseParser(clock, defaultExpiresIn);
     this.httpClient = b.httpClient != null
@@ -112,8 +114,9 @@ public final class TokenEndpoint {
    *     or could not be reached ({@code statusCode() == 0}); if the thread is interrupted while
    *     waiting, the exchange is cancelled, the interrupt flag is restored and this is thrown
    *     with {@code statusCode() == 0}
-   * @throws IllegalArgumentException the request and the client authentication disagree, such
-   *     as two different {@code client_id}s
+   * @throws IllegalArgumentException the request breaks a rule of the endpoint's
+   *     {@link Dialect}, or it and the client authentication disagree, such as two different
+   *     {@code client_id}s
    */
   public TokenResponse request(TokenRequest request) {
     return await(requestAsync(request));
@@ -132,12 +135,17 @@ public final class TokenEndpoint {
    * derived with {@code thenApply} and friends see a {@code CompletionException} whose cause it
    * is. Cancelling the returned future cancels the HTTP exchange.
    *
-   * @throws IllegalArgumentException (directly, not through the future) the request and the
-   *     client authentication disagree, such as two different {@code client_id}s
+   * <p>The endpoint's {@link Dialect} is applied to {@code request} first.
+   *
+   * @throws IllegalArgumentException (directly, not through the future) the request breaks a
+   *     rule of the endpoint's {@link Dialect}, or it and the client authentication disagree,
+   *     such as two different {@code client_id}s
    */
   public CompletableFuture<TokenResponse> requestAsync(TokenRequest request) {
     Objects.requireNonNull(request, "request is required");
-    Map<String, String> form = new LinkedHashMap<>(request.form());
+    TokenRequest effective = Objects.requireNonNull(dialect.apply(request),
+        "the dialect returned no request");
+    Map<String, String> form = new LinkedHashMap<>(effective.form());
     addClientAuthentication(form, tokenUri);
     Redactor redactor = redactorFor(form);
     return exchange(tokenUri, TOKEN_ENDPOINT, form, (response, body) -> parser.parseTokenResponse(
@@ -211,6 +219,11 @@ public final class TokenEndpoint {
 
   public Clock clock() {
     return clock;
+  }
+
+  /** The provider dialect applied to every request. */
+  public Dialect dialect() {
+    return dialect;
   }
 
   /** The lifetime assumed for a token whose response has no {@code expires_in} and no JWT {@code exp}. */
@@ -378,8 +391,8 @@ public final class TokenEndpoint {
 
   /**
    * Builds a {@link TokenEndpoint}; not thread-safe. Defaults: connect timeout 10 s, request
-   * timeout 30 s, response cap 256 KiB, default lifetime 1 hour, system UTC clock, https only
-   * (except loopback).
+   * timeout 30 s, response cap 256 KiB, default lifetime 1 hour, {@link Dialect#standard()},
+   * system UTC clock, https only (except loopback).
    */
   public static final class Builder {
     private final URI tokenUri;
@@ -390,6 +403,7 @@ public final class TokenEndpoint {
     private int maxResponseBytes = 256 * 1024;
     private Duration defaultExpiresIn = Duration.ofHours(1);
     private boolean allowInsecureHttp;
+    private Dialect dialect = Dialect.standard();
     private Clock clock = Clock.systemUTC();
     private HttpClient httpClient;
 
@@ -438,6 +452,12 @@ public final class TokenEndpoint {
      */
     public Builder allowInsecureHttp(boolean allowInsecureHttp) {
       this.allowInsecureHttp = allowInsecureHttp;
+      return this;
+    }
+
+    /** The provider's rules applied to every token request; default {@link Dialect#standard()}. */
+    public Builder dialect(Dialect dialect) {
+      this.dialect = dialect;
       return this;
     }
 

@@ -77,6 +77,7 @@ public final class LoopbackTokenServer implements AutoCloseable {
   private final HttpServer server;
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private final ConcurrentLinkedQueue<Reply> replies = new ConcurrentLinkedQueue<>();
+  private volatile java.util.concurrent.CountDownLatch gate;
   private volatile Reply defaultReply = Reply.json(200,
       "{\"access_token\":\"default-access\",\"token_type\":\"bearer\",\"expires_in\":3600}");
 
@@ -114,6 +115,12 @@ public final class LoopbackTokenServer implements AutoCloseable {
     return this;
   }
 
+  /** Holds every answer back until {@code gate} opens (or 30 s pass): for async and timeout tests. */
+  public LoopbackTokenServer holdRepliesUntil(java.util.concurrent.CountDownLatch gate) {
+    this.gate = gate;
+    return this;
+  }
+
   public List<Recorded> requests() {
     return Collections.unmodifiableList(new ArrayList<>(requests));
   }
@@ -137,6 +144,14 @@ public final class LoopbackTokenServer implements AutoCloseable {
     Reply reply = replies.poll();
     if (reply == null) {
       reply = defaultReply;
+    }
+    java.util.concurrent.CountDownLatch held = gate;
+    if (held != null) {
+      try {
+        held.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     if (reply.delayMillis() > 0) {
       try {
