@@ -52,25 +52,31 @@ public final class LoopbackTokenServer implements AutoCloseable {
   }
 
   /** A canned answer. {@code delayMillis} holds the answer back (for timeout tests only). */
-  public record Reply(int status, Map<String, String> headers, byte[] body, long delayMillis) {
+  public record Reply(int status, Map<String, String> headers, byte[] body, long delayMillis,
+      boolean chunked) {
     public static Reply json(int status, String json) {
       return new Reply(status, Map.of("Content-Type", "application/json;charset=UTF-8"),
-          json.getBytes(StandardCharsets.UTF_8), 0);
+          json.getBytes(StandardCharsets.UTF_8), 0, false);
     }
 
     public static Reply of(int status, String contentType, String body) {
       return new Reply(status, contentType == null ? Map.of() : Map.of("Content-Type", contentType),
-          body.getBytes(StandardCharsets.UTF_8), 0);
+          body.getBytes(StandardCharsets.UTF_8), 0, false);
     }
 
     public Reply withHeader(String name, String value) {
       Map<String, String> h = new LinkedHashMap<>(headers);
       h.put(name, value);
-      return new Reply(status, h, body, delayMillis);
+      return new Reply(status, h, body, delayMillis, chunked);
     }
 
     public Reply delayed(long millis) {
-      return new Reply(status, headers, body, millis);
+      return new Reply(status, headers, body, millis, chunked);
+    }
+
+    /** Sent with chunked transfer encoding: no Content-Length, so the size is unknown up front. */
+    public Reply asChunked() {
+      return new Reply(status, headers, body, delayMillis, true);
     }
   }
 
@@ -162,7 +168,8 @@ public final class LoopbackTokenServer implements AutoCloseable {
     }
     reply.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
     byte[] body = reply.body();
-    exchange.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
+    exchange.sendResponseHeaders(reply.status(),
+        reply.chunked() ? 0 : body.length == 0 ? -1 : body.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(body);
     } catch (IOException clientWentAway) {
