@@ -57,8 +57,15 @@
     return Math.floor(m / 60) + ' h ' + String(m % 60).padStart(2, '0') + ' m';
   }
 
+  function human(seconds) {
+    if (!seconds) return 'off';
+    if (seconds % 3600 === 0) return seconds / 3600 + ' h';
+    if (seconds % 60 === 0) return seconds / 60 + ' min';
+    return seconds + ' s';
+  }
+
   function clock(ms) {
-    return new Date(ms).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', second: '2-digit'});
+    return new Date(ms).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'});
   }
 
   function ago(ms) {
@@ -139,9 +146,9 @@
     add('Grant', c.grant);
     add('Client', c.client_id, true);
     if (demo) {
-      add('Token lifetime', fmt(c.token_ttl * 1000));
-      add('Idle timeout', c.idle_timeout ? fmt(c.idle_timeout * 1000) : 'off');
-      add('Session', c.session_ttl ? fmt(c.session_ttl * 1000) : 'unlimited');
+      add('Token lifetime', human(c.token_ttl));
+      add('Idle timeout', human(c.idle_timeout));
+      add('Session', c.session_ttl ? human(c.session_ttl) : 'unlimited');
     } else {
       add('API', c.api_url, true);
       add('Scope', c.scope);
@@ -255,7 +262,7 @@
       f.failures.textContent = String(e.failures);
       if (e.last_refresh) {
         const [label, color] = CAUSES[e.last_refresh.cause] || [e.last_refresh.label, '#868e96'];
-        const chip = el('span', {class: 'cause', style: 'background:' + color}, label);
+        const chip = el('span', {class: 'cause', style: 'color:' + color + ';background:' + color + '1f'}, label);
         f.last.replaceChildren(document.createTextNode(clock(e.last_refresh.at)), chip);
         f.last.dataset.cause = e.last_refresh.cause;
       }
@@ -330,7 +337,7 @@
     const chart = $('chart');
     const ids = endpointIds().filter((id) => serverEndpoint(id));
     const W = Math.max(chart.clientWidth || 0, 600);
-    const laneH = 52, top = 18, axisH = 22, left = 96, right = 12;
+    const laneH = 54, top = 22, axisH = 22, left = 96, right = 12;
     const H = top + Math.max(ids.length, 1) * laneH + axisH;
     chart.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
     chart.setAttribute('height', String(H));
@@ -341,8 +348,8 @@
       const tk = serverEndpoint(id).token;
       if (tk) life = Math.max(life, tk.expires_at - tk.issued_at);
     }
-    const span = Math.min(Math.max(life * 4, 240e3), 6 * 3600e3);
-    const t1 = t + span * 0.22;
+    const span = Math.min(Math.max(life * 5, 300e3), 6 * 3600e3);
+    const t1 = t + span * 0.35;
     const t0 = t1 - span;
     const plotW = W - left - right;
     const x = (ms) => left + ((ms - t0) / (t1 - t0)) * plotW;
@@ -372,15 +379,16 @@
       chart.append(svg('text', {class: 'lane-label', x: 8, y: y + laneH / 2 + 4}, id.length > 13 ? id.slice(0, 12) + '…' : id));
       const events = e.timeline || [];
       const tokens = events.filter((v) => v.type === 'token');
-      const barY = y + 18, barH = 14;
+      const barY = y + 16, barH = 14;
       tokens.forEach((tk, k) => {
         const next = tokens[k + 1];
         const used = next ? Math.min(next.at, tk.expires_at) : tk.expires_at;
         plot.append(svg('rect', {class: 'life', x: x(tk.at), y: barY, width: Math.max(1, x(used) - x(tk.at)),
-          height: barH, rx: 3, fill: '#4c6ef5', 'fill-opacity': next ? 0.55 : 0.85}));
+          height: barH, rx: 3, fill: k % 2 ? '#748ffc' : '#4c6ef5', 'fill-opacity': next ? 0.75 : 0.95}));
         if (next && next.at < tk.expires_at) {
-          plot.append(svg('rect', {class: 'spare', x: x(next.at), y: barY + 3, width: Math.max(1, x(tk.expires_at) - x(next.at)),
-            height: barH - 6, rx: 2, fill: '#4c6ef5', 'fill-opacity': 0.16}));
+          // The replaced token is still valid until it expires: a thin tail under the bar.
+          plot.append(svg('rect', {class: 'spare', x: x(next.at), y: barY + barH + 3, width: Math.max(1, x(tk.expires_at) - x(next.at)),
+            height: 4, rx: 2, fill: '#4c6ef5', 'fill-opacity': 0.28}));
         }
       });
       for (const v of events) {
@@ -396,14 +404,14 @@
           g.append(svg('title', {}, '401 · ' + clock(v.at)));
           plot.append(g);
         } else if (v.type === 'failure') {
-          const p = svg('path', {class: 'failure', d: `M${cx} ${y + 35} l4.5 8 h-9 z`, fill: '#f08c00'});
+          const p = svg('path', {class: 'failure', d: `M${cx} ${y + 39} l4.5 8 h-9 z`, fill: '#f08c00'});
           p.append(svg('title', {}, (v.still_serving ? 'refresh failed, old token in service' : 'token request failed') + ' · ' + clock(v.at)));
           plot.append(p);
         } else if (v.type === 'call') {
-          plot.append(svg('line', {class: 'call', x1: cx, x2: cx, y1: y + laneH - 8, y2: y + laneH - 3,
+          plot.append(svg('line', {class: 'call', x1: cx, x2: cx, y1: y + laneH - 6, y2: y + laneH - 1,
             stroke: v.status >= 200 && v.status < 300 ? '#2f9e44' : '#e03131', 'stroke-width': 1.5}));
         } else if (v.type === 'session_ended') {
-          plot.append(svg('path', {class: 'ended', d: `M${cx} ${y + 17} l8 8 l-8 8 l-8 -8 z`, fill: '#1c2333'}));
+          plot.append(svg('path', {class: 'ended', d: `M${cx} ${y + 15} l8 8 l-8 8 l-8 -8 z`, fill: '#1c2333'}));
         }
       }
       const s = e.session || {};
@@ -425,7 +433,7 @@
     const box = $('legend');
     const item = (node, label) => { const li = el('li'); li.append(node, document.createTextNode(label)); box.append(li); };
     item(el('i', {class: 'bar', style: 'background:#4c6ef5;opacity:.85'}), 'token in use');
-    item(el('i', {class: 'bar', style: 'background:#4c6ef5;opacity:.2'}), 'replaced, still valid');
+    item(el('i', {class: 'bar', style: 'background:#4c6ef5;opacity:.3;height:4px'}), 'replaced, still valid');
     for (const [label, color] of Object.values(CAUSES)) item(el('i', {style: 'background:' + color}), label);
     item(el('i', {style: 'background:transparent;color:#e03131;font-style:normal;width:auto;height:auto;font-weight:700'}, '×'), '401');
     item(el('i', {style: 'background:#f08c00;border-radius:0;clip-path:polygon(50% 0,100% 100%,0 100%)'}), 'token endpoint failure');

@@ -186,6 +186,11 @@ public record ExampleOptions(
           "--grant must be one of " + String.join(", ", GRANTS) + ", was " + flags.get("grant"));
     }
     if (!realMode) {
+      if (!List.of("localhost", "127.0.0.1", "::1", "0.0.0.0", "::").contains(host)) {
+        throw new IllegalArgumentException("--host " + host + ": the demo provider speaks plain"
+            + " http, which TokenKeeper accepts on loopback only; use localhost, 127.0.0.1 or"
+            + " 0.0.0.0 (the app then calls it on localhost)");
+      }
       return new ExampleOptions(host, port, demo, refreshWindow,
           null, null, null, grant, null, null, null, null, null);
     }
