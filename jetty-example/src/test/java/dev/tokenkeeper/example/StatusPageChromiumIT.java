@@ -1,0 +1,134 @@
+package dev.tokenkeeper.example;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The status page in headless Chromium (Debian's {@code chromium} package), against the packaged
+ * example: the countdown moves, the SVG timeline draws, and a screenshot lands in
+ * {@code target/status.png}. Skipped when Chromium is missing on a developer machine; under
+ * {@code CI=true} a missing Chromium fails the build.
+ */
+class StatusPageChromiumIT {
+  private static final Pattern COUNTDOWN = Pattern.compile(
+      "data-f=\"ttl\"[^>]*data-remaining=\"(-?\\d+)\"[^>]*data-first=\"(-?\\d+)\"");
+
+  private static ExampleProcess app;
+  private static Path chromium;
+
+  @BeforeAll
+  static void start() throws Exception {
+    chromium = findChromium();
+    if (chromium == null) {
+      String how = "install it with: apt-get install -y chromium (or set CHROMIUM=/path/to/chromium)";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        fail("Chromium is required under CI=true but was not found; " + how);
+      }
+      Assumptions.abort("Chromium not found, skipping the status page browser test; " + how);
+    }
+    app = ExampleProcess.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (app != null) {
+      app.close();
+    }
+  }
+
+  static Path findChromium() {
+    List<Path> candidates = new ArrayList<>();
+    String configured = System.getenv("CHROMIUM");
+    if (configured != null && !configured.isBlank()) {
+      candidates.add(Path.of(configured));
+    }
+    candidates.add(Path.of("/usr/bin/chromium"));
+    candidates.add(Path.of("/usr/bin/chromium-browser"));
+    String path = System.getenv("PATH");
+    if (path != null) {
+      for (String dir : path.split(java.io.File.pathSeparator)) {
+        candidates.add(Path.of(dir, "chromium"));
+      }
+    }
+    return candidates.stream().filter(Files::isExecutable).findFirst().orElse(null);
+  }
+
+  /** Runs headless Chromium on the status page with a fresh profile; returns its stdout. */
+  private static String chromium(String... extra) throws IOException, InterruptedException {
+    Path profile = Files.createTempDirectory("tokenkeeper-chromium-");
+    Path out = Files.createTempFile("tokenkeeper-chromium-", ".out");
+    try {
+      List<String> command = new ArrayList<>(List.of(chromium.toString(),
+          "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+          "--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=" + profile,
+          "--window-size=1280,1300"));
+      command.addAll(List.of(extra));
+      command.add(app.uri().toString());
+      Process p = new ProcessBuilder(command)
+          .redirectOutput(out.toFile())
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      if (!p.waitFor(90, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        fail("Chromium did not finish within 90 s");
+      }
+      return Files.readString(out, StandardCharsets.UTF_8);
+    } finally {
+      Files.deleteIfExists(out);
+      try (Stream<Path> files = Files.walk(profile)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  @Test
+  void countdownMovesAndTheTimelineDraws() throws Exception {
+    // Virtual time: timers run 8 s ahead without the test waiting 8 s; fetches still complete.
+    String dom = chromium("--virtual-time-budget=8000", "--dump-dom");
+
+    assertTrue(dom.contains("data-endpoint=\"laptop\""), "the page drives the 'laptop' endpoint:\n" + dom);
+    Matcher m = COUNTDOWN.matcher(dom);
+    assertTrue(m.find(), "a card shows a token countdown:\n" + dom);
+    long remaining = Long.parseLong(m.group(1));
+    long first = Long.parseLong(m.group(2));
+    assertTrue(first - remaining >= 2000,
+        "the countdown moved by at least 2 s: first " + first + " ms, now " + remaining + " ms");
+    int svgStart = dom.indexOf("<svg id=\"chart\"");
+    String chart = dom.substring(svgStart, dom.indexOf("</svg>", svgStart));
+    assertTrue(chart.contains("class=\"life\""), "the chart draws token lifetimes:\n" + chart);
+    assertTrue(chart.contains("class=\"refresh\""), "the chart marks token events:\n" + chart);
+    assertTrue(chart.contains("class=\"now\""), "the chart marks now");
+  }
+
+  @Test
+  void screenshotIsSavedUnderTarget() throws Exception {
+    Path png = Path.of("target", "status.png").toAbsolutePath();
+    Files.deleteIfExists(png);
+
+    chromium("--virtual-time-budget=6000", "--screenshot=" + png);
+
+    assertTrue(Files.isRegularFile(png), "Chromium wrote " + png);
+    byte[] header = Files.readAllBytes(png);
+    assertEquals((byte) 0x89, header[0]);
+    assertEquals('P', header[1]);
+    assertTrue(header.length > 20_000, "a real page, not a blank image: " + header.length + " bytes");
+  }
+}
