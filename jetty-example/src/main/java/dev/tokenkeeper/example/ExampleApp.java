@@ -45,6 +45,10 @@ public final class ExampleApp {
   /** Path of the demo API resource the app calls (RingCentral style). */
   public static final String DEMO_API_PATH = DEMO_PATH + "/api/restapi/v1.0/account/~/extension/~";
 
+  /** Held so that the level set in {@link #main} is not lost when the logger is collected. */
+  private static final java.util.logging.Logger JETTY_LOG =
+      java.util.logging.Logger.getLogger("org.eclipse.jetty");
+
   private ExampleApp() {}
 
   public static void main(String[] args) throws Exception {
@@ -60,13 +64,25 @@ public final class ExampleApp {
       System.exit(2);
       return;
     }
-    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-      System.setProperty("java.util.logging.SimpleFormatter.format",
-          "%1$tT %4$-7s %3$s: %5$s%6$s%n");
+    if (System.getProperty("java.util.logging.config.file") == null) {
+      // One short line per record, and Jetty's start-up chatter kept out of the way.
+      if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+        System.setProperty("java.util.logging.SimpleFormatter.format",
+            "%1$tT %4$-7s %3$s: %5$s%6$s%n");
+      }
+      JETTY_LOG.setLevel(java.util.logging.Level.WARNING);
     }
     Server server = newServer(options);
     server.setStopAtShutdown(true);
-    server.start();
+    try {
+      server.start();
+    } catch (Exception e) {
+      // The filter's init names the init-param at fault; say it once, without a stack trace.
+      server.stop();
+      System.err.println("tokenkeeper-jetty-example: cannot start: " + rootMessage(e));
+      System.exit(1);
+      return;
+    }
     URI uri = server.getURI();
     String url = "http://" + displayHost(options.host()) + ":" + uri.getPort() + "/";
     System.out.println();
@@ -114,6 +130,8 @@ public final class ExampleApp {
     webapp.setBaseResource(root);
     // The classes are on the application class path (one shaded jar), not in WEB-INF/lib.
     webapp.setParentLoaderPriority(true);
+    // A web app that cannot start (a wrong init-param) fails Server.start() instead of serving 503s.
+    webapp.setThrowUnavailableOnStartupException(true);
     webapp.setInitParameter("org.eclipse.jetty.servlet.Default.dirAllowed", "false");
 
     Map<String, Object> info = new LinkedHashMap<>();
@@ -216,6 +234,14 @@ public final class ExampleApp {
   static String origin(URI uri) {
     int port = uri.getPort();
     return uri.getScheme() + "://" + uri.getHost() + (port < 0 ? "" : ":" + port);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t + ")";
   }
 
   private static String displayHost(String host) {

@@ -209,8 +209,10 @@ public final class DemoProvider {
     if (username == null || password == null) {
       return badRequest("invalid_request", "username and password are required for grant_type password");
     }
-    // Seed 000: E.164 "with or without leading + sign".
-    String normalized = username.startsWith("+") ? username : "+" + username;
+    // Seed 000: E.164 "with or without leading + sign". Trimmed: an unencoded "+" in a form
+    // body (curl -d) arrives as a space.
+    String trimmed = username.trim();
+    String normalized = trimmed.startsWith("+") ? trimmed : "+" + trimmed;
     if (!normalized.equals(USERNAME) || !constantTimeEquals(password, PASSWORD)) {
       return invalidGrant("Invalid resource owner credentials");
     }
