@@ -142,12 +142,16 @@ public final class ClientAuthenticator {
     return form;
   }
 
-  /** The strings that must never appear in a message: the client secret, when there is one. */
+  /**
+   * The strings that must never appear in a message: the client secret, when there is one, and
+   * the Basic credentials as sent.
+   */
   public Set<String> secrets() {
     Set<String> secrets = new LinkedHashSet<>();
     if (authentication instanceof ClientAuthentication.Basic basic) {
       secrets.add(basic.clientSecret());
       secrets.add(FormEncoder.encode(basic.clientSecret()));
+      secrets.add(authorizationHeader.substring("Basic ".length()));
     } else if (authentication instanceof ClientAuthentication.Post post) {
       secrets.add(post.clientSecret());
     } else if (authentication instanceof ClientAuthentication.SecretJwt secretJwt) {
