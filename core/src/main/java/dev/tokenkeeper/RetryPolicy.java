@@ -7,9 +7,8 @@ import java.util.Objects;
  * How a {@link TokenManager} retries a token request that failed transiently
  * ({@link TokenEndpointException#isTransient()}: no answer, 5xx, or 429): exponential backoff with
  * full jitter, honouring the provider's {@code Retry-After} (RFC 9110, section 10.2.3), within a
- * budget of attempts and of total time. A request that fails for any other reason is not retried.
- *
- * <p>Immutable and thread-safe.
+ * budget of attempts and of total time. Immutable and thread-safe. A request that fails for any
+ * other reason is not retried.
  *
  * <p>The delay before attempt <i>n</i> + 1 is the provider's {@code Retry-After} when it sent one,
  * else a uniformly random duration between zero and

@@ -246,7 +246,7 @@ public final class TokenManager implements AutoCloseable {
         return tokenAsync(key);
       }
       if (!s.refreshTokenAlive(now) && primaryRequest == null) {
-        end(h, false);
+        end(h, s, false);
         throw reauthentication(key, "the resource server rejected the token of key '" + key
             + "' and there is neither a live refresh token nor a primary grant to get another;"
             + " sign the user in again and put() the new token", null);
@@ -281,18 +281,27 @@ public final class TokenManager implements AutoCloseable {
     Objects.requireNonNull(key, "key is required");
     Objects.requireNonNull(response, "response is required");
     ensureOpen();
-    TokenState next = newState(response, baseRequest(acquiredWith, response), null);
+    install(key, newState(response, baseRequest(acquiredWith, response), null));
+  }
+
+  /**
+   * Stores {@code next} as the state of {@code key}. It wins over a token request in flight (that
+   * request sees a changed state and does not overwrite it), and over a concurrent eviction: if
+   * the holder is retired meanwhile, the state moves to a new holder, here or in {@link #end}.
+   */
+  private void install(String key, TokenState next) {
     for (;;) {
       Holder h = cache.get(key, this::newHolder);
       if (h.retired) {
         cache.asMap().remove(key, h);
+        index.remove(key, h);
         continue;
       }
-      // put wins over a token request in flight: that request sees a changed state and does not
-      // overwrite this one.
       h.state = next;
       installed(h, clock.millis());
-      return;
+      if (!h.retired) {
+        return;
+      }
     }
   }
 
@@ -301,9 +310,12 @@ public final class TokenManager implements AutoCloseable {
     Objects.requireNonNull(key, "key is required");
     Holder h = index.get(key);
     if (h != null) {
-      end(h, false);
+      forget(h);
     }
-    cache.invalidate(key);
+    Holder cached = cache.getIfPresent(key);
+    if (cached != null) {
+      forget(cached);
+    }
   }
 
   /**
@@ -417,7 +429,9 @@ public final class TokenManager implements AutoCloseable {
       long lastUsed = h.lastUsed;
       if (s.sessionOver(now, lastUsed)) {
         // DEAD: the refresh token must not be sent; start a new session or give up.
-        end(h, true);
+        if (!end(h, s, true)) {
+          continue; // another thread ended it, or a put() or refresh has just replaced the state
+        }
         if (primaryRequest == null) {
           throw reauthentication(key, "the provider session of key '" + key + "' ended at "
               + timeouts(s, lastUsed).endsAt().orElse(null) + " and no primary grant is"
@@ -440,7 +454,9 @@ public final class TokenManager implements AutoCloseable {
         return s.token;
       }
       if (!renewable) {
-        end(h, true);
+        if (!end(h, s, true)) {
+          continue;
+        }
         throw reauthentication(key, "the access token of key '" + key + "' expired at "
             + s.token.expiresAt() + " and there is neither a live refresh token nor a primary"
             + " grant; sign the user in again and put() the new token", null);
@@ -623,8 +639,8 @@ public final class TokenManager implements AutoCloseable {
       if (keepServing) {
         // The access token is still valid: serve it until it expires, without a refresh token.
         updateExpiry(h);
-      } else if (h.state == basis) {
-        end(h, true);
+      } else {
+        end(h, basis, true);
       }
       failures.increment();
       h.inFlight = null;
@@ -639,7 +655,7 @@ public final class TokenManager implements AutoCloseable {
       long now = clock.millis();
       TokenState current = h.state;
       if (current == null) {
-        end(h, false);
+        end(h, null, false); // an empty holder is not kept
       }
       boolean stillServing = current != null && now < current.usableUntil
           && !current.sessionOver(now, h.lastUsed);
@@ -734,14 +750,26 @@ public final class TokenManager implements AutoCloseable {
     return h;
   }
 
-  /** Removes {@code h} from both structures; the first caller wins and reports the session end. */
-  private boolean end(Holder h, boolean sessionEnded) {
+  /**
+   * Removes {@code h}, judged dead on state {@code judged}, from both structures; the first caller
+   * wins and reports the session end. If the state changed after the judgment (a put() or a
+   * refresh landed), the newer state is kept, in a new holder, and nothing is reported.
+   *
+   * @return whether {@code h} was removed with the judged state
+   */
+  private boolean end(Holder h, TokenState judged, boolean sessionEnded) {
     if (!h.retire()) {
       return false;
     }
     cache.asMap().remove(h.key, h);
     index.remove(h.key, h);
     TokenState s = h.state;
+    if (s != judged) {
+      if (s != null && !closed) {
+        install(h.key, s);
+      }
+      return false;
+    }
     if (sessionEnded && primaryRequest == null && s != null) {
       SessionTimeouts t = timeouts(s, h.lastUsed);
       for (TokenListener l : listeners) {
@@ -753,6 +781,14 @@ public final class TokenManager implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /** Removes {@code h} whatever its state: {@link #invalidate}. */
+  private void forget(Holder h) {
+    if (h.retire()) {
+      cache.asMap().remove(h.key, h);
+      index.remove(h.key, h);
+    }
   }
 
   /** Caffeine evicted {@code h} (size or expiry); called inside the eviction, so keep it short. */
@@ -863,7 +899,7 @@ public final class TokenManager implements AutoCloseable {
     }
     long lastUsed = h.lastUsed;
     if (s.sessionOver(now, lastUsed)) {
-      end(h, true);
+      end(h, s, true);
       return;
     }
     long end = sessionEnd(s, lastUsed);

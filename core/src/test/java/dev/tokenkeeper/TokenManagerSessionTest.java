@@ -223,4 +223,64 @@ class TokenManagerSessionTest {
     await("ended reported", () -> events.contains("ended k1 at " + at(900)));
     assertEquals(0, manager.indexSize());
   }
+
+  /** A clock that runs a hook inside its n-th reading: to land a put() mid-decision. */
+  private static final class HookClock extends java.time.Clock {
+    private final java.time.Clock delegate;
+    private volatile int countdown;
+    private volatile Runnable hook;
+
+    HookClock(java.time.Clock delegate) {
+      this.delegate = delegate;
+    }
+
+    void onReading(int n, Runnable hook) {
+      this.countdown = n;
+      this.hook = hook;
+    }
+
+    @Override
+    public long millis() {
+      Runnable h = hook;
+      if (h != null && --countdown == 0) {
+        hook = null;
+        h.run();
+      }
+      return delegate.millis();
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis());
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return delegate.getZone();
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
+  @Test
+  void aPutThatLandsWhileTheOldTokenIsJudgedDeadIsKept() {
+    server = ScriptedServer.start(r -> ok("never", 3600, null));
+    HookClock hookClock = new HookClock(clock);
+    manager = TokenManager.builder(endpoint(server, clock)).clock(hookClock).scheduler(scheduler)
+        .listener(recorder).build();
+    manager.put("k1", response(clock, "at-1", 3600, null));
+    // Inside the expiry margin, with nothing to renew it: dead, though the cache still holds it.
+    clock.advance(Duration.ofSeconds(3590));
+
+    // The user signs in again just as a caller finds the old token dead: the second clock
+    // reading of token() is the slow path's, after it has read the old state.
+    hookClock.onReading(2, () -> manager.put("k1", response(clock, "at-new", 3600, "rt-new")));
+    assertEquals("at-new", manager.token("k1").value());
+    assertEquals("at-new", manager.token("k1").value());
+    assertEquals(List.of(), events, "nothing ended");
+    assertEquals(0, server.count());
+  }
 }
