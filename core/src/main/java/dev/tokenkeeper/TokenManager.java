@@ -706,7 +706,7 @@ public final class TokenManager implements AutoCloseable {
     static final VarHandle IN_FLIGHT;
     static final VarHandle RETIRED;
     static final VarHandle WARNED_FOR;
-    static final VarHandle TIMER_ARMED;
+    static final VarHandle TIMER_DUE;
 
     static {
       try {
@@ -715,7 +715,7 @@ public final class TokenManager implements AutoCloseable {
         IN_FLIGHT = lookup.findVarHandle(Holder.class, "inFlight", CompletableFuture.class);
         RETIRED = lookup.findVarHandle(Holder.class, "retired", boolean.class);
         WARNED_FOR = lookup.findVarHandle(Holder.class, "warnedFor", long.class);
-        TIMER_ARMED = lookup.findVarHandle(Holder.class, "timerArmed", boolean.class);
+        TIMER_DUE = lookup.findVarHandle(Holder.class, "timerDue", long.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
@@ -730,7 +730,8 @@ public final class TokenManager implements AutoCloseable {
     /** The session end that onSessionEnding was last fired for. */
     volatile long warnedFor;
     volatile boolean retired;
-    volatile boolean timerArmed;
+    /** When the pending session timer fires, or 0 for none. */
+    volatile long timerDue;
 
     Holder(String key, long now) {
       this.key = key;
@@ -802,6 +803,9 @@ public final class TokenManager implements AutoCloseable {
         && s.hasSessionDeadline() && s.sessionOver(clock.millis(), h.lastUsed)) {
       SessionTimeouts t = timeouts(s, h.lastUsed);
       runQuietly(() -> {
+        if (index.containsKey(key)) {
+          return; // signed in again meanwhile: "ended" would log the new session out
+        }
         for (TokenListener l : listeners) {
           try {
             l.onSessionEnded(key, t);
@@ -917,36 +921,45 @@ public final class TokenManager implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes sure a timer fires when the next session event of {@code h} is due. At most one timer
+   * per key counts: a new one replaces a later one (a new state may end sooner), and one that
+   * fires after being replaced does nothing.
+   */
   private void armSessionTimer(Holder h) {
     TokenState s = h.state;
-    if (closed || s == null || h.retired || !s.hasSessionDeadline()
-        || !Holder.TIMER_ARMED.compareAndSet(h, false, true)) {
+    if (closed || s == null || h.retired || !s.hasSessionDeadline()) {
       return;
     }
     long now = clock.millis();
     long end = sessionEnd(s, h.lastUsed);
     long warnFrom = warningFrom(s, end);
-    long due = h.warnedFor != end && now < warnFrom ? warnFrom : end;
-    schedule(new SessionTimer(this, h), Duration.ofMillis(Math.max(0, due - now)));
+    long due = Math.max(now, h.warnedFor != end && now < warnFrom ? warnFrom : end);
+    long armed = h.timerDue;
+    if ((armed != 0 && armed <= due) || !Holder.TIMER_DUE.compareAndSet(h, armed, due)) {
+      return;
+    }
+    schedule(new SessionTimer(this, h, due), Duration.ofMillis(due - now));
   }
 
   /** Holds its key weakly, so that a pending timer never keeps an evicted key in memory. */
   private static final class SessionTimer implements Runnable {
     private final TokenManager manager;
     private final WeakReference<Holder> holder;
+    private final long due;
 
-    SessionTimer(TokenManager manager, Holder h) {
+    SessionTimer(TokenManager manager, Holder h, long due) {
       this.manager = manager;
       this.holder = new WeakReference<>(h);
+      this.due = due;
     }
 
     @Override
     public void run() {
       Holder h = holder.get();
-      if (h == null) {
-        return;
+      if (h == null || !Holder.TIMER_DUE.compareAndSet(h, due, 0L)) {
+        return; // evicted and collected, or replaced by an earlier timer
       }
-      h.timerArmed = false;
       if (manager.closed || h.retired) {
         return;
       }

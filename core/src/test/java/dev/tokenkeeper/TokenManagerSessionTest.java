@@ -283,4 +283,21 @@ class TokenManagerSessionTest {
     assertEquals(List.of(), events, "nothing ended");
     assertEquals(0, server.count());
   }
+
+  @Test
+  void aNewSessionThatEndsSoonerGetsAnEarlierTimer() {
+    server = ScriptedServer.start(r -> ok("never", 3600, null));
+    manager = builder().build();
+    manager.put("k1", TokenResponse.builder("at-1", clock.instant())
+        .expiresIn(Duration.ofSeconds(3600)).sessionIdleTimeout(Duration.ofSeconds(900)).build());
+    manager.put("k1", TokenResponse.builder("at-2", clock.instant())
+        .expiresIn(Duration.ofSeconds(3600)).sessionIdleTimeout(Duration.ofSeconds(300)).build());
+
+    clock.advance(Duration.ofSeconds(180)); // 300 s idle: warned at most 150 s ahead -> 120 s
+    scheduler.runDue();
+    assertEquals(List.of("ending k1 at " + at(300)), events);
+    clock.advance(Duration.ofSeconds(600)); // the first session's timer fires and does nothing
+    scheduler.runDue();
+    assertEquals(List.of("ending k1 at " + at(300), "ended k1 at " + at(300)), events);
+  }
 }
