@@ -31,10 +31,23 @@ import java.util.function.Function;
  * expiry and after a 401, with at most one token request in flight per key.
  *
  * <p>Thread-safe: build one per provider and share it. The cached-token path takes no lock, does
- * no I/O and allocates nothing; token requests are sent asynchronously through
+ * no I/O, and in {@link #token} allocates nothing; token requests are sent asynchronously through
  * {@link TokenEndpoint#requestAsync}, never inside a lock or a cache compute, and their results are
  * handled on the configured {@linkplain Builder#executor executor}. Different keys never wait for
  * each other.
+ *
+ * <pre>{@code
+ * TokenManager tokens = TokenManager.builder(endpoint)
+ *     .primaryGrant(Grant.clientCredentials())      // or none: put() tokens after a login
+ *     .listener(new TokenListener() {
+ *       public void onSessionEnding(String key, SessionTimeouts t) { warnUser(key, t.endsAt()); }
+ *     })
+ *     .build();
+ * AccessToken token = tokens.token("device-7");      // endpoint_id as the key
+ * HttpClient api = BearerHttpClient.builder(tokens, "device-7")
+ *     .allowedOrigins(URI.create("https://platform.example.com"))
+ *     .build();
+ * }</pre>
  *
  * <h2>Lifecycle of a key</h2>
  *
