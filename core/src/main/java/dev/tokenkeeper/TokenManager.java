@@ -311,9 +311,10 @@ public final class TokenManager implements AutoCloseable {
         continue;
       }
       h.state = next;
-      installed(h, clock.millis());
-      if (!h.retired) {
-        return;
+      long now = clock.millis();
+      installed(h, now);
+      if (!h.retired || next.sessionOver(now, now)) {
+        return; // in place, or a session already over that installed() itself ended
       }
     }
   }

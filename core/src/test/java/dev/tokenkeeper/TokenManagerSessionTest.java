@@ -300,4 +300,17 @@ class TokenManagerSessionTest {
     scheduler.runDue();
     assertEquals(List.of("ending k1 at " + at(300), "ended k1 at " + at(300)), events);
   }
+
+  @Test
+  void putOfASessionThatIsAlreadyOverEndsItOnce() {
+    server = ScriptedServer.start(r -> ok("never", 3600, null));
+    manager = builder().build();
+    manager.put("k1", TokenResponse.builder("at-1", clock.instant())
+        .expiresIn(Duration.ofSeconds(3600)).refreshToken("rt-1")
+        .sessionExpirationTime(T0.minusSeconds(1)).build());
+
+    assertEquals(List.of("ended k1 at " + T0.minusSeconds(1)), events);
+    assertThrows(ReauthenticationRequiredException.class, () -> manager.token("k1"));
+    assertEquals(0, server.count());
+  }
 }
