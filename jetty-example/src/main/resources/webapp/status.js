@@ -154,6 +154,33 @@
       add('Scope', c.scope);
     }
     if (demo && state.demo) renderCounters(state.demo);
+    renderLibrary(state.library);
+  }
+
+  function counterBox(box, items) {
+    box.replaceChildren();
+    for (const [label, value, small] of items) {
+      const c = el('div', {class: 'counter', 'data-counter': label});
+      c.append(el('span', {}, label), el('b', {}, String(value)));
+      if (small) c.append(el('small', {}, small));
+      box.append(c);
+    }
+  }
+
+  function renderLibrary(l) {
+    if (!l) {
+      counterBox($('library'), [['Token requests', '—', 'no token yet']]);
+      return;
+    }
+    counterBox($('library'), [
+      ['Token requests', l.requests, 'retries included'],
+      ['Refreshes', l.refreshes, 'with the refresh token'],
+      ['Sign-ins', l.acquisitions, 'with the primary grant'],
+      ['Callers waited', l.waits, 'for a token request'],
+      ['401s reported', l.rejections, 'by the resource API'],
+      ['Failures', l.failures, 'after retries'],
+      ['Keys', l.keys, 'endpoint ids held'],
+    ]);
   }
 
   function hostOf(url) {
@@ -162,11 +189,10 @@
 
   function renderCounters(d) {
     const box = $('counters');
-    box.replaceChildren();
     const byGrant = Object.entries(d.token_requests || {})
       .map(([g, n]) => g.replace('urn:ietf:params:oauth:grant-type:', '') + ' ' + n).join(' · ');
     const reasons = Object.entries(d.api_401_by_reason || {}).map(([r, n]) => r + ' ' + n).join(' · ');
-    const items = [
+    counterBox(box, [
       ['Token requests', d.token_requests_total, byGrant],
       ['Refreshes', d.refreshes, 'refresh_token grants'],
       ['API calls OK', d.api_ok, 'of ' + d.api_calls],
@@ -174,13 +200,7 @@
       ['503 answers', d.unavailable, 'token endpoint failing'],
       ['invalid_grant', d.invalid_grant, 'refresh token reuse ' + d.refresh_token_reuse],
       ['Active sessions', d.active_sessions, ''],
-    ];
-    for (const [label, value, small] of items) {
-      const c = el('div', {class: 'counter', 'data-counter': label});
-      c.append(el('span', {}, label), el('b', {}, String(value)));
-      if (small) c.append(el('small', {}, small));
-      box.append(c);
-    }
+    ]);
   }
 
   function updateFailing(t) {

@@ -30,12 +30,24 @@ public final class StatusServlet extends HttpServlet {
   protected void doGet(HttpServletRequest request, HttpServletResponse response)
       throws IOException {
     StatusBoard board = StatusBoard.shared();
+    Map<String, Object> library = null;
     if (getServletContext().getAttribute(MANAGER_ATTRIBUTE) instanceof TokenManager manager) {
+      // session(key) reads; it does not count as a use of the token.
       for (String key : board.keys()) {
         board.session(key, manager.session(key));
       }
+      TokenManager.Stats stats = manager.stats();
+      library = new LinkedHashMap<>();
+      library.put("requests", stats.requests());
+      library.put("refreshes", stats.refreshes());
+      library.put("acquisitions", stats.acquisitions());
+      library.put("waits", stats.waits());
+      library.put("failures", stats.failures());
+      library.put("rejections", stats.rejections());
+      library.put("keys", stats.size());
     }
     Map<String, Object> json = new LinkedHashMap<>(board.snapshot());
+    json.put("library", library);
     Object info = getServletContext().getAttribute(INFO_ATTRIBUTE);
     json.put("config", info instanceof Map<?, ?> ? info : Map.of());
     Object demo = getServletContext().getAttribute(DEMO_ATTRIBUTE);
