@@ -13,15 +13,16 @@ cd "$(dirname "$0")/.."
 JAVA=${JAVA:-java}
 
 if [[ "${QUICK:-0}" == 1 ]]; then
-  # One short warm-up and one measured second per configuration: enough to see that every
+  # Two 1 s warm-ups and one measured second per configuration: enough to see that every
   # contender runs and to get a rough figure, not enough to compare close numbers.
-  jmh_time=(-wi 1 -w 1s -i 1 -r 1s)
+  jmh_time=(-wi 2 -w 1s -i 1 -r 1s)
   rounds=2
   RESULTS=${RESULTS:-benchmarks/results/quick}
 else
-  # 3 x 2 s warm-up and 5 x 3 s measurement per configuration: 24 configurations (4 contenders x
-  # 3 key counts x 2 thread counts) of ~24 s each, including the fork and the 100,000-key set-up.
-  jmh_time=(-wi 3 -w 2s -i 5 -r 3s)
+  # 4 x 2 s warm-up (Spring needs ~3 s to settle) and 5 x 3 s measurement per configuration:
+  # 24 configurations (4 contenders x 3 key counts x 2 thread counts) of ~26 s each, including
+  # the fork and the 100,000-key set-up.
+  jmh_time=(-wi 4 -w 2s -i 5 -r 3s)
   rounds=5
   RESULTS=${RESULTS:-benchmarks/results}
 fi
