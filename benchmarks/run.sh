@@ -19,10 +19,10 @@ if [[ "${QUICK:-0}" == 1 ]]; then
   rounds=2
   RESULTS=${RESULTS:-benchmarks/results/quick}
 else
-  # 4 x 2 s warm-up (Spring needs ~3 s to settle) and 5 x 3 s measurement per configuration:
-  # 24 configurations (4 contenders x 3 key counts x 2 thread counts) of ~26 s each, including
+  # 4 x 2 s warm-up (Spring needs ~3 s to settle) and 5 x 2 s measurement per configuration:
+  # 30 configurations (5 contenders x 3 key counts x 2 thread counts) of ~21 s each, including
   # the fork and the 100,000-key set-up.
-  jmh_time=(-wi 4 -w 2s -i 5 -r 3s)
+  jmh_time=(-wi 4 -w 2s -i 5 -r 2s)
   rounds=5
   RESULTS=${RESULTS:-benchmarks/results}
 fi

@@ -25,7 +25,10 @@ import java.util.TreeMap;
  * <pre>java -cp benchmarks.jar dev.tokenkeeper.benchmarks.Summary benchmarks/results</pre>
  */
 public final class Summary {
-  static final List<String> CONTENDERS = List.of("tokenkeeper", "caffeine", "spring", "google");
+  static final List<String> CONTENDERS =
+      List.of("tokenkeeper", "caffeine", "spring", "google", "googleHeld");
+  /** The ones TokenKeeper has a target against; googleHeld is a reference point only. */
+  static final List<String> TARGETS = List.of("caffeine", "spring", "google");
 
   /** One JMH result: throughput in ops/s and allocation in bytes per operation. */
   record Figure(double opsPerSecond, double bytesPerOp) {}
@@ -48,13 +51,14 @@ public final class Summary {
     System.out.println("# hot path: ops/s in millions (M), all threads together; ratio_vs_X ="
         + " tokenkeeper / X; alloc = gc.alloc.rate.norm in bytes per call");
     System.out.println("# targets: ratio_vs_caffeine >= 0.8, ratio_vs_spring > 1,"
-        + " ratio_vs_google > 1, tokenkeeper alloc 0 B/call");
+        + " ratio_vs_google > 1, tokenkeeper alloc 0 B/call; google looks the key up in a map"
+        + " as an app must, google_held is handed the credentials object (reference only)");
     hotpath.forEach((keys, byThreads) -> byThreads.forEach((threads, figures) -> {
       StringBuilder line = new StringBuilder(
           String.format(Locale.ROOT, "hotpath keys=%d threads=%d", keys, threads));
       for (String c : CONTENDERS) {
         Figure f = figures.get(c);
-        line.append(' ').append(c).append('=')
+        line.append(' ').append(label(c)).append('=')
             .append(f == null ? "n/a" : String.format(Locale.ROOT, "%.2fM", f.opsPerSecond() / 1e6));
         if (f == null) {
           problems.add("no result for " + c + " keys=" + keys + " threads=" + threads
@@ -63,22 +67,22 @@ public final class Summary {
       }
       Figure tk = figures.get("tokenkeeper");
       List<String> missed = new ArrayList<>();
-      for (String peer : List.of("caffeine", "spring", "google")) {
+      for (String peer : CONTENDERS.subList(1, CONTENDERS.size())) {
         Figure other = figures.get(peer);
         double ratio = tk == null || other == null ? Double.NaN
             : tk.opsPerSecond() / other.opsPerSecond();
-        line.append(" ratio_vs_").append(peer).append('=')
+        line.append(" ratio_vs_").append(label(peer)).append('=')
             .append(Double.isNaN(ratio) ? "n/a" : String.format(Locale.ROOT, "%.2f", ratio));
         double target = peer.equals("caffeine") ? 0.8 : 1.0;
         boolean met = peer.equals("caffeine") ? ratio >= target : ratio > target;
-        if (!Double.isNaN(ratio) && !met) {
+        if (!Double.isNaN(ratio) && !met && TARGETS.contains(peer)) {
           missed.add(peer);
         }
       }
       StringJoiner alloc = new StringJoiner(",", " alloc_B_per_op=", "");
       for (String c : CONTENDERS) {
         Figure f = figures.get(c);
-        alloc.add(c + ":" + (f == null ? "n/a" : bytes(f.bytesPerOp())));
+        alloc.add(label(c) + ":" + (f == null ? "n/a" : bytes(f.bytesPerOp())));
       }
       line.append(alloc);
       if (tk != null && !(tk.bytesPerOp() < 1.0)) {
@@ -159,6 +163,11 @@ public final class Summary {
       }
     }
     System.out.println(line);
+  }
+
+  /** googleHeld prints as google_held, in the key=value style of the other names. */
+  private static String label(String contender) {
+    return contender.equals("googleHeld") ? "google_held" : contender;
   }
 
   private static String bytes(double b) {
