@@ -1120,11 +1120,22 @@ public final class TokenManager implements AutoCloseable {
     /** Runs {@code task} once, {@code delay} from now. */
     void schedule(Runnable task, Duration delay);
 
-    /** A scheduler that runs tasks on {@code executor} after the delay (the JDK's delayed executor). */
+    /**
+     * A scheduler that runs tasks on {@code executor} after the delay (the JDK's delayed executor).
+     * A task the executor refuses when it is due runs on the JDK's delay thread instead: the
+     * delayed executor would drop it silently, and a dropped retry leaves its callers waiting.
+     */
     static Scheduler of(Executor executor) {
       Objects.requireNonNull(executor, "executor");
+      Executor orInline = command -> {
+        try {
+          executor.execute(command);
+        } catch (RejectedExecutionException e) {
+          command.run();
+        }
+      };
       return (task, delay) ->
-          CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS, executor)
+          CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS, orInline)
               .execute(task);
     }
   }
