@@ -61,4 +61,53 @@ class TokenManagerRegressionTest {
     assertEquals("at-1", token.get(15, TimeUnit.SECONDS).value());
     assertEquals(2, server.count());
   }
+
+  /**
+   * An entry's expiry was the moment its token expired, even while a token request for it was in
+   * flight: when the request outlived that moment (a slow provider, retries), Caffeine evicted the
+   * key, the next caller found no entry and sent a second request, and the answer of the first
+   * landed in the evicted holder and was lost.
+   */
+  @Test
+  void keyIsNotEvictedWhileItsTokenRequestIsInFlight() throws Exception {
+    CountDownLatch secondArrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    server = ScriptedServer.start(r -> {
+      int n = calls.incrementAndGet();
+      if (n == 1) {
+        return ok("at-1", 600, null);
+      }
+      secondArrived.countDown();
+      release.await();
+      return ok("at-" + n, 600, null);
+    });
+    manager = TokenManager.builder(endpoint(server, clock))
+        .primaryGrant(Grant.clientCredentials())
+        .scheduler(scheduler)
+        .build();
+    assertEquals("at-1", manager.token("k1").value());
+
+    // Past usableUntil (600 s minus a 30 s margin): the caller waits for the one new request.
+    clock.advance(Duration.ofSeconds(580));
+    CompletableFuture<AccessToken> waiting = manager.tokenAsync("k1");
+    assertTrue(secondArrived.await(15, TimeUnit.SECONDS));
+
+    // The provider is slow: the old token's expiry passes while the request is open.
+    clock.advance(Duration.ofSeconds(30));
+    manager.cleanUp();
+    assertEquals(1, manager.indexSize(), "the key with a request in flight stays");
+    CompletableFuture<AccessToken> late = manager.tokenAsync("k1");
+
+    release.countDown();
+    assertEquals("at-2", waiting.get(15, TimeUnit.SECONDS).value());
+    assertEquals("at-2", late.get(15, TimeUnit.SECONDS).value());
+    assertEquals("at-2", manager.token("k1").value(), "the answer is kept");
+    assertEquals(2, server.count(), "one request in flight per key");
+
+    // Once nothing is in flight, the entry expires as before.
+    clock.advance(Duration.ofSeconds(601));
+    manager.cleanUp();
+    assertEquals(0, manager.indexSize());
+  }
 }
