@@ -110,4 +110,35 @@ class TokenManagerRegressionTest {
     manager.cleanUp();
     assertEquals(0, manager.indexSize());
   }
+
+  /**
+   * The entry expired at the refresh token's expiry even when the access token outlived it, so a
+   * key without a primary grant (a signed-in user) was logged out while its access token was
+   * still valid, instead of being served until that token's expiry.
+   */
+  @Test
+  void accessTokenOutlivingItsRefreshTokenIsServedUntilItExpires() {
+    server = ScriptedServer.start(r -> ok("unused", 3600, null));
+    manager = TokenManager.builder(endpoint(server, clock)).scheduler(scheduler).build();
+    manager.put("user-1", TokenResponse.builder("at-1", clock.instant())
+        .expiresIn(Duration.ofSeconds(3600))
+        .refreshToken("rt-1")
+        .refreshTokenExpiresIn(Duration.ofSeconds(600))
+        .build());
+
+    clock.advance(Duration.ofSeconds(601));
+    manager.cleanUp();
+    assertEquals("at-1", manager.token("user-1").value());
+    // Inside the refresh window: still served, and the dead refresh token is not sent.
+    clock.advance(Duration.ofSeconds(2799));
+    manager.cleanUp();
+    assertEquals("at-1", manager.token("user-1").value());
+    assertEquals(0, server.count());
+
+    // Past usableUntil (3600 s minus the 30 s margin): nothing can renew it.
+    clock.advance(Duration.ofSeconds(171));
+    assertThrows(ReauthenticationRequiredException.class, () -> manager.token("user-1"));
+    assertEquals(0, manager.indexSize());
+    assertEquals(0, server.count());
+  }
 }
