@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -329,7 +330,8 @@ public final class TokenEndpoint {
     });
     // The JDK's request timeout ends when the headers arrive: a body that stalls after them
     // would leave this future, and every caller waiting for the token, pending for ever.
-    CompletableFuture.delayedExecutor(requestTimeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+    Executor timer = CompletableFuture.delayedExecutor(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    timer.execute(() -> {
       if (!result.isDone() && result.completeExceptionally(Failures.exchangeFailed(
           new HttpTimeoutException("no complete answer"), endpoint, uri, connectTimeout,
           requestTimeout))) {

@@ -36,7 +36,8 @@ class TokenEndpointRegressionTest {
           in.read(new byte[8192]);
           OutputStream out = s.getOutputStream();
           out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-              + "Content-Length: 200\r\n\r\n{\"access_token\":\"at-").getBytes(StandardCharsets.UTF_8));
+              + "Content-Length: 200\r\n\r\n{\"access_token\":\"at-")
+              .getBytes(StandardCharsets.UTF_8));
           out.flush();
           release.await(30, TimeUnit.SECONDS);
         } catch (Exception ignored) {
