@@ -456,6 +456,9 @@ public final class TokenManager implements AutoCloseable {
       }
       if (now - lastUsed >= s.touchInterval) {
         touch(h, s, now);
+        if (h.retired) {
+          continue; // the touch found the entry expired and evicted it: start from a new holder
+        }
       }
       if (now < s.refreshAt) {
         return s.token;

@@ -141,4 +141,25 @@ class TokenManagerRegressionTest {
     assertEquals(0, manager.indexSize());
     assertEquals(0, server.count());
   }
+
+  /**
+   * The first call after an idle key's entry had expired (but was not yet evicted) evicted it
+   * through its own bookkeeping read, yet went on to send its token request from the evicted
+   * holder: that answer was lost, and the next caller (or any caller meanwhile) sent another.
+   */
+  @Test
+  void firstCallAfterTheEntryExpiredSendsTheOnlyRequest() {
+    AtomicInteger calls = new AtomicInteger();
+    server = ScriptedServer.start(r -> ok("at-" + calls.incrementAndGet(), 600, null));
+    manager = TokenManager.builder(endpoint(server, clock))
+        .primaryGrant(Grant.clientCredentials())
+        .scheduler(scheduler)
+        .build();
+    assertEquals("at-1", manager.token("k1").value());
+
+    clock.advance(Duration.ofSeconds(601)); // past expiry; nothing has run the maintenance
+    assertEquals("at-2", manager.token("k1").value());
+    assertEquals("at-2", manager.token("k1").value());
+    assertEquals(2, server.count());
+  }
 }
