@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -329,15 +328,19 @@ public final class TokenEndpoint {
       }
     });
     // The JDK's request timeout ends when the headers arrive: a body that stalls after them
-    // would leave this future, and every caller waiting for the token, pending for ever.
-    Executor timer = CompletableFuture.delayedExecutor(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
-    timer.execute(() -> {
-      if (!result.isDone() && result.completeExceptionally(Failures.exchangeFailed(
+    // would leave this future, and every caller waiting for the token, pending for ever. The
+    // deadline's timer task is cancelled (and dropped from the timer queue) as soon as the
+    // answer is in, so a finished exchange is not kept reachable for requestTimeout.
+    CompletableFuture<Boolean> deadline = new CompletableFuture<Boolean>()
+        .completeOnTimeout(Boolean.TRUE, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    deadline.thenRun(() -> {
+      if (result.completeExceptionally(Failures.exchangeFailed(
           new HttpTimeoutException("no complete answer"), endpoint, uri, connectTimeout,
           requestTimeout))) {
         sent.cancel(true);
       }
     });
+    result.whenComplete((value, failure) -> deadline.cancel(false));
     return result;
   }
 
