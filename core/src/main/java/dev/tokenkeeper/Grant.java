@@ -51,6 +51,15 @@ public sealed interface Grant
     return new AuthorizationCode(code, redirectUri, codeVerifier);
   }
 
+  /**
+   * {@code authorization_code} with the PKCE {@code code_verifier} of {@code pkce} (RFC 7636,
+   * section 4.5).
+   */
+  static AuthorizationCode authorizationCode(String code, String redirectUri, Pkce pkce) {
+    java.util.Objects.requireNonNull(pkce, "pkce");
+    return new AuthorizationCode(code, redirectUri, pkce.verifier());
+  }
+
   static RefreshToken refreshToken(String refreshToken) {
     return new RefreshToken(refreshToken);
   }

@@ -1,19 +1,55 @@
 package dev.tokenkeeper;
 
+import dev.tokenkeeper.internal.ClientAuthenticator;
+import dev.tokenkeeper.internal.Failures;
+import dev.tokenkeeper.internal.FormEncoder;
+import dev.tokenkeeper.internal.LimitedBodyHandler;
+import dev.tokenkeeper.internal.Redactor;
+import dev.tokenkeeper.internal.TokenResponseParser;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A provider's token endpoint (RFC 6749, section 3.2) and, optionally, its revocation endpoint
  * (RFC 7009), with the client authentication to use on both.
  *
- * <p>Immutable and thread-safe: build one per provider and share it.
+ * <p>Immutable and thread-safe: build one per provider and share it. Every call is one HTTP
+ * {@code POST} of an {@code application/x-www-form-urlencoded; charset=UTF-8} body over
+ * {@link java.net.http.HttpClient}, with no retries: retrying is the caller's decision, guided by
+ * {@link TokenEndpointException#isTransient()} and {@link TokenEndpointException#retryAfter()}.
+ *
+ * <p>Safety rules, all enforced here: the token and revocation URIs must use {@code https}
+ * unless they are on a loopback address or {@link Builder#allowInsecureHttp(boolean)} is set;
+ * redirects are never followed; a response body larger than {@link Builder#maxResponseBytes} is
+ * not read; a request that gets no answer within {@link Builder#requestTimeout} fails; and no
+ * secret of the request (client secret, password, code, refresh token, assertion, ...) appears in
+ * any exception message, even when the provider echoes it back.
  */
 public final class TokenEndpoint {
+  private static final String TOKEN_ENDPOINT = "token endpoint";
+  private static final String REVOCATION_ENDPOINT = "revocation endpoint";
+
+  /** Form fields whose values are not secrets; every other value is masked in messages. */
+  private static final Set<String> PUBLIC_FIELDS = Set.of(
+      "grant_type", "scope", "client_id", "endpoint_id", "access_token_ttl", "refresh_token_ttl",
+      "username", "redirect_uri", "account_id", "brand_id", "partner_account_id",
+      "resource_type", "resource", "extension", "client_assertion_type", "token_type_hint");
+
   private final URI tokenUri;
   private final URI revocationUri;
   private final ClientAuthentication clientAuthentication;
@@ -21,19 +57,38 @@ public final class TokenEndpoint {
   private final Duration requestTimeout;
   private final int maxResponseBytes;
   private final Duration defaultExpiresIn;
+  private final boolean allowInsecureHttp;
+  private final Dialect dialect;
   private final Clock clock;
   private final HttpClient httpClient;
+  private final ClientAuthenticator authenticator;
+  private final TokenResponseParser parser;
 
   private TokenEndpoint(Builder b) {
-    this.tokenUri = Objects.requireNonNull(b.tokenUri, "tokenUri");
-    this.revocationUri = b.revocationUri;
+    this.allowInsecureHttp = b.allowInsecureHttp;
+    this.tokenUri = checkUri("token endpoint URI", "tokenUri",
+        Objects.requireNonNull(b.tokenUri, "tokenUri is required"), allowInsecureHttp);
+    this.revocationUri = b.revocationUri == null ? null
+        : checkUri("revocation endpoint URI", "revocationUri", b.revocationUri, allowInsecureHttp);
     this.clientAuthentication =
         Objects.requireNonNull(b.clientAuthentication, "clientAuthentication is required");
-    this.connectTimeout = b.connectTimeout;
-    this.requestTimeout = b.requestTimeout;
+    this.connectTimeout = positive("connectTimeout", b.connectTimeout);
+    this.requestTimeout = positive("requestTimeout", b.requestTimeout);
+    if (b.maxResponseBytes <= 0) {
+      throw new IllegalArgumentException(
+          "maxResponseBytes must be positive; got " + b.maxResponseBytes);
+    }
     this.maxResponseBytes = b.maxResponseBytes;
+    Objects.requireNonNull(b.defaultExpiresIn, "defaultExpiresIn is required");
+    if (b.defaultExpiresIn.isNegative()) {
+      throw new IllegalArgumentException(
+          "defaultExpiresIn must be zero or positive; got " + b.defaultExpiresIn);
+    }
     this.defaultExpiresIn = b.defaultExpiresIn;
-    this.clock = b.clock;
+    this.clock = Objects.requireNonNull(b.clock, "clock is required");
+    this.dialect = Objects.requireNonNull(b.dialect, "dialect is required");
+    this.authenticator = new ClientAuthenticator(clientAuthentication, clock);
+    this.parser = new TokenResponseParser(clock, defaultExpiresIn);
     this.httpClient = b.httpClient != null
         ? b.httpClient
         : HttpClient.newBuilder()
@@ -42,42 +97,115 @@ public final class TokenEndpoint {
             .build();
   }
 
+  /**
+   * A builder for the token endpoint at {@code tokenUri} that authenticates the client with
+   * {@code clientAuthentication}.
+   */
   public static Builder builder(URI tokenUri, ClientAuthentication clientAuthentication) {
     return new Builder(tokenUri, clientAuthentication);
   }
 
   /**
-   * Sends the request and parses the answer.
+   * Sends the request and parses the answer, blocking the calling thread until the answer or
+   * {@link Builder#requestTimeout} arrives.
    *
-   * @throws TokenEndpointException the provider refused, answered something unusable, or could
-   *     not be reached
+   * @throws TokenEndpointException the provider refused ({@link TokenEndpointException#error()}),
+   *     answered something that is not a usable token response (the message names the problem),
+   *     or could not be reached ({@code statusCode() == 0}); if the thread is interrupted while
+   *     waiting, the exchange is cancelled, the interrupt flag is restored and this is thrown
+   *     with {@code statusCode() == 0}
+   * @throws IllegalArgumentException the request breaks a rule of the endpoint's
+   *     {@link Dialect}, or it and the client authentication disagree, such as two different
+   *     {@code client_id}s
    */
   public TokenResponse request(TokenRequest request) {
-    throw new UnsupportedOperationException("not yet implemented");
-  }
-
-  /** {@link #request} without blocking the caller; the future fails with {@link TokenEndpointException}. */
-  public CompletableFuture<TokenResponse> requestAsync(TokenRequest request) {
-    throw new UnsupportedOperationException("not yet implemented");
+    return await(requestAsync(request));
   }
 
   /**
-   * Revokes a token (RFC 7009, section 2.1) at the configured revocation URI.
+   * Sends the request without blocking the caller: the HTTP exchange and the parsing run on the
+   * {@code HttpClient}'s executor (a JWT client assertion is signed on the calling thread, which
+   * is CPU work only).
    *
+   * <p>What callers get on failure: the returned future completes exceptionally with the
+   * {@link TokenEndpointException} itself, not wrapped, so {@code exceptionally}, {@code handle}
+   * and {@code whenComplete} attached to <em>this</em> future receive it directly. As with every
+   * {@code CompletableFuture}, {@code join()} throws it wrapped in a
+   * {@code CompletionException}, {@code get()} in an {@code ExecutionException}, and stages
+   * derived with {@code thenApply} and friends see a {@code CompletionException} whose cause it
+   * is. Cancelling the returned future cancels the HTTP exchange.
+   *
+   * <p>The endpoint's {@link Dialect} is applied to {@code request} first.
+   *
+   * @throws IllegalArgumentException (directly, not through the future) the request breaks a
+   *     rule of the endpoint's {@link Dialect}, or it and the client authentication disagree,
+   *     such as two different {@code client_id}s
+   */
+  public CompletableFuture<TokenResponse> requestAsync(TokenRequest request) {
+    Objects.requireNonNull(request, "request is required");
+    TokenRequest effective = Objects.requireNonNull(dialect.apply(request),
+        "the dialect returned no request");
+    Map<String, String> form = new LinkedHashMap<>(effective.form());
+    addClientAuthentication(form, tokenUri);
+    Redactor redactor = redactorFor(form);
+    return exchange(tokenUri, TOKEN_ENDPOINT, form, (response, body) -> parser.parseTokenResponse(
+        response.statusCode(), response.headers(), body, clock.instant(), redactor));
+  }
+
+  /**
+   * Revokes a token (RFC 7009, section 2.1) at the configured revocation URI: a form with
+   * {@code token} and, when given, {@code token_type_hint}, authenticated like token requests
+   * (a JWT assertion's {@code aud} is then the revocation URI). Any 2xx answer is success; the
+   * server also answers 200 for a token it does not know (RFC 7009, section 2.2). Failures reach
+   * the future as {@link TokenEndpointException}, as for {@link #requestAsync}.
+   *
+   * @param token the access or refresh token to revoke
    * @param tokenTypeHint {@code access_token}, {@code refresh_token} or {@code null}
    * @throws IllegalStateException no revocation URI is configured
    */
   public CompletableFuture<Void> revokeAsync(String token, String tokenTypeHint) {
-    throw new UnsupportedOperationException("not yet implemented");
+    if (revocationUri == null) {
+      throw new IllegalStateException(
+          "no revocation endpoint is configured: set TokenEndpoint.Builder.revocationUri");
+    }
+    if (token == null || token.isBlank()) {
+      throw new IllegalArgumentException("token is required for revocation and must not be blank");
+    }
+    if (tokenTypeHint != null && tokenTypeHint.isBlank()) {
+      throw new IllegalArgumentException(
+          "token_type_hint must not be blank: leave it out (null) or give access_token or"
+              + " refresh_token");
+    }
+    Map<String, String> form = new LinkedHashMap<>();
+    form.put("token", token);
+    if (tokenTypeHint != null) {
+      form.put("token_type_hint", tokenTypeHint);
+    }
+    addClientAuthentication(form, revocationUri);
+    Redactor redactor = redactorFor(form);
+    return exchange(revocationUri, REVOCATION_ENDPOINT, form, (response, body) -> {
+      parser.checkRevocationResponse(response.statusCode(), response.headers(), body, redactor);
+      return null;
+    });
   }
 
-  /** Blocking {@link #revokeAsync}. */
+  /**
+   * Blocking {@link #revokeAsync}.
+   *
+   * @throws TokenEndpointException the revocation failed
+   * @throws IllegalStateException no revocation URI is configured
+   */
   public void revoke(String token, String tokenTypeHint) {
-    throw new UnsupportedOperationException("not yet implemented");
+    await(revokeAsync(token, tokenTypeHint));
   }
 
   public URI tokenUri() {
     return tokenUri;
+  }
+
+  /** The RFC 7009 revocation URI, when configured. */
+  public Optional<URI> revocationUri() {
+    return Optional.ofNullable(revocationUri);
   }
 
   /** Whether a revocation URI is configured. */
@@ -93,13 +221,179 @@ public final class TokenEndpoint {
     return clock;
   }
 
+  /** The provider dialect applied to every request. */
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  /** The lifetime assumed for a token whose response has no {@code expires_in} and no JWT {@code exp}. */
+  public Duration defaultExpiresIn() {
+    return defaultExpiresIn;
+  }
+
   @Override
   public String toString() {
     return "TokenEndpoint[tokenUri=" + tokenUri + ", revocationUri=" + revocationUri
         + ", clientAuthentication=" + clientAuthentication + "]";
   }
 
-  /** Builds a {@link TokenEndpoint}; not thread-safe. */
+  // ---- the exchange ----------------------------------------------------------------------
+
+  @FunctionalInterface
+  private interface Reader<T> {
+    T read(HttpResponse<byte[]> response, byte[] body) throws TokenEndpointException;
+  }
+
+  private void addClientAuthentication(Map<String, String> form, URI audience) {
+    for (Map.Entry<String, String> field : authenticator.formParameters(audience).entrySet()) {
+      String existing = form.putIfAbsent(field.getKey(), field.getValue());
+      if (existing != null && !existing.equals(field.getValue())) {
+        String shown = PUBLIC_FIELDS.contains(field.getKey())
+            ? " (\"" + existing + "\" in the request, \"" + field.getValue()
+                + "\" in the client authentication)"
+            : "";
+        throw new IllegalArgumentException("the request sets " + field.getKey()
+            + " differently from the client authentication" + shown
+            + ": leave it out of the request, the client authentication adds it");
+      }
+    }
+  }
+
+  private Redactor redactorFor(Map<String, String> form) {
+    Set<String> secrets = new LinkedHashSet<>(authenticator.secrets());
+    form.forEach((name, value) -> {
+      if (!PUBLIC_FIELDS.contains(name)) {
+        secrets.add(value);
+        secrets.add(FormEncoder.encode(value));
+      }
+    });
+    return new Redactor(secrets);
+  }
+
+  private <T> CompletableFuture<T> exchange(
+      URI uri, String endpoint, Map<String, String> form, Reader<T> reader) {
+    HttpRequest.Builder http = HttpRequest.newBuilder(uri)
+        .timeout(requestTimeout)
+        .header("Content-Type", FormEncoder.CONTENT_TYPE)
+        .header("Accept", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(FormEncoder.encode(form)));
+    authenticator.authorizationHeader().ifPresent(value -> http.header("Authorization", value));
+
+    CompletableFuture<T> result = new CompletableFuture<>();
+    CompletableFuture<HttpResponse<byte[]>> sent;
+    try {
+      sent = httpClient.sendAsync(http.build(), new LimitedBodyHandler(maxResponseBytes));
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+      return result;
+    }
+    sent.whenComplete((response, failure) -> {
+      if (failure != null) {
+        TokenEndpointException mapped = Failures.exchangeFailed(
+            failure, endpoint, uri, connectTimeout, requestTimeout);
+        result.completeExceptionally(mapped != null ? mapped : Failures.unwrap(failure));
+        return;
+      }
+      try {
+        result.complete(reader.read(response, response.body()));
+      } catch (TokenEndpointException e) {
+        result.completeExceptionally(e);
+      } catch (RuntimeException e) {
+        result.completeExceptionally(new TokenEndpointException("the " + endpoint + " answered"
+            + " HTTP " + response.statusCode() + " with a response TokenKeeper could not read ("
+            + e.getClass().getSimpleName() + ")", response.statusCode(), e));
+      }
+    });
+    result.whenComplete((value, failure) -> {
+      if (result.isCancelled()) {
+        sent.cancel(true);
+      }
+    });
+    return result;
+  }
+
+  private static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new TokenEndpointException(
+          "interrupted while waiting for the token endpoint; the request was cancelled", 0, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof TokenEndpointException tee) {
+        // A fresh exception, so the caller's stack is in the trace; the original is the cause.
+        throw new TokenEndpointException(tee.getMessage(), tee.statusCode(),
+            tee.error().orElse(null), tee.errorDescription().orElse(null),
+            tee.errorUri().orElse(null), tee.retryAfter().orElse(null), tee);
+      }
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new TokenEndpointException("the request failed: " + cause, 0, cause);
+    }
+  }
+
+  // ---- configuration checks ----------------------------------------------------------------
+
+  private static URI checkUri(String what, String setting, URI uri, boolean allowInsecureHttp) {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!uri.isAbsolute() || uri.getHost() == null
+        || !(scheme.equals("https") || scheme.equals("http"))) {
+      throw new IllegalArgumentException(what + " must be an absolute https URL such as"
+          + " https://login.example.com/oauth/token; got " + Failures.describeUnchecked(uri));
+    }
+    if (uri.getRawUserInfo() != null) {
+      throw new IllegalArgumentException(what + " must not contain user info (user:password@);"
+          + " configure credentials with ClientAuthentication instead");
+    }
+    if (scheme.equals("http") && !allowInsecureHttp && !isLoopback(uri.getHost())) {
+      throw new IllegalArgumentException(what + " " + Failures.describe(uri) + " uses http:"
+          + " tokens and client secrets would travel in clear text. Use https, or, only on a"
+          + " network you trust, TokenEndpoint.Builder.allowInsecureHttp(true). (http is always"
+          + " allowed on loopback: localhost, 127.0.0.0/8, ::1)");
+    }
+    return uri;
+  }
+
+  static boolean isLoopback(String host) {
+    String h = host.startsWith("[") && host.endsWith("]")
+        ? host.substring(1, host.length() - 1) : host;
+    String lower = h.toLowerCase(Locale.ROOT);
+    if (lower.equals("localhost") || lower.endsWith(".localhost")) {
+      return true;
+    }
+    if (lower.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+      return lower.startsWith("127.");
+    }
+    if (lower.contains(":")) {
+      try {
+        // An IPv6 literal: parsed without any DNS lookup.
+        return InetAddress.getByName(lower).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private static Duration positive(String name, Duration value) {
+    Objects.requireNonNull(value, name + " is required");
+    if (value.isZero() || value.isNegative()) {
+      throw new IllegalArgumentException(name + " must be positive; got " + value);
+    }
+    return value;
+  }
+
+  /**
+   * Builds a {@link TokenEndpoint}; not thread-safe. Defaults: connect timeout 10 s, request
+   * timeout 30 s, response cap 256 KiB, default lifetime 1 hour, {@link Dialect#standard()},
+   * system UTC clock, https only (except loopback).
+   */
   public static final class Builder {
     private final URI tokenUri;
     private final ClientAuthentication clientAuthentication;
@@ -108,6 +402,8 @@ public final class TokenEndpoint {
     private Duration requestTimeout = Duration.ofSeconds(30);
     private int maxResponseBytes = 256 * 1024;
     private Duration defaultExpiresIn = Duration.ofHours(1);
+    private boolean allowInsecureHttp;
+    private Dialect dialect = Dialect.standard();
     private Clock clock = Clock.systemUTC();
     private HttpClient httpClient;
 
@@ -116,16 +412,22 @@ public final class TokenEndpoint {
       this.clientAuthentication = clientAuthentication;
     }
 
+    /** The RFC 7009 revocation endpoint; without it {@link TokenEndpoint#revoke} is refused. */
     public Builder revocationUri(URI revocationUri) {
       this.revocationUri = revocationUri;
       return this;
     }
 
+    /**
+     * How long to wait for the TCP/TLS connection. Applies to the {@code HttpClient} built here;
+     * a client passed to {@link #httpClient} keeps its own connect timeout.
+     */
     public Builder connectTimeout(Duration connectTimeout) {
       this.connectTimeout = connectTimeout;
       return this;
     }
 
+    /** How long to wait for the answer to one request, once sent. Default 30 s. */
     public Builder requestTimeout(Duration requestTimeout) {
       this.requestTimeout = requestTimeout;
       return this;
@@ -143,6 +445,23 @@ public final class TokenEndpoint {
       return this;
     }
 
+    /**
+     * Allows plain {@code http} token and revocation URIs on non-loopback hosts. Off by
+     * default: over http the client secret, the user's password and every token travel in
+     * clear text. Loopback addresses are always allowed, for tests and local sidecars.
+     */
+    public Builder allowInsecureHttp(boolean allowInsecureHttp) {
+      this.allowInsecureHttp = allowInsecureHttp;
+      return this;
+    }
+
+    /** The provider's rules applied to every token request; default {@link Dialect#standard()}. */
+    public Builder dialect(Dialect dialect) {
+      this.dialect = dialect;
+      return this;
+    }
+
+    /** The clock that stamps each response's arrival and each client assertion. */
     public Builder clock(Clock clock) {
       this.clock = clock;
       return this;
@@ -154,6 +473,10 @@ public final class TokenEndpoint {
       return this;
     }
 
+    /**
+     * @throws IllegalArgumentException a setting is invalid; the message names it
+     * @throws NullPointerException a required setting is missing
+     */
     public TokenEndpoint build() {
       return new TokenEndpoint(this);
     }

@@ -76,6 +76,16 @@ public record TokenRequest(
     return new TokenRequest(newGrant, scope, clientId, endpointId, accessTokenTtl, refreshTokenTtl);
   }
 
+  /**
+   * Whether this request lets the provider issue a refresh token: {@code false} when
+   * {@code refresh_token_ttl <= 0}, which RingCentral documents (seed 000, {@code Body2}) as
+   * "refresh token is not returned even if the corresponding grant type is supported". A token
+   * acquired this way can only be renewed with its primary grant.
+   */
+  public boolean refreshTokenRequested() {
+    return refreshTokenTtl == null || refreshTokenTtl > 0;
+  }
+
   /** The same request for another endpoint id. */
   public TokenRequest withEndpointId(String newEndpointId) {
     return new TokenRequest(grant, scope, clientId, newEndpointId, accessTokenTtl, refreshTokenTtl);

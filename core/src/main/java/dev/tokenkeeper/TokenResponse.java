@@ -1,5 +1,6 @@
 package dev.tokenkeeper;
 
+import dev.tokenkeeper.internal.IdTokens;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -114,6 +115,18 @@ public final class TokenResponse {
   /** {@code id_token} (OpenID Connect), when sent; a secret. */
   public Optional<String> idToken() {
     return Optional.ofNullable(idToken);
+  }
+
+  /**
+   * The claims of the {@code id_token}, when one was sent, as parsed JSON values (numeric dates
+   * such as {@code exp} as epoch seconds). The signature is <em>not</em> checked here: do not
+   * base an authorization decision on these claims alone.
+   *
+   * @throws IllegalStateException the {@code id_token} is not a readable JWT (the message does
+   *     not show it)
+   */
+  public Optional<Map<String, Object>> idTokenClaims() {
+    return idToken().map(IdTokens::claims);
   }
 
   /** {@code session_expires_in}, when sent. */

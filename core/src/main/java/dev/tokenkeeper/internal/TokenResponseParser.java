@@ -1,0 +1,334 @@
+package dev.tokenkeeper.internal;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jwt.JWT;
+import com.nimbusds.jwt.JWTParser;
+import dev.tokenkeeper.TokenEndpointException;
+import dev.tokenkeeper.TokenResponse;
+import java.net.URI;
+import java.net.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Date;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns the answer of a token endpoint (RFC 6749, sections 5.1 and 5.2) or a revocation endpoint
+ * (RFC 7009, section 2.2) into a {@link TokenResponse} or a {@link TokenEndpointException} whose
+ * message names the problem: never a raw parser message, never a secret.
+ *
+ * <p>Immutable and thread-safe. Not part of the API.
+ */
+public final class TokenResponseParser {
+  /** The fields of RingCentral's {@code TokenInfo} (seed 002) that have an accessor. */
+  static final Set<String> KNOWN_FIELDS = Set.of(
+      "access_token", "token_type", "expires_in", "scope", "refresh_token",
+      "refresh_token_expires_in", "owner_id", "endpoint_id", "id_token", "session_expires_in",
+      "session_expiration_time", "session_id", "session_idle_timeout");
+
+  private static final int MAX_DESCRIPTION = 300;
+
+  private final Clock clock;
+  private final Duration defaultExpiresIn;
+
+  /**
+   * @param clock reads {@code Retry-After} HTTP-dates
+   * @param defaultExpiresIn the lifetime assumed without {@code expires_in} and JWT {@code exp}
+   */
+  public TokenResponseParser(Clock clock, Duration defaultExpiresIn) {
+    this.clock = clock;
+    this.defaultExpiresIn = defaultExpiresIn;
+  }
+
+  /**
+   * The token response, or the exception that explains why there is none.
+   *
+   * @param receivedAt when the response arrived: the base of every relative lifetime
+   */
+  public TokenResponse parseTokenResponse(
+      int status, HttpHeaders headers, byte[] body, Instant receivedAt, Redactor redactor)
+      throws TokenEndpointException {
+    Answer answer = new Answer("token endpoint", status, headers, body, redactor);
+    if (status < 200 || status > 299) {
+      throw answer.failure();
+    }
+    Map<String, Object> json = answer.jsonObject("a token response must be a JSON object"
+        + " (RFC 6749, section 5.1)");
+    if (!json.containsKey("access_token") && json.get("error") instanceof String) {
+      // Some providers say no with 200 and an error body; believe the body.
+      throw answer.oauthError(json);
+    }
+    return toTokenResponse(json, receivedAt, answer);
+  }
+
+  /** Succeeds on 2xx (RFC 7009, section 2.2: 200 also for an unknown token), else throws. */
+  public void checkRevocationResponse(
+      int status, HttpHeaders headers, byte[] body, Redactor redactor)
+      throws TokenEndpointException {
+    if (status < 200 || status > 299) {
+      throw new Answer("revocation endpoint", status, headers, body, redactor).failure();
+    }
+  }
+
+  private TokenResponse toTokenResponse(Map<String, Object> json, Instant receivedAt, Answer a) {
+    String accessToken = a.string(json, "access_token");
+    if (accessToken == null || accessToken.isEmpty()) {
+      throw a.problem("without access_token; a token response must contain a non-empty"
+          + " access_token (RFC 6749, section 5.1)");
+    }
+    String tokenType = a.string(json, "token_type");
+    if (tokenType == null) {
+      throw a.problem("without token_type; a token response must say token_type \"bearer\""
+          + " (RFC 6749, section 5.1)");
+    }
+    if (!"bearer".equals(tokenType.toLowerCase(Locale.ROOT))) {
+      throw a.problem("with token_type \"" + a.shortValue(tokenType) + "\"; TokenKeeper supports"
+          + " only bearer tokens (RFC 6750), compared case-insensitively");
+    }
+    Duration expiresIn = a.seconds(json, "expires_in");
+    if (expiresIn == null) {
+      expiresIn = expiryOfJwt(accessToken, receivedAt);
+    }
+    TokenResponse.Builder builder = TokenResponse.builder(accessToken, receivedAt)
+        .tokenType(tokenType)
+        .expiresIn(expiresIn)
+        .scope(a.string(json, "scope"))
+        .refreshToken(a.string(json, "refresh_token"))
+        .refreshTokenExpiresIn(a.seconds(json, "refresh_token_expires_in"))
+        .ownerId(a.string(json, "owner_id"))
+        .endpointId(a.string(json, "endpoint_id"))
+        .idToken(a.string(json, "id_token"))
+        .sessionExpiresIn(a.seconds(json, "session_expires_in"))
+        .sessionExpirationTime(a.instant(json, "session_expiration_time"))
+        .sessionId(a.string(json, "session_id"))
+        .sessionIdleTimeout(a.seconds(json, "session_idle_timeout"));
+    for (Map.Entry<String, Object> field : json.entrySet()) {
+      if (!KNOWN_FIELDS.contains(field.getKey())) {
+        builder.additionalField(field.getKey(), field.getValue());
+      }
+    }
+    return builder.build();
+  }
+
+  /** Without {@code expires_in}: the {@code exp} of a JWT access token, else the default. */
+  private Duration expiryOfJwt(String accessToken, Instant receivedAt) {
+    try {
+      JWT jwt = JWTParser.parse(accessToken);
+      Date exp = jwt.getJWTClaimsSet().getExpirationTime();
+      if (exp != null) {
+        Duration left = Duration.between(receivedAt, exp.toInstant());
+        return left.isNegative() ? Duration.ZERO : left;
+      }
+    } catch (ParseException | RuntimeException opaque) {
+      // An opaque token is no error: fall through to the configured default.
+    }
+    return defaultExpiresIn;
+  }
+
+  /** One HTTP answer being read; builds the exceptions that describe it. */
+  private final class Answer {
+    private final String endpoint;
+    private final int status;
+    private final HttpHeaders headers;
+    private final byte[] body;
+    private final Redactor redactor;
+
+    Answer(String endpoint, int status, HttpHeaders headers, byte[] body, Redactor redactor) {
+      this.endpoint = endpoint;
+      this.status = status;
+      this.headers = headers;
+      this.body = body;
+      this.redactor = redactor;
+    }
+
+    private Duration retryAfter() {
+      return RetryAfter.parse(headers.firstValue("Retry-After").orElse(null), clock);
+    }
+
+    private String prefix() {
+      return "the " + endpoint + " answered HTTP " + status;
+    }
+
+    TokenEndpointException problem(String what) {
+      return new TokenEndpointException(prefix() + " " + what, status, null, null, null,
+          retryAfter(), null);
+    }
+
+    /** A non-2xx answer: an OAuth error if the body is one, else a description of the body. */
+    TokenEndpointException failure() {
+      if (status >= 300 && status <= 399) {
+        String location = headers.firstValue("Location").map(this::safeUri).orElse("nowhere");
+        return problem("(a redirect to " + location + "); token and revocation requests are not"
+            + " redirected: configure the endpoint's final URL");
+      }
+      String text = text();
+      if (text.isBlank()) {
+        return problem("with an empty body");
+      }
+      if (looksLikeJson(text)) {
+        Map<String, Object> json;
+        try {
+          json = JSONObjectUtils.parse(text);
+        } catch (ParseException | RuntimeException malformed) {
+          return problem("with malformed JSON (" + body.length + " bytes, truncated or invalid)");
+        }
+        if (json.get("error") instanceof String) {
+          return oauthError(json);
+        }
+        return problem("with a JSON body that has no \"error\" member (RFC 6749, section 5.2)");
+      }
+      return problem("with " + mediaType() + " instead of JSON: \"" + redactor.excerpt(text) + "\"");
+    }
+
+    /** RFC 6749, section 5.2. */
+    TokenEndpointException oauthError(Map<String, Object> json) {
+      String error = (String) json.get("error");
+      String description = json.get("error_description") instanceof String s ? s : null;
+      String uri = json.get("error_uri") instanceof String s ? s : null;
+      Duration retryAfter = retryAfter();
+      StringBuilder message = new StringBuilder(prefix()).append(" ")
+          .append(shortValue(redactor.redact(error)));
+      if (description != null) {
+        message.append(": ").append(shortDescription(description));
+      }
+      if (uri != null) {
+        message.append(" (see ").append(shortValue(redactor.redact(uri))).append(")");
+      }
+      if (retryAfter != null) {
+        message.append("; retry after ").append(retryAfter.toSeconds()).append(" s");
+      }
+      return new TokenEndpointException(message.toString(), status, error,
+          description, uri, retryAfter, null);
+    }
+
+    Map<String, Object> jsonObject(String rule) {
+      String text = text();
+      if (text.isBlank()) {
+        throw problem("with an empty body; " + rule);
+      }
+      if (!looksLikeJson(text)) {
+        throw problem("with " + mediaType() + " instead of JSON: \"" + redactor.excerpt(text)
+            + "\"; " + rule);
+      }
+      if (text.stripLeading().startsWith("[")) {
+        throw problem("with a JSON array; " + rule);
+      }
+      try {
+        return JSONObjectUtils.parse(text);
+      } catch (ParseException | RuntimeException malformed) {
+        throw problem("with malformed JSON (" + body.length + " bytes, truncated or invalid); "
+            + rule);
+      }
+    }
+
+    String string(Map<String, Object> json, String field) {
+      Object value = json.get(field);
+      if (value == null || value instanceof String) {
+        return (String) value;
+      }
+      if (value instanceof Number || value instanceof Boolean) {
+        return value.toString();
+      }
+      throw problem("with a token response whose " + field + " is not a JSON string");
+    }
+
+    /** Seconds as a JSON number or a numeric string; never negative. */
+    Duration seconds(Map<String, Object> json, String field) {
+      Object value = json.get(field);
+      if (value == null) {
+        return null;
+      }
+      long seconds;
+      if (value instanceof Number number) {
+        double d = number.doubleValue();
+        if (Double.isNaN(d) || Double.isInfinite(d) || d != Math.rint(d)) {
+          throw problem("with " + field + " " + number + "; it must be a whole number of seconds");
+        }
+        seconds = number.longValue();
+      } else if (value instanceof String text && text.trim().matches("-?\\d{1,18}")) {
+        seconds = Long.parseLong(text.trim());
+      } else {
+        String shown = value instanceof String text ? "\"" + shortValue(text) + "\"" : "a "
+            + (value instanceof Map ? "JSON object" : "JSON array");
+        throw problem("with " + field + " " + shown + "; it must be a number of seconds (a JSON"
+            + " number or a numeric string)");
+      }
+      if (seconds < 0) {
+        throw problem("with a negative " + field + " (" + seconds + "); it must be zero or a"
+            + " positive number of seconds");
+      }
+      return Duration.ofSeconds(seconds);
+    }
+
+    /** An ISO 8601 date-time; without an offset it is read as UTC. */
+    Instant instant(Map<String, Object> json, String field) {
+      String text = string(json, field);
+      if (text == null) {
+        return null;
+      }
+      try {
+        return OffsetDateTime.parse(text.trim()).toInstant();
+      } catch (DateTimeParseException withoutOffset) {
+        try {
+          return LocalDateTime.parse(text.trim()).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException notIso) {
+          throw problem("with " + field + " \"" + shortValue(text) + "\"; it must be an ISO 8601"
+              + " date-time such as 2025-01-31T12:00:00Z");
+        }
+      }
+    }
+
+    private String text() {
+      String text = new String(body, StandardCharsets.UTF_8);
+      return text.startsWith("\uFEFF") ? text.substring(1) : text;
+    }
+
+    private String mediaType() {
+      String type = headers.firstValue("Content-Type").orElse("");
+      int semicolon = type.indexOf(';');
+      type = (semicolon >= 0 ? type.substring(0, semicolon) : type).trim();
+      return type.isEmpty() || !type.matches("[\\w.+\\-]+/[\\w.+\\-]+")
+          ? "a non-JSON body" : type;
+    }
+
+    /** A provider-chosen value for a message: redacted, one line, short. */
+    String shortValue(String value) {
+      String clean = redactor.redact(value).replaceAll("\\s+", " ");
+      return clean.length() > 80 ? clean.substring(0, 80) + "…" : clean;
+    }
+
+    private String shortDescription(String description) {
+      String clean = redactor.redact(description).replaceAll("\\s+", " ").trim();
+      return clean.length() > MAX_DESCRIPTION ? clean.substring(0, MAX_DESCRIPTION) + "…" : clean;
+    }
+
+    /** Scheme, host, port and path only: a query could carry anything. */
+    private String safeUri(String location) {
+      try {
+        URI uri = URI.create(location.trim());
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        if (uri.getHost() == null) {
+          return shortValue(path);
+        }
+        return shortValue(uri.getScheme() + "://" + uri.getHost()
+            + (uri.getPort() >= 0 ? ":" + uri.getPort() : "") + path);
+      } catch (IllegalArgumentException bad) {
+        return "an invalid URI";
+      }
+    }
+  }
+
+  private static boolean looksLikeJson(String text) {
+    String t = text.stripLeading();
+    return t.startsWith("{") || t.startsWith("[");
+  }
+}
