@@ -5,11 +5,16 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * The provider session's timeouts for one key, as TokenKeeper knows them now.
+ * The provider session's timeouts for one key, as TokenKeeper knows them now. Immutable and
+ * thread-safe.
  *
- * <p>The idle deadline runs from the last use of the token ({@code session_idle_timeout}); the
- * absolute deadline is {@code session_expiration_time}, else the arrival time of the first token
- * of the session plus {@code session_expires_in}. Immutable and thread-safe.
+ * <p>The fields come from RingCentral's {@code TokenInfo} (seed 002). The idle deadline runs from
+ * the last use of the token ({@code session_idle_timeout} after it); TokenKeeper records uses at
+ * most once a second, so the deadline it reports errs early by up to a second, never late. The
+ * absolute deadline is {@code session_expiration_time}, else the arrival time of the response plus
+ * {@code session_expires_in} (the time that remained when the provider answered); a refresh answer
+ * that leaves these fields out keeps the earlier values, and a new session (a new sign-in or
+ * primary grant) starts from its own answer.
  *
  * @param sessionId {@code session_id}, or {@code null}
  * @param idleTimeout {@code session_idle_timeout}, or {@code null} when none is enforced

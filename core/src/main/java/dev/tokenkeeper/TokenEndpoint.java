@@ -39,6 +39,16 @@ import java.util.concurrent.ExecutionException;
  * not read; a request that gets no answer within {@link Builder#requestTimeout} fails; and no
  * secret of the request (client secret, password, code, refresh token, assertion, ...) appears in
  * any exception message, even when the provider echoes it back.
+ *
+ * <pre>{@code
+ * TokenEndpoint endpoint = TokenEndpoint.builder(
+ *         URI.create("https://platform.example.com/restapi/oauth/token"),
+ *         ClientAuthentication.basic(clientId, clientSecret))
+ *     .revocationUri(URI.create("https://platform.example.com/restapi/oauth/revoke"))
+ *     .build();
+ * TokenResponse token = endpoint.request(
+ *     TokenRequest.builder(Grant.password(username, password)).endpointId("web-1").build());
+ * }</pre>
  */
 public final class TokenEndpoint {
   private static final String TOKEN_ENDPOINT = "token endpoint";
@@ -89,6 +99,12 @@ public final class TokenEndpoint {
     this.dialect = Objects.requireNonNull(b.dialect, "dialect is required");
     this.authenticator = new ClientAuthenticator(clientAuthentication, clock);
     this.parser = new TokenResponseParser(clock, defaultExpiresIn);
+    if (b.httpClient != null && b.httpClient.followRedirects() != HttpClient.Redirect.NEVER) {
+      throw new IllegalArgumentException("the HttpClient given to TokenEndpoint.Builder.httpClient"
+          + " follows redirects (" + b.httpClient.followRedirects() + "); token requests carry"
+          + " secrets and must not be redirected: build it with"
+          + " followRedirects(HttpClient.Redirect.NEVER)");
+    }
     this.httpClient = b.httpClient != null
         ? b.httpClient
         : HttpClient.newBuilder()
@@ -467,7 +483,11 @@ public final class TokenEndpoint {
       return this;
     }
 
-    /** The HTTP client to use, e.g. with a custom {@code SSLContext}; it must not follow redirects. */
+    /**
+     * The HTTP client to use, e.g. with a custom {@code SSLContext} or executor. It must not
+     * follow redirects ({@link #build()} refuses one that does), and its own connect timeout
+     * applies instead of {@link #connectTimeout}.
+     */
     public Builder httpClient(HttpClient httpClient) {
       this.httpClient = httpClient;
       return this;

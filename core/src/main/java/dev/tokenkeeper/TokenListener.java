@@ -1,9 +1,15 @@
 package dev.tokenkeeper;
 
 /**
- * Hears what a {@link TokenManager} does. Every method has an empty default, so implement only
- * what you need. Called on the thread that completed the work: keep implementations short and
- * non-blocking; an exception thrown here is logged and otherwise ignored.
+ * Hears what a {@link TokenManager} does. Implementations must be thread-safe: the manager calls
+ * them from several threads at once, for different keys and for the same key.
+ *
+ * <p>Every method has an empty default, so implement only what you need. Where each is called:
+ * {@link #onToken} and {@link #onFailure} on the manager's executor, after the new state is in
+ * place (so {@code token(key)} called from the listener already sees it); {@link #onRejected} on
+ * the thread that called {@link TokenManager#rejected}; the session events on the thread that used
+ * the key or on the manager's scheduler. Keep implementations short and non-blocking; an exception
+ * thrown here is logged and otherwise ignored.
  */
 public interface TokenListener {
 

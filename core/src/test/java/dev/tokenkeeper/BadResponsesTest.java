@@ -318,6 +318,33 @@ class BadResponsesTest {
   }
 
   @Test
+  void aConnectionClosedWithoutAnAnswerFailsWithStatusZeroAndIsTransient() throws Exception {
+    try (java.net.ServerSocket rude = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      Thread closer = new Thread(() -> {
+        try (java.net.Socket s = rude.accept()) {
+          s.getInputStream().read(new byte[64]);
+        } catch (java.io.IOException ignored) {
+          // the test only needs the connection to end without an answer
+        }
+      });
+      closer.start();
+      java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + rude.getLocalPort() + "/t");
+
+      TokenEndpointException e = assertThrows(TokenEndpointException.class,
+          () -> TokenEndpoint.builder(uri, ClientAuthentication.basic("id", SECRET)).build()
+              .request(TokenRequest.of(Grant.password("alice", PASSWORD))));
+      closer.join();
+
+      assertEquals(0, e.statusCode());
+      assertTrue(e.isTransient());
+      assertTrue(e.getMessage().startsWith("I/O error talking to the token endpoint at " + uri
+          + ": "), e.getMessage());
+      assertFalse(e.getMessage().contains(PASSWORD));
+    }
+  }
+
+  @Test
   void aServerThatDoesNotAnswerInTimeFailsWithStatusZeroNamingTheSetting() {
     CountDownLatch release = new CountDownLatch(1);
     server.holdRepliesUntil(release);

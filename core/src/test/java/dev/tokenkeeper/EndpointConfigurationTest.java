@@ -103,6 +103,33 @@ class EndpointConfigurationTest {
   }
 
   @Test
+  void anHttpClientThatFollowsRedirectsIsRefused() {
+    java.net.http.HttpClient following = java.net.http.HttpClient.newBuilder()
+        .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> builder("https://a.example/t").httpClient(following).build());
+
+    assertEquals("the HttpClient given to TokenEndpoint.Builder.httpClient follows redirects"
+        + " (NORMAL); token requests carry secrets and must not be redirected: build it with"
+        + " followRedirects(HttpClient.Redirect.NEVER)", e.getMessage());
+  }
+
+  @Test
+  void aGivenHttpClientThatDoesNotFollowRedirectsIsUsed() {
+    try (dev.tokenkeeper.testing.LoopbackTokenServer server =
+        dev.tokenkeeper.testing.LoopbackTokenServer.start()) {
+      java.net.http.HttpClient own = java.net.http.HttpClient.newBuilder()
+          .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+
+      TokenResponse response = TokenEndpoint.builder(server.uri("/t"), AUTH).httpClient(own)
+          .build().request(TokenRequest.of(Grant.clientCredentials()));
+
+      assertEquals("default-access", response.accessToken().value());
+    }
+  }
+
+  @Test
   void theBuilderKeepsWhatItWasGiven() {
     Clock clock = Clock.systemUTC();
     Dialect dialect = Dialect.ringCentralLegacy();

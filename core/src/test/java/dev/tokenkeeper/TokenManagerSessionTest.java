@@ -1,0 +1,316 @@
+package dev.tokenkeeper;
+
+import static dev.tokenkeeper.ManagerFixtures.T0;
+import static dev.tokenkeeper.ManagerFixtures.await;
+import static dev.tokenkeeper.ManagerFixtures.endpoint;
+import static dev.tokenkeeper.ManagerFixtures.ok;
+import static dev.tokenkeeper.ManagerFixtures.response;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenkeeper.testing.ManualScheduler;
+import dev.tokenkeeper.testing.MutableClock;
+import dev.tokenkeeper.testing.ScriptedServer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The provider session's idle and absolute timeouts (seed 002) and their events. */
+class TokenManagerSessionTest {
+  private final MutableClock clock = new MutableClock(T0);
+  private final ManualScheduler scheduler = new ManualScheduler(clock);
+  private ScriptedServer server;
+  private TokenManager manager;
+  private final List<String> events = new CopyOnWriteArrayList<>();
+  private final TokenListener recorder = new TokenListener() {
+    @Override
+    public void onSessionEnding(String key, SessionTimeouts timeouts) {
+      events.add("ending " + key + " at " + timeouts.endsAt().orElseThrow());
+    }
+
+    @Override
+    public void onSessionEnded(String key, SessionTimeouts timeouts) {
+      events.add("ended " + key + " at " + timeouts.endsAt().orElseThrow());
+    }
+  };
+
+  @AfterEach
+  void stop() {
+    if (manager != null) {
+      manager.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private TokenManager.Builder builder() {
+    return TokenManager.builder(endpoint(server, clock)).scheduler(scheduler).listener(recorder);
+  }
+
+  /** A login's answer, parsed from the wire by the endpoint, as the host app would put() it. */
+  private TokenResponse login() {
+    return endpoint(server, clock).request(TokenRequest.of(Grant.password("alice", "pa55word")));
+  }
+
+  private static Instant at(long seconds) {
+    return T0.plusSeconds(seconds);
+  }
+
+  @Test
+  void sessionTimeoutsComeFromTheSeed002Fields() {
+    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_id\":\"s-42\"",
+        "\"session_idle_timeout\":900", "\"session_expires_in\":28800"));
+    manager = builder().build();
+    manager.put("k1", login());
+
+    SessionTimeouts t = manager.session("k1");
+    assertEquals("s-42", t.sessionId());
+    assertEquals("s-42", t.sessionIdValue().orElseThrow());
+    assertEquals(Duration.ofSeconds(900), t.idleTimeout());
+    assertEquals(at(900), t.idleDeadline());
+    assertEquals(at(28800), t.absoluteDeadline());
+    assertEquals(at(900), t.endsAt().orElseThrow());
+
+    // The idle deadline runs from the last use.
+    clock.advance(Duration.ofSeconds(600));
+    manager.token("k1");
+    assertEquals(at(1500), manager.session("k1").idleDeadline());
+    assertSame(SessionTimeouts.NONE, manager.session("unknown"));
+  }
+
+  @Test
+  void sessionExpirationTimeWinsOverSessionExpiresIn() {
+    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1",
+        "\"session_expires_in\":28800", "\"session_expiration_time\":\"2026-01-01T04:00:00Z\""));
+    manager = builder().build();
+    manager.put("k1", login());
+
+    SessionTimeouts t = manager.session("k1");
+    assertEquals(Instant.parse("2026-01-01T04:00:00Z"), t.absoluteDeadline());
+    assertNull(t.idleTimeout());
+    assertNull(t.idleDeadline());
+    assertTrue(t.isEndedAt(Instant.parse("2026-01-01T04:00:00Z")));
+  }
+
+  @Test
+  void tokenWhenPastTheIdleDeadlineThenNoRefreshIsSentAndTheUserMustSignIn() {
+    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":900"));
+    manager = builder().build();
+    manager.put("k1", login());
+    int sent = server.count();
+
+    clock.advance(Duration.ofSeconds(900));
+    ReauthenticationRequiredException e =
+        assertThrows(ReauthenticationRequiredException.class, () -> manager.token("k1"));
+    assertTrue(e.getMessage().contains("session"), e.getMessage());
+    assertEquals(sent, server.count(), "the refresh token of an ended session is not sent");
+    assertEquals(List.of("ended k1 at " + at(900)), events);
+    assertSame(SessionTimeouts.NONE, manager.session("k1"));
+  }
+
+  @Test
+  void tokenWhenPastTheAbsoluteDeadlineThenThePrimaryGrantStartsANewSession() {
+    server = ScriptedServer.start(r -> ok("at-" + r.grantType(), 3600, "rt-1",
+        "\"session_expires_in\":1800", "\"session_id\":\"s-" + System.nanoTime() + "\""));
+    manager = builder().primaryGrant(Grant.password("alice", "pa55word")).build();
+    manager.token("k1");
+    String firstSession = manager.session("k1").sessionId();
+
+    clock.advance(Duration.ofSeconds(1800));
+    assertEquals("at-password", manager.token("k1").value());
+    assertEquals(List.of("password", "password"),
+        server.requests().stream().map(ScriptedServer.Request::grantType).toList());
+    assertEquals(at(3600), manager.session("k1").absoluteDeadline());
+    assertTrue(!firstSession.equals(manager.session("k1").sessionId()));
+    assertEquals(List.of(), events, "renewed by the primary grant: not 'ended'");
+  }
+
+  @Test
+  void refreshContinuesTheSessionWhenTheAnswerLeavesTheFieldsOut() {
+    server = ScriptedServer.start(r -> r.grantType().equals("password")
+        ? ok("at-1", 3600, "rt-1", "\"session_id\":\"s-1\"", "\"session_idle_timeout\":7200",
+            "\"session_expires_in\":28800")
+        : ok("at-2", 3600, "rt-2"));
+    manager = builder().primaryGrant(Grant.password("alice", "pa55word")).build();
+    manager.token("k1");
+
+    clock.advance(Duration.ofSeconds(3600));
+    assertEquals("at-2", manager.token("k1").value());
+    SessionTimeouts t = manager.session("k1");
+    assertEquals("s-1", t.sessionId());
+    assertEquals(Duration.ofSeconds(7200), t.idleTimeout());
+    assertEquals(at(28800), t.absoluteDeadline());
+    assertEquals("refresh_token", server.requests().get(1).grantType());
+  }
+
+  @Test
+  void idleSessionIsReportedEndingThenEndedByTheTimerWithoutAnyUse() {
+    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":900"));
+    manager = builder().build();
+    manager.put("k1", login());
+    int sent = server.count();
+
+    // Warning: 2 minutes before the idle deadline (at most half the idle timeout).
+    assertEquals(at(780).toEpochMilli(), scheduler.pending().get(0).dueAt());
+    clock.advance(Duration.ofSeconds(779));
+    scheduler.runDue();
+    assertEquals(List.of(), events);
+    clock.advance(Duration.ofSeconds(1));
+    scheduler.runDue();
+    assertEquals(List.of("ending k1 at " + at(900)), events);
+
+    clock.advance(Duration.ofSeconds(120));
+    scheduler.runDue();
+    assertEquals(List.of("ending k1 at " + at(900), "ended k1 at " + at(900)), events);
+    assertSame(SessionTimeouts.NONE, manager.session("k1"));
+    assertEquals(sent, server.count());
+    assertTrue(scheduler.pending().isEmpty(), "no timer is left for an ended session");
+  }
+
+  @Test
+  void aUseMovesTheIdleDeadlineAndTheTimerFollowsIt() {
+    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":900"));
+    manager = builder().build();
+    manager.put("k1", login());
+
+    clock.advance(Duration.ofSeconds(700));
+    manager.token("k1");
+    clock.advance(Duration.ofSeconds(80));
+    scheduler.runDue();
+    assertEquals(List.of(), events, "used 80 s ago: not ending");
+    assertEquals(at(1480).toEpochMilli(), scheduler.pending().get(0).dueAt());
+
+    clock.advance(Duration.ofSeconds(700));
+    scheduler.runDue();
+    assertEquals(List.of("ending k1 at " + at(1600)), events);
+  }
+
+  @Test
+  void absoluteDeadlineWarningFiresOnUseAndNoRefreshIsSentPastIt() {
+    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_expires_in\":3000"));
+    manager = builder().sessionEndingWarning(Duration.ofMinutes(10)).build();
+    manager.put("k1", login());
+    int sent = server.count();
+
+    clock.advance(Duration.ofSeconds(2399));
+    manager.token("k1");
+    assertEquals(List.of(), events);
+    clock.advance(Duration.ofSeconds(2));
+    assertEquals("at-1", manager.token("k1").value());
+    assertEquals(List.of("ending k1 at " + at(3000)), events, "checked on use, no timer run");
+
+    clock.advance(Duration.ofSeconds(599));
+    assertThrows(ReauthenticationRequiredException.class, () -> manager.token("k1"));
+    assertEquals(sent, server.count());
+    assertEquals(2, events.size());
+  }
+
+  @Test
+  void anEndedSessionEvictedByTheCacheIsReportedToo() {
+    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":900"));
+    manager = builder().build();
+    manager.put("k1", login());
+
+    clock.advance(Duration.ofSeconds(1000));
+    manager.cleanUp(); // Caffeine's expiry fires before the timer is run
+    await("ended reported", () -> events.contains("ended k1 at " + at(900)));
+    assertEquals(0, manager.indexSize());
+  }
+
+  /** A clock that runs a hook inside its n-th reading: to land a put() mid-decision. */
+  private static final class HookClock extends java.time.Clock {
+    private final java.time.Clock delegate;
+    private volatile int countdown;
+    private volatile Runnable hook;
+
+    HookClock(java.time.Clock delegate) {
+      this.delegate = delegate;
+    }
+
+    void onReading(int n, Runnable hook) {
+      this.countdown = n;
+      this.hook = hook;
+    }
+
+    @Override
+    public long millis() {
+      Runnable h = hook;
+      if (h != null && --countdown == 0) {
+        hook = null;
+        h.run();
+      }
+      return delegate.millis();
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis());
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return delegate.getZone();
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
+  @Test
+  void aPutThatLandsWhileTheOldTokenIsJudgedDeadIsKept() {
+    server = ScriptedServer.start(r -> ok("never", 3600, null));
+    HookClock hookClock = new HookClock(clock);
+    manager = TokenManager.builder(endpoint(server, clock)).clock(hookClock).scheduler(scheduler)
+        .listener(recorder).build();
+    manager.put("k1", response(clock, "at-1", 3600, null));
+    // Inside the expiry margin, with nothing to renew it: dead, though the cache still holds it.
+    clock.advance(Duration.ofSeconds(3590));
+
+    // The user signs in again just as a caller finds the old token dead: the second clock
+    // reading of token() is the slow path's, after it has read the old state.
+    hookClock.onReading(2, () -> manager.put("k1", response(clock, "at-new", 3600, "rt-new")));
+    assertEquals("at-new", manager.token("k1").value());
+    assertEquals("at-new", manager.token("k1").value());
+    assertEquals(List.of(), events, "nothing ended");
+    assertEquals(0, server.count());
+  }
+
+  @Test
+  void aNewSessionThatEndsSoonerGetsAnEarlierTimer() {
+    server = ScriptedServer.start(r -> ok("never", 3600, null));
+    manager = builder().build();
+    manager.put("k1", TokenResponse.builder("at-1", clock.instant())
+        .expiresIn(Duration.ofSeconds(3600)).sessionIdleTimeout(Duration.ofSeconds(900)).build());
+    manager.put("k1", TokenResponse.builder("at-2", clock.instant())
+        .expiresIn(Duration.ofSeconds(3600)).sessionIdleTimeout(Duration.ofSeconds(300)).build());
+
+    clock.advance(Duration.ofSeconds(180)); // 300 s idle: warned at most 150 s ahead -> 120 s
+    scheduler.runDue();
+    assertEquals(List.of("ending k1 at " + at(300)), events);
+    clock.advance(Duration.ofSeconds(600)); // the first session's timer fires and does nothing
+    scheduler.runDue();
+    assertEquals(List.of("ending k1 at " + at(300), "ended k1 at " + at(300)), events);
+  }
+
+  @Test
+  void putOfASessionThatIsAlreadyOverEndsItOnce() {
+    server = ScriptedServer.start(r -> ok("never", 3600, null));
+    manager = builder().build();
+    manager.put("k1", TokenResponse.builder("at-1", clock.instant())
+        .expiresIn(Duration.ofSeconds(3600)).refreshToken("rt-1")
+        .sessionExpirationTime(T0.minusSeconds(1)).build());
+
+    assertEquals(List.of("ended k1 at " + T0.minusSeconds(1)), events);
+    assertThrows(ReauthenticationRequiredException.class, () -> manager.token("k1"));
+    assertEquals(0, server.count());
+  }
+}
