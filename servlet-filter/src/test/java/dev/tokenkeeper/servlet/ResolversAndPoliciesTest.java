@@ -83,6 +83,27 @@ class ResolversAndPoliciesTest {
   }
 
   @Test
+  void theFiltersEndpointIdCheckIsExactlySeed000sRule() {
+    java.util.Random random = new java.util.Random(42);
+    String valid = "azAZ09_-";
+    String invalid = "@. é\u0000/+=";
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder b = new StringBuilder();
+      int length = random.nextInt(70);
+      for (int j = 0; j < length; j++) {
+        String from = random.nextInt(100) < 98 ? valid : invalid;
+        b.append(from.charAt(random.nextInt(from.length())));
+      }
+      String id = b.toString();
+      assertEquals(dev.tokenkeeper.TokenRequest.ENDPOINT_ID.matcher(id).matches(),
+          TokenFilter.isValidEndpointId(id), id);
+    }
+    assertTrue(TokenFilter.isValidEndpointId("a".repeat(64)));
+    assertFalse(TokenFilter.isValidEndpointId("a".repeat(65)));
+    assertFalse(TokenFilter.isValidEndpointId(""));
+  }
+
+  @Test
   void tokenContextFromARequestWithoutOneSaysHowToFixIt() {
     FakeHttp http = new FakeHttp();
     assertTrue(TokenContext.find(http.request()).isEmpty());

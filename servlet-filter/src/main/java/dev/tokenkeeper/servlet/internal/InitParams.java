@@ -47,6 +47,7 @@ public final class InitParams {
       "scope", "refresh-window", "maximum-size",
       "endpoint-id", "allowed-origins",
       "expose-headers", "align-session-timeout", "session-ended", "listener",
+      "session-ending-warning",
       "manager-attribute");
 
   /** The default {@code manager-attribute}. */
@@ -97,7 +98,8 @@ public final class InitParams {
     Supplier<Grant> grant = grant();
     String scope = get("scope");
     EndpointIdResolver resolver = endpointIdResolver();
-    Duration refreshWindow = refreshWindow();
+    Duration refreshWindow = duration("refresh-window");
+    Duration endingWarning = duration("session-ending-warning");
     Long maximumSize = maximumSize();
     List<URI> origins = allowedOrigins();
     boolean exposeHeaders = bool("expose-headers");
@@ -122,6 +124,9 @@ public final class InitParams {
       }
       if (refreshWindow != null) {
         builder.refreshWindow(refreshWindow);
+      }
+      if (endingWarning != null) {
+        builder.sessionEndingWarning(endingWarning);
       }
       if (maximumSize != null) {
         builder.maximumSize(maximumSize);
@@ -394,8 +399,8 @@ public final class InitParams {
     }
   }
 
-  private Duration refreshWindow() throws ServletException {
-    String value = get("refresh-window");
+  private Duration duration(String name) throws ServletException {
+    String value = get(name);
     if (value == null) {
       return null;
     }
@@ -405,10 +410,10 @@ public final class InitParams {
       window = value.matches("-?\\d+") ? Duration.ofSeconds(Long.parseLong(value))
           : Duration.parse(value);
     } catch (NumberFormatException | DateTimeParseException e) {
-      throw error("refresh-window", "is \"" + value + "\"", form);
+      throw error(name, "is \"" + value + "\"", form);
     }
     if (window.isNegative()) {
-      throw error("refresh-window", "is negative (" + value + ")", form);
+      throw error(name, "is negative (" + value + ")", form);
     }
     return window;
   }

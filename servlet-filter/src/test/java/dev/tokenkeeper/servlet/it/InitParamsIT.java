@@ -102,12 +102,15 @@ class InitParamsIT {
     p.put("scope", "ReadAccounts ReadCallLog");
     p.put("endpoint-id", "fixed:svc-fixed");
     p.put("refresh-window", "PT1M");
+    p.put("session-ending-warning", "600");
     p.put("maximum-size", "100");
     p.put("expose-headers", "false");
     p.put("align-session-timeout", "false");
     p.put("listener", Servlets.Recording.class.getName());
     p.put("manager-attribute", "tk.manager");
     Servlets.Recording.EVENTS.clear();
+    // The session's absolute end is 60 s away: inside the 600 s warning at once.
+    provider.extraFields.put("session_expires_in", 60);
     try (TestWebApp app = start("post", p)) {
       Browser browser = new Browser();
       browser.get(app.uri("/login?id=ignored"));
@@ -126,6 +129,7 @@ class InitParamsIT {
       assertNull(sent.authorization());
       assertTrue(Servlets.Recording.EVENTS.contains("token svc-fixed INITIAL"),
           Servlets.Recording.EVENTS.toString());
+      awaitEvent("ending svc-fixed");
 
       TokenManager manager = app.manager("tk.manager");
       assertNotNull(manager);
@@ -133,6 +137,18 @@ class InitParamsIT {
       String token = provider.currentToken("svc-fixed");
       manager.revoke("svc-fixed").join();
       assertTrue(provider.revocationRequests.contains(token), provider.revocationRequests.toString());
+    } finally {
+      provider.extraFields.remove("session_expires_in");
+    }
+  }
+
+  /** Waits (bounded) for the manager's scheduler to deliver an event to the web.xml listener. */
+  static void awaitEvent(String event) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (!Servlets.Recording.EVENTS.contains(event)) {
+      assertTrue(System.nanoTime() < deadline, "no <" + event + "> in "
+          + Servlets.Recording.EVENTS);
+      Thread.sleep(10);
     }
   }
 

@@ -178,6 +178,32 @@ class TokenFilterIT {
   }
 
   @Test
+  void aTokenEndpointThatRefusesIsAnswered502AndOneThatIsDownIs503WithRetryAfter()
+      throws Exception {
+    try {
+      provider.failStatus = 401;
+      provider.failError = "invalid_client";
+      HttpResponse<String> refused = signedIn("refused").get(app.uri("/app/call"));
+      assertEquals(502, refused.statusCode());
+      assertEquals("{\"error\":\"token_endpoint_error\",\"error_description\":\"The token"
+          + " endpoint refused to give a token.\",\"provider_error\":\"invalid_client\"}",
+          refused.body());
+
+      provider.failStatus = 503;
+      provider.failError = "temporarily_unavailable";
+      provider.failRetryAfter = "0";
+      HttpResponse<String> down = signedIn("down").get(app.uri("/app/call"));
+      assertEquals(503, down.statusCode());
+      assertTrue(down.body().startsWith("{\"error\":\"token_endpoint_unavailable\""), down.body());
+      assertEquals("1", down.headers().firstValue("Retry-After").orElseThrow());
+    } finally {
+      provider.failStatus = 0;
+      provider.failRetryAfter = null;
+    }
+    assertEquals(200, signedIn("down").get(app.uri("/app/call")).statusCode(), "recovers");
+  }
+
+  @Test
   void theContextStaysUsableFromAsyncContextWork() throws Exception {
     Browser erin = signedIn("erin");
     HttpResponse<String> r = erin.get(app.uri("/app/async"));
