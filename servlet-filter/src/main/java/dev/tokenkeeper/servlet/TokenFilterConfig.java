@@ -140,7 +140,12 @@ public final class TokenFilterConfig {
       return this;
     }
 
-    /** The {@code HttpClient} to send API calls with (e.g. with your {@code SSLContext}). */
+    /**
+     * The {@code HttpClient} the request's {@code BearerHttpClient} sends API calls with (e.g.
+     * with your {@code SSLContext} or proxy); it must be built with
+     * {@code followRedirects(HttpClient.Redirect.NEVER)}, or {@code TokenContext.httpClient()}
+     * throws, because it would carry the token to any origin. Default: one plain client per filter.
+     */
     public Builder httpClient(HttpClient httpClient) {
       this.httpClient = httpClient;
       return this;
