@@ -12,6 +12,7 @@ import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -23,6 +24,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A provider's token endpoint (RFC 6749, section 3.2) and, optionally, its revocation endpoint
@@ -322,6 +325,16 @@ public final class TokenEndpoint {
     });
     result.whenComplete((value, failure) -> {
       if (result.isCancelled()) {
+        sent.cancel(true);
+      }
+    });
+    // The JDK's request timeout ends when the headers arrive: a body that stalls after them
+    // would leave this future, and every caller waiting for the token, pending for ever.
+    Executor timer = CompletableFuture.delayedExecutor(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    timer.execute(() -> {
+      if (!result.isDone() && result.completeExceptionally(Failures.exchangeFailed(
+          new HttpTimeoutException("no complete answer"), endpoint, uri, connectTimeout,
+          requestTimeout))) {
         sent.cancel(true);
       }
     });
