@@ -294,7 +294,7 @@ public final class BearerHttpClient extends HttpClient {
       boolean toGet = (status == 303 && !method.equals("HEAD"))
           || ((status == 301 || status == 302) && method.equals("POST"));
       BiPredicate<String, String> keep = (name, value) -> {
-        if (crossedOrigin && isAuthorization(name)) {
+        if (crossedOrigin && isCredential(name)) {
           return false;
         }
         return !(toGet && name.equalsIgnoreCase("Content-Type"));
@@ -310,6 +310,16 @@ public final class BearerHttpClient extends HttpClient {
 
   private static boolean isAuthorization(String headerName) {
     return headerName.equalsIgnoreCase("Authorization");
+  }
+
+  /**
+   * Headers that carry credentials and must not follow a cross-origin redirect (as browsers and
+   * curl drop them; RFC 9110, section 15.4): the caller's own as well as ours.
+   */
+  private static boolean isCredential(String headerName) {
+    return isAuthorization(headerName)
+        || headerName.equalsIgnoreCase("Cookie")
+        || headerName.equalsIgnoreCase("Proxy-Authorization");
   }
 
   // ---- the rest of HttpClient, from the delegate --------------------------------------------

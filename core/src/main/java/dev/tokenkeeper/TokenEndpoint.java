@@ -12,6 +12,7 @@ import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -23,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A provider's token endpoint (RFC 6749, section 3.2) and, optionally, its revocation endpoint
@@ -325,6 +327,20 @@ public final class TokenEndpoint {
         sent.cancel(true);
       }
     });
+    // The JDK's request timeout ends when the headers arrive: a body that stalls after them
+    // would leave this future, and every caller waiting for the token, pending for ever. The
+    // deadline's timer task is cancelled (and dropped from the timer queue) as soon as the
+    // answer is in, so a finished exchange is not kept reachable for requestTimeout.
+    CompletableFuture<Boolean> deadline = new CompletableFuture<Boolean>()
+        .completeOnTimeout(Boolean.TRUE, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    deadline.thenRun(() -> {
+      if (result.completeExceptionally(Failures.exchangeFailed(
+          new HttpTimeoutException("no complete answer"), endpoint, uri, connectTimeout,
+          requestTimeout))) {
+        sent.cancel(true);
+      }
+    });
+    result.whenComplete((value, failure) -> deadline.cancel(false));
     return result;
   }
 

@@ -456,6 +456,9 @@ public final class TokenManager implements AutoCloseable {
       }
       if (now - lastUsed >= s.touchInterval) {
         touch(h, s, now);
+        if (h.retired) {
+          continue; // the touch found the entry expired and evicted it: start from a new holder
+        }
       }
       if (now < s.refreshAt) {
         return s.token;
@@ -498,10 +501,11 @@ public final class TokenManager implements AutoCloseable {
       if (current != basis) {
         // A request completed (or put() stored a token) after the caller looked: that is the
         // answer. This is what keeps a late 401 for a replaced token from refreshing again.
-        h.inFlight = null;
+        clearInFlight(h);
         promise.complete(current);
         return promise;
       }
+      updateExpiry(h); // no expiry while the request is open: see HolderExpiry
       new Exchange(h, basis, cause, promise).start();
       return promise;
     }
@@ -591,7 +595,7 @@ public final class TokenManager implements AutoCloseable {
         next = h.state;
       }
       (refresh ? refreshes : acquisitions).increment();
-      h.inFlight = null;
+      clearInFlight(h);
       promise.complete(next);
       for (TokenListener l : listeners) {
         try {
@@ -657,7 +661,7 @@ public final class TokenManager implements AutoCloseable {
         end(h, basis, true);
       }
       failures.increment();
-      h.inFlight = null;
+      clearInFlight(h);
       promise.completeExceptionally(reauth);
       notifyFailure(reauth, keepServing);
     }
@@ -681,7 +685,7 @@ public final class TokenManager implements AutoCloseable {
         h.retryNotBefore = now + coolDown;
       }
       failures.increment();
-      h.inFlight = null;
+      clearInFlight(h);
       promise.completeExceptionally(failure);
       notifyFailure(failure, stillServing);
     }
@@ -848,6 +852,12 @@ public final class TokenManager implements AutoCloseable {
     cache.asMap().replace(h.key, h, h);
   }
 
+  /** Frees the in-flight slot, and lets the entry expire again. */
+  private void clearInFlight(Holder h) {
+    h.inFlight = null;
+    updateExpiry(h);
+  }
+
   /** The rare write of the hot path: at most once per touch interval per key. */
   private void touch(Holder h, TokenState s, long now) {
     h.lastUsed = now;
@@ -875,8 +885,10 @@ public final class TokenManager implements AutoCloseable {
 
     private long nanosToLive(Holder h, long currentTime) {
       TokenState s = h.state;
-      if (s == null) {
-        return Long.MAX_VALUE; // loading: the failure path removes it
+      if (s == null || h.inFlight != null) {
+        // Loading (the failure path removes the holder), or a request in flight: evicting now
+        // would let the next caller send a second request, and lose this one's answer.
+        return Long.MAX_VALUE;
       }
       long deadline = s.reviveDeadline(h.lastUsed);
       if (deadline == TokenState.NEVER) {
@@ -1120,11 +1132,22 @@ public final class TokenManager implements AutoCloseable {
     /** Runs {@code task} once, {@code delay} from now. */
     void schedule(Runnable task, Duration delay);
 
-    /** A scheduler that runs tasks on {@code executor} after the delay (the JDK's delayed executor). */
+    /**
+     * A scheduler that runs tasks on {@code executor} after the delay (the JDK's delayed executor).
+     * A task the executor refuses when it is due runs on the JDK's delay thread instead: the
+     * delayed executor would drop it silently, and a dropped retry leaves its callers waiting.
+     */
     static Scheduler of(Executor executor) {
       Objects.requireNonNull(executor, "executor");
+      Executor orInline = command -> {
+        try {
+          executor.execute(command);
+        } catch (RejectedExecutionException e) {
+          command.run();
+        }
+      };
       return (task, delay) ->
-          CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS, executor)
+          CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS, orInline)
               .execute(task);
     }
   }

@@ -186,6 +186,25 @@ class BearerHttpClientTest {
   }
 
   @Test
+  void crossOriginRedirectDropsTheCallersCookieAndProxyCredentialsToo() throws Exception {
+    api.script(r -> Answer.status(302).withHeader("Location", other.uri("/landing").toString()));
+    BearerHttpClient client = client().followRedirects(HttpClient.Redirect.NORMAL).build();
+    HttpRequest request = HttpRequest.newBuilder(api.uri("/start"))
+        .header("Cookie", "session=caller-cookie")
+        .header("Proxy-Authorization", "Basic cHJveHk6c2VjcmV0")
+        .header("X-Trace", "kept")
+        .GET().build();
+
+    client.send(request, BodyHandlers.ofString());
+
+    assertEquals("session=caller-cookie", api.requests().get(0).header("Cookie"));
+    ScriptedServer.Request landed = other.requests().get(0);
+    assertNull(landed.header("Cookie"));
+    assertNull(landed.header("Proxy-Authorization"));
+    assertEquals("kept", landed.header("X-Trace"), "other headers follow the redirect");
+  }
+
+  @Test
   void crossOriginRedirectIsFollowedWithoutTheTokenAsync() {
     api.script(r -> Answer.status(307).withHeader("Location", other.uri("/landing").toString()));
     BearerHttpClient client = client().followRedirects(HttpClient.Redirect.ALWAYS).build();

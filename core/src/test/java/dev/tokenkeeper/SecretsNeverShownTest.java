@@ -165,6 +165,30 @@ class SecretsNeverShownTest {
     }
   }
 
+  /**
+   * Regression: the message was masked, but errorDescription() and errorUri() returned the echo
+   * as received, so an application logging them (or a filter answering with them) leaked the
+   * refresh token and the client secret.
+   */
+  @Test
+  void echoedSecretsAreMaskedInErrorDescriptionAndErrorUriToo() {
+    try (LoopbackTokenServer server = LoopbackTokenServer.start()) {
+      server.enqueue(Reply.json(400, "{\"error\":\"invalid_grant\",\"error_description\":"
+          + "\"refresh token rt-secret-4 of client " + CLIENT_SECRET + " is dead\","
+          + "\"error_uri\":\"https://e.example/?t=rt-secret-4\"}"));
+      TokenEndpoint endpoint = TokenEndpoint.builder(server.uri("/t"),
+          ClientAuthentication.post("id", CLIENT_SECRET)).build();
+
+      TokenEndpointException e = assertThrows(TokenEndpointException.class,
+          () -> endpoint.request(TokenRequest.of(Grant.refreshToken("rt-secret-4"))));
+
+      assertEquals("refresh token ██ of client ██ is dead", e.errorDescription().orElseThrow());
+      assertEquals("https://e.example/?t=██", e.errorUri().orElseThrow());
+      assertEquals("invalid_grant", e.error().orElseThrow());
+      assertEquals(true, e.isInvalidGrant());
+    }
+  }
+
   @Test
   void validationMessagesNameTheFieldButNotTheValue() {
     IllegalArgumentException blank = assertThrows(IllegalArgumentException.class,

@@ -206,8 +206,9 @@ public final class TokenResponseParser {
       if (retryAfter != null) {
         message.append("; retry after ").append(retryAfter.toSeconds()).append(" s");
       }
+      // The fields too, not only the message: applications log and show them.
       return new TokenEndpointException(message.toString(), status, error,
-          description, uri, retryAfter, null);
+          redactor.redact(description), redactor.redact(uri), retryAfter, null);
     }
 
     Map<String, Object> jsonObject(String rule) {

@@ -150,12 +150,14 @@ public final class TokenState {
   }
 
   /**
-   * The moment after which nothing can revive this state: the session's end, else the refresh
-   * token's expiry when there is a refresh token, else the access token's expiry.
+   * The moment after which nothing can revive this state: the session's end, else the later of
+   * the access token's expiry and (when there is one) the refresh token's expiry. An access token
+   * that outlives its refresh token is still served until it expires.
    */
   public long reviveDeadline(long lastUsed) {
     long end = Math.min(absoluteDeadline, idleDeadline(lastUsed));
-    return Math.min(end, refreshToken != null ? refreshTokenExpiresAt : expiresAt);
+    return Math.min(end,
+        refreshToken != null ? Math.max(refreshTokenExpiresAt, expiresAt) : expiresAt);
   }
 
   private static long refreshInMillis(TokenResponse response, long lifetime) {

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the benchmarks, runs the hot-path JMH benchmark (1 and 2 threads, with -prof gc) and the
+# herd benchmark, writes JSON to the results folder and prints one comparable line per figure.
+#
+#   bash benchmarks/run.sh            full run, ~10-12 minutes on 2 cores; run it on a quiet machine
+#   QUICK=1 bash benchmarks/run.sh    smoke run, ~2-3 minutes; figures are indicative only
+#
+# Environment: RESULTS (folder; default benchmarks/results, or benchmarks/results/quick with
+# QUICK=1), JAVA (default java), MVN_FLAGS (extra Maven flags, e.g. -o), SKIP_BUILD=1.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+JAVA=${JAVA:-java}
+
+if [[ "${QUICK:-0}" == 1 ]]; then
+  # Two 1 s warm-ups and one measured second per configuration: enough to see that every
+  # contender runs and to get a rough figure, not enough to compare close numbers.
+  jmh_time=(-wi 2 -w 1s -i 1 -r 1s)
+  rounds=2
+  RESULTS=${RESULTS:-benchmarks/results/quick}
+else
+  # 4 x 2 s warm-up (Spring needs ~3 s to settle) and 5 x 2 s measurement per configuration:
+  # 30 configurations (5 contenders x 3 key counts x 2 thread counts) of ~21 s each, including
+  # the fork and the 100,000-key set-up.
+  jmh_time=(-wi 4 -w 2s -i 5 -r 2s)
+  rounds=5
+  RESULTS=${RESULTS:-benchmarks/results}
+fi
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  echo "== building (mvn -B -q -pl benchmarks -am package -DskipTests)"
+  # shellcheck disable=SC2086
+  mvn -B -q ${MVN_FLAGS:-} -pl benchmarks -am package -DskipTests
+fi
+JAR=benchmarks/target/benchmarks.jar
+mkdir -p "$RESULTS"
+rm -f "$RESULTS"/hotpath-t*.json "$RESULTS"/herd.json
+
+for threads in 1 2; do
+  echo "== hot path, $threads thread(s): JMH log in $RESULTS/hotpath-t$threads.log"
+  # -f 1: one fork per configuration (2 cores: more forks buy little); -foe false: a failing
+  # contender does not stop the others, and the summary reports it as missing.
+  "$JAVA" -jar "$JAR" 'HotPathBenchmark' -f 1 "${jmh_time[@]}" -t "$threads" -foe false \
+    -prof gc -rf json -rff "$RESULTS/hotpath-t$threads.json" >"$RESULTS/hotpath-t$threads.log" 2>&1 \
+    || echo "   JMH exited with $?; see the log"
+  grep -E '^HotPathBenchmark\.[a-z]+ ' "$RESULTS/hotpath-t$threads.log" | sed 's/^/   /' || true
+done
+
+echo "== herd: 64 callers at expiry, endpoint answers in 50 ms, $rounds rounds per library"
+"$JAVA" -cp "$JAR" dev.tokenkeeper.benchmarks.HerdBenchmark --callers 64 --delay-ms 50 \
+  --rounds "$rounds" --json "$RESULTS/herd.json" | sed 's/^/   /'
+
+echo "== summary ($RESULTS/summary.txt)"
+set +e
+"$JAVA" -cp "$JAR" dev.tokenkeeper.benchmarks.Summary "$RESULTS" | tee "$RESULTS/summary.txt"
+status=${PIPESTATUS[0]}
+exit "$status"

@@ -1,0 +1,195 @@
+package dev.tokenkeeper.benchmarks;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.TreeMap;
+
+/**
+ * Turns the JSON that {@code run.sh} leaves in a results folder (JMH's {@code hotpath-*.json} and
+ * {@link HerdBenchmark}'s {@code herd.json}) into one line per figure that a reader can compare,
+ * and checks the targets of issue 3 (at least 0.8x the Caffeine floor, ahead of both peers, 0 B
+ * per call on the hot path; 1 token request per herd).
+ *
+ * <p>Exits 1 when a figure is missing (a benchmark failed) or a herd caller saw an error, so that a
+ * broken run cannot pass for a result.
+ *
+ * <pre>java -cp benchmarks.jar dev.tokenkeeper.benchmarks.Summary benchmarks/results</pre>
+ */
+public final class Summary {
+  static final List<String> CONTENDERS =
+      List.of("tokenkeeper", "caffeine", "spring", "google", "googleHeld");
+  /** The ones TokenKeeper has a target against; googleHeld is a reference point only. */
+  static final List<String> TARGETS = List.of("caffeine", "spring", "google");
+
+  /** One JMH result: throughput in ops/s and allocation in bytes per operation. */
+  record Figure(double opsPerSecond, double bytesPerOp) {}
+
+  public static void main(String[] args) throws IOException, ParseException {
+    Path dir = Path.of(args.length > 0 ? args[0] : "benchmarks/results");
+    List<String> problems = new ArrayList<>();
+
+    // keys -> threads -> contender -> figure
+    Map<Integer, Map<Integer, Map<String, Figure>>> hotpath = new TreeMap<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "hotpath*.json")) {
+      for (Path file : files) {
+        readJmh(file, hotpath);
+      }
+    }
+    if (hotpath.isEmpty()) {
+      problems.add("no hotpath*.json in " + dir);
+    }
+
+    System.out.println("# hot path: ops/s in millions (M), all threads together; ratio_vs_X ="
+        + " tokenkeeper / X; alloc = gc.alloc.rate.norm in bytes per call");
+    System.out.println("# targets: ratio_vs_caffeine >= 0.8, ratio_vs_spring > 1,"
+        + " ratio_vs_google > 1, tokenkeeper alloc 0 B/call; google looks the key up in a map"
+        + " as an app must, google_held is handed the credentials object (reference only)");
+    hotpath.forEach((keys, byThreads) -> byThreads.forEach((threads, figures) -> {
+      StringBuilder line = new StringBuilder(
+          String.format(Locale.ROOT, "hotpath keys=%d threads=%d", keys, threads));
+      for (String c : CONTENDERS) {
+        Figure f = figures.get(c);
+        line.append(' ').append(label(c)).append('=')
+            .append(f == null ? "n/a" : String.format(Locale.ROOT, "%.2fM", f.opsPerSecond() / 1e6));
+        if (f == null) {
+          problems.add("no result for " + c + " keys=" + keys + " threads=" + threads
+              + " (see the JMH log next to the JSON)");
+        }
+      }
+      Figure tk = figures.get("tokenkeeper");
+      List<String> missed = new ArrayList<>();
+      for (String peer : CONTENDERS.subList(1, CONTENDERS.size())) {
+        Figure other = figures.get(peer);
+        double ratio = tk == null || other == null ? Double.NaN
+            : tk.opsPerSecond() / other.opsPerSecond();
+        line.append(" ratio_vs_").append(label(peer)).append('=')
+            .append(Double.isNaN(ratio) ? "n/a" : String.format(Locale.ROOT, "%.2f", ratio));
+        double target = peer.equals("caffeine") ? 0.8 : 1.0;
+        boolean met = peer.equals("caffeine") ? ratio >= target : ratio > target;
+        if (!Double.isNaN(ratio) && !met && TARGETS.contains(peer)) {
+          missed.add(peer);
+        }
+      }
+      StringJoiner alloc = new StringJoiner(",", " alloc_B_per_op=", "");
+      for (String c : CONTENDERS) {
+        Figure f = figures.get(c);
+        alloc.add(label(c) + ":" + (f == null ? "n/a" : bytes(f.bytesPerOp())));
+      }
+      line.append(alloc);
+      if (tk != null && !(tk.bytesPerOp() < 1.0)) {
+        missed.add("alloc");
+      }
+      if (tk != null) {
+        line.append(" targets=").append(missed.isEmpty() ? "met" : "missed:" + String.join(",", missed));
+      }
+      System.out.println(line);
+    }));
+
+    Path herd = dir.resolve("herd.json");
+    if (Files.exists(herd)) {
+      printHerd(JSONObjectUtils.parse(Files.readString(herd)), problems);
+    } else {
+      problems.add("no herd.json in " + dir);
+    }
+
+    for (String problem : problems) {
+      System.out.println("# MISSING: " + problem);
+    }
+    if (!problems.isEmpty()) {
+      System.exit(1);
+    }
+  }
+
+  private static void readJmh(Path file, Map<Integer, Map<Integer, Map<String, Figure>>> into)
+      throws IOException, ParseException {
+    // JMH writes a top-level array; Nimbus parses objects, so wrap it.
+    Map<String, Object> root = JSONObjectUtils.parse("{\"runs\":" + Files.readString(file) + "}");
+    for (Object o : JSONObjectUtils.getJSONArray(root, "runs")) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> run = (Map<String, Object>) o;
+      String benchmark = JSONObjectUtils.getString(run, "benchmark");
+      String contender = benchmark.substring(benchmark.lastIndexOf('.') + 1);
+      int threads = number(run.get("threads")).intValue();
+      int keys = Integer.parseInt(JSONObjectUtils.getString(JSONObjectUtils.getJSONObject(run, "params"), "keys"));
+      double ops = number(JSONObjectUtils.getJSONObject(run, "primaryMetric").get("score")).doubleValue();
+      double alloc = Double.NaN;
+      Map<String, Object> secondary = JSONObjectUtils.getJSONObject(run, "secondaryMetrics");
+      if (secondary != null) {
+        for (Map.Entry<String, Object> e : secondary.entrySet()) {
+          // "gc.alloc.rate.norm"; JMH before 1.36 wrote "·gc.alloc.rate.norm".
+          if (e.getKey().endsWith("gc.alloc.rate.norm")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> metric = (Map<String, Object>) e.getValue();
+            alloc = number(metric.get("score")).doubleValue();
+          }
+        }
+      }
+      into.computeIfAbsent(keys, k -> new TreeMap<>())
+          .computeIfAbsent(threads, t -> new TreeMap<>())
+          .put(contender, new Figure(ops, alloc));
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void printHerd(Map<String, Object> herd, List<String> problems) {
+    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "herd callers=%d delay=%dms",
+        number(herd.get("callers")).intValue(), number(herd.get("delayMs")).longValue()));
+    for (Object o : (List<Object>) herd.get("results")) {
+      Map<String, Object> r = (Map<String, Object>) o;
+      String library = (String) r.get("library");
+      List<Object> perRound = (List<Object>) r.get("requestsPerRound");
+      int min = Integer.MAX_VALUE;
+      int max = Integer.MIN_VALUE;
+      for (Object n : perRound) {
+        min = Math.min(min, number(n).intValue());
+        max = Math.max(max, number(n).intValue());
+      }
+      String requests = perRound.isEmpty() ? "n/a" : min == max ? "" + min : min + "-" + max;
+      line.append(String.format(Locale.ROOT, " %s requests=%s p50=%s p99=%s", library, requests,
+          millis(r.get("p50Ms")), millis(r.get("p99Ms"))));
+      int errors = number(r.get("errors")).intValue();
+      if (errors > 0) {
+        line.append(" errors=").append(errors);
+        problems.add("herd " + library + ": " + errors + " failed callers; first: " + r.get("firstError"));
+      }
+    }
+    System.out.println(line);
+  }
+
+  /** googleHeld prints as google_held, in the key=value style of the other names. */
+  private static String label(String contender) {
+    return contender.equals("googleHeld") ? "google_held" : contender;
+  }
+
+  private static String bytes(double b) {
+    if (Double.isNaN(b)) {
+      return "n/a";
+    }
+    return b < 10 ? String.format(Locale.ROOT, "%.2f", b) : String.format(Locale.ROOT, "%.0f", b);
+  }
+
+  private static String millis(Object value) {
+    double ms = number(value).doubleValue();
+    return Double.isNaN(ms) ? "n/a" : String.format(Locale.ROOT, "%.1fms", ms);
+  }
+
+  /** JMH writes "NaN" as a string where it has no number. */
+  private static Number number(Object value) {
+    if (value instanceof Number n) {
+      return n;
+    }
+    if (value instanceof String s) {
+      return Double.parseDouble(s);
+    }
+    return Double.NaN;
+  }
+}

@@ -1,0 +1,95 @@
+package dev.tokenkeeper.benchmarks;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A token endpoint on loopback (port 0) that counts the requests it gets and answers each, after a
+ * fixed delay, with a fresh client_credentials token valid for an hour.
+ *
+ * <p>Every request is served on its own thread, so the delay is the provider's latency, not a
+ * queue: N concurrent requests all complete after about one delay.
+ */
+final class TokenServer implements AutoCloseable {
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Duration delay;
+  private final AtomicInteger requests = new AtomicInteger();
+
+  private TokenServer(Duration delay) throws IOException {
+    this.delay = delay;
+    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+    this.executor = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "token-server");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(executor);
+    server.createContext("/token", this::handle);
+    server.start();
+  }
+
+  /** Starts a server that answers every token request after {@code delay}. */
+  static TokenServer start(Duration delay) throws IOException {
+    return new TokenServer(delay);
+  }
+
+  URI tokenUri() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/token");
+  }
+
+  /** Token requests received since start or the last {@link #reset()}. */
+  int requests() {
+    return requests.get();
+  }
+
+  void reset() {
+    requests.set(0);
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange; InputStream body = exchange.getRequestBody()) {
+      body.readAllBytes();
+      int n = requests.incrementAndGet();
+      if (!delay.isZero()) {
+        try {
+          Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      byte[] json = ("{\"access_token\":\"herd-" + n + "\",\"token_type\":\"Bearer\","
+              + "\"expires_in\":3600,\"scope\":\"benchmark\"}")
+          .getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "application/json;charset=UTF-8");
+      exchange.getResponseHeaders().set("Cache-Control", "no-store");
+      exchange.sendResponseHeaders(200, json.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(json);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,303 @@
+package dev.tokenkeeper.servlet;
+
+import dev.tokenkeeper.ReauthenticationRequiredException;
+import dev.tokenkeeper.SessionTimeouts;
+import dev.tokenkeeper.TokenEndpointException;
+import dev.tokenkeeper.TokenManager;
+import dev.tokenkeeper.TokenRequest;
+import dev.tokenkeeper.servlet.internal.BearerClients;
+import dev.tokenkeeper.servlet.internal.InitParams;
+import dev.tokenkeeper.servlet.internal.Responses;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A Jakarta Servlet 6.0 filter that gives every request it handles the access token of the
+ * request's key ({@code endpoint_id}), a {@link dev.tokenkeeper.BearerHttpClient} for it, and the
+ * provider session's timeouts, through a {@link TokenContext} bound to the request.
+ *
+ * <p>Thread-safe: the container calls one instance from all request threads. Async-safe: mark the
+ * filter {@code <async-supported>true</async-supported>}; the {@code TokenContext} stays usable
+ * from {@code AsyncContext} work after {@link #doFilter} has returned.
+ *
+ * <p>Configure it entirely with {@code web.xml} init-params (the no-arg constructor; every
+ * init-param is described in {@code CONFIGURATION.md}), or in code with
+ * {@link #TokenFilter(TokenFilterConfig)}. For each request the filter
+ *
+ * <ol>
+ *   <li>resolves the key with the {@link EndpointIdResolver}; a request without one is answered by
+ *       the {@link SessionEndedPolicy}, and one whose key breaks the provider's rule
+ *       {@code [a-zA-Z0-9_\-]{1,64}} gets {@code 400} and causes no token request;
+ *   <li>binds the {@link TokenContext} as attribute {@value TokenContext#ATTRIBUTE};
+ *   <li>gets the key's token from the {@link TokenManager} (cached: no I/O on the hot path), so
+ *       that an ended provider session is answered by the policy before the servlet runs;
+ *   <li>exposes the {@link SessionTimeouts}: request attributes (names on {@link TokenContext}),
+ *       optionally the response headers {@value #IDLE_TIMEOUT_HEADER},
+ *       {@value #IDLE_DEADLINE_HEADER} and {@value #EXPIRES_HEADER}, and optionally the
+ *       {@code HttpSession}'s max inactive interval.
+ * </ol>
+ *
+ * <p>Token endpoint failures before the servlet runs are answered {@code 503} (transient, with
+ * {@code Retry-After} when the provider sent one) or {@code 502}, with a JSON body.
+ */
+public final class TokenFilter implements Filter {
+
+  /** Response header: {@code session_idle_timeout} in whole seconds. */
+  public static final String IDLE_TIMEOUT_HEADER = "TokenKeeper-Session-Idle-Timeout";
+
+  /** Response header: last use of the token plus the idle timeout, as an HTTP-date (RFC 9110, 5.6.7). */
+  public static final String IDLE_DEADLINE_HEADER = "TokenKeeper-Session-Idle-Deadline";
+
+  /** Response header: the absolute end of the provider session, as an HTTP-date. */
+  public static final String EXPIRES_HEADER = "TokenKeeper-Session-Expires";
+
+  private static final System.Logger LOG = System.getLogger(TokenFilter.class.getName());
+
+  private final Function<String, String> environment;
+  private volatile TokenFilterConfig config;
+  private volatile BearerClients clients;
+  // Set only when the filter built the manager from init-params: then it is ours to close.
+  private volatile InitParams.Parsed owned;
+  private volatile ServletContext servletContext;
+
+  /** For {@code web.xml}: configured by the init-params at {@link #init}. */
+  public TokenFilter() {
+    this(null, System::getenv);
+  }
+
+  /** For code: configured by {@code config}; init-params are ignored. */
+  public TokenFilter(TokenFilterConfig config) {
+    this(java.util.Objects.requireNonNull(config, "config"), System::getenv);
+  }
+
+  TokenFilter(TokenFilterConfig config, Function<String, String> environment) {
+    this.config = config;
+    this.environment = environment;
+    if (config != null) {
+      this.clients = clientsFor(config);
+    }
+  }
+
+  @Override
+  public void init(FilterConfig filterConfig) throws ServletException {
+    if (config != null) {
+      return;
+    }
+    InitParams.Parsed parsed = InitParams.parse(filterConfig, environment);
+    ServletContext context = filterConfig.getServletContext();
+    Object previous = context.getAttribute(parsed.managerAttribute());
+    if (previous != null) {
+      parsed.manager().close();
+      throw new ServletException("TokenFilter '" + filterConfig.getFilterName()
+          + "': init-param manager-attribute names the ServletContext attribute "
+          + parsed.managerAttribute() + ", which already holds " + previous.getClass().getName()
+          + "; expected an unused attribute name (give each TokenFilter its own)");
+    }
+    context.setAttribute(parsed.managerAttribute(), parsed.manager());
+    this.owned = parsed;
+    this.servletContext = context;
+    this.clients = clientsFor(parsed.config());
+    this.config = parsed.config();
+    LOG.log(Level.INFO, "TokenFilter ''{0}'' ready: {1}", filterConfig.getFilterName(), config);
+  }
+
+  private static BearerClients clientsFor(TokenFilterConfig config) {
+    return new BearerClients(
+        config.tokenManager(), config.allowedOrigins(), config.httpClient().orElse(null));
+  }
+
+  /**
+   * The manager this filter uses.
+   *
+   * @throws IllegalStateException the filter was built for {@code web.xml} and {@link #init} has
+   *     not run
+   */
+  public TokenManager tokenManager() {
+    return requireConfig().tokenManager();
+  }
+
+  private TokenFilterConfig requireConfig() {
+    TokenFilterConfig c = config;
+    if (c == null) {
+      throw new IllegalStateException("TokenFilter is not initialised: init(FilterConfig) has not"
+          + " run, or it failed");
+    }
+    return c;
+  }
+
+  @Override
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+      throws IOException, ServletException {
+    if (!(req instanceof HttpServletRequest request)
+        || !(res instanceof HttpServletResponse response)
+        || req.getAttribute(TokenContext.ATTRIBUTE) != null) {
+      // Not HTTP, or a second pass over the same request (ASYNC / FORWARD dispatch): already bound.
+      chain.doFilter(req, res);
+      return;
+    }
+    TokenFilterConfig c = requireConfig();
+    String key = c.endpointIdResolver().resolve(request);
+    if (key == null) {
+      if (c.sessionEndedPolicy().handle(request, response, null)) {
+        chain.doFilter(request, response);
+      }
+      return;
+    }
+    if (!isValidEndpointId(key)) {
+      invalidEndpointId(c, response, key);
+      return;
+    }
+    TokenManager manager = c.tokenManager();
+    request.setAttribute(TokenContext.ATTRIBUTE, new TokenContext(manager, key, clients));
+    try {
+      manager.token(key);
+    } catch (RuntimeException e) {
+      ReauthenticationRequiredException ended = find(e, ReauthenticationRequiredException.class);
+      if (ended != null) {
+        exposeTimeouts(c, request, response, manager.session(key));
+        if (c.sessionEndedPolicy().handle(request, response, key)) {
+          chain.doFilter(request, response);
+        }
+        return;
+      }
+      TokenEndpointException failed = find(e, TokenEndpointException.class);
+      if (failed != null) {
+        tokenEndpointFailed(response, key, failed);
+        return;
+      }
+      throw e;
+    }
+    exposeTimeouts(c, request, response, manager.session(key));
+    try {
+      chain.doFilter(request, response);
+    } catch (IOException | ServletException | RuntimeException e) {
+      // The session ended while the servlet ran (e.g. the refresh after a 401 met invalid_grant).
+      if (find(e, ReauthenticationRequiredException.class) != null && !response.isCommitted()
+          && !c.sessionEndedPolicy().handle(request, response, key)) {
+        return;
+      }
+      throw e;
+    }
+  }
+
+  /** {@link TokenRequest#ENDPOINT_ID} without a regex matcher per request: the hot path. */
+  static boolean isValidEndpointId(String key) {
+    int n = key.length();
+    if (n < 1 || n > 64) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = key.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '_' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void invalidEndpointId(
+      TokenFilterConfig c, HttpServletResponse response, String key) throws IOException {
+    // The value is not echoed: it is whatever the client sent, and it may be long or hostile.
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", "invalid_endpoint_id");
+    body.put("error_description", "The endpoint id taken from " + c.endpointIdResolver()
+        + " must match [a-zA-Z0-9_\\-]{1,64} (letters, digits, '_' and '-', 1 to 64"
+        + " characters); it has " + key.length() + " characters and does not.");
+    Responses.json(response, HttpServletResponse.SC_BAD_REQUEST, body);
+  }
+
+  private static void tokenEndpointFailed(
+      HttpServletResponse response, String key, TokenEndpointException e) throws IOException {
+    LOG.log(Level.WARNING, "no token for endpoint id " + key + ": " + e.getMessage(), e);
+    Map<String, Object> body = new LinkedHashMap<>();
+    int status;
+    if (e.isTransient()) {
+      status = HttpServletResponse.SC_SERVICE_UNAVAILABLE;
+      body.put("error", "token_endpoint_unavailable");
+      body.put("error_description", "The token endpoint could not give a token now; try again later.");
+      e.retryAfter().ifPresent(
+          d -> response.setHeader("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
+    } else {
+      status = HttpServletResponse.SC_BAD_GATEWAY;
+      body.put("error", "token_endpoint_error");
+      body.put("error_description", "The token endpoint refused to give a token.");
+    }
+    e.error().ifPresent(code -> body.put("provider_error", code));
+    Responses.json(response, status, body);
+  }
+
+  private static void exposeTimeouts(TokenFilterConfig c, HttpServletRequest request,
+      HttpServletResponse response, SessionTimeouts st) {
+    request.setAttribute(TokenContext.SESSION_TIMEOUTS_ATTRIBUTE, st);
+    if (st.sessionId() != null) {
+      request.setAttribute(TokenContext.SESSION_ID_ATTRIBUTE, st.sessionId());
+    }
+    if (st.idleTimeout() != null) {
+      request.setAttribute(TokenContext.IDLE_TIMEOUT_ATTRIBUTE, st.idleTimeout().toSeconds());
+    }
+    if (st.idleDeadline() != null) {
+      request.setAttribute(TokenContext.IDLE_DEADLINE_ATTRIBUTE, st.idleDeadline());
+    }
+    if (st.absoluteDeadline() != null) {
+      request.setAttribute(TokenContext.EXPIRES_AT_ATTRIBUTE, st.absoluteDeadline());
+    }
+    if (c.exposeHeaders()) {
+      if (st.idleTimeout() != null) {
+        response.setHeader(IDLE_TIMEOUT_HEADER, Long.toString(st.idleTimeout().toSeconds()));
+      }
+      if (st.idleDeadline() != null) {
+        response.setHeader(IDLE_DEADLINE_HEADER, Responses.httpDate(st.idleDeadline()));
+      }
+      if (st.absoluteDeadline() != null) {
+        response.setHeader(EXPIRES_HEADER, Responses.httpDate(st.absoluteDeadline()));
+      }
+    }
+    if (c.alignSessionTimeout() && st.idleTimeout() != null) {
+      HttpSession session = request.getSession(false);
+      long seconds = st.idleTimeout().toSeconds();
+      if (session != null && seconds > 0) {
+        int interval = (int) Math.min(Integer.MAX_VALUE, seconds);
+        if (session.getMaxInactiveInterval() != interval) {
+          session.setMaxInactiveInterval(interval);
+        }
+      }
+    }
+  }
+
+  private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+    for (int depth = 0; t != null && depth < 16; t = t.getCause(), depth++) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void destroy() {
+    InitParams.Parsed parsed = owned;
+    if (parsed != null) {
+      owned = null;
+      config = null;
+      ServletContext context = servletContext;
+      if (context.getAttribute(parsed.managerAttribute()) == parsed.manager()) {
+        context.removeAttribute(parsed.managerAttribute());
+      }
+      parsed.manager().close();
+    }
+  }
+}

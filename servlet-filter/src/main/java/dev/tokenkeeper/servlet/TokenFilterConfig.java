@@ -1,0 +1,158 @@
+package dev.tokenkeeper.servlet;
+
+import dev.tokenkeeper.TokenManager;
+import dev.tokenkeeper.servlet.internal.Origins;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How a {@link TokenFilter} built in code behaves: the programmatic twin of the {@code web.xml}
+ * init-params (see {@code CONFIGURATION.md}), for {@code ServletContext.addFilter} and frameworks.
+ *
+ * <p>Immutable and thread-safe. The {@link TokenManager} is yours: the filter uses it and never
+ * closes it.
+ *
+ * <pre>{@code
+ * TokenFilterConfig config = TokenFilterConfig
+ *     .builder(manager, EndpointIdResolver.sessionAttribute("endpointId"))
+ *     .allowedOrigins(URI.create("https://api.example.com"))
+ *     .exposeHeaders(true)
+ *     .sessionEndedPolicy(SessionEndedPolicy.redirect("/login"))
+ *     .build();
+ * servletContext.addFilter("tokenkeeper", new TokenFilter(config));
+ * }</pre>
+ */
+public final class TokenFilterConfig {
+  private final TokenManager tokenManager;
+  private final EndpointIdResolver endpointIdResolver;
+  private final List<URI> allowedOrigins;
+  private final boolean exposeHeaders;
+  private final boolean alignSessionTimeout;
+  private final SessionEndedPolicy sessionEndedPolicy;
+  private final HttpClient httpClient;
+
+  private TokenFilterConfig(Builder b) {
+    this.tokenManager = b.tokenManager;
+    this.endpointIdResolver = b.endpointIdResolver;
+    this.allowedOrigins = List.copyOf(b.allowedOrigins);
+    this.exposeHeaders = b.exposeHeaders;
+    this.alignSessionTimeout = b.alignSessionTimeout;
+    this.sessionEndedPolicy = b.sessionEndedPolicy;
+    this.httpClient = b.httpClient;
+  }
+
+  /** A builder with the defaults: no allowed origins, no headers, no alignment, policy {@code 401}. */
+  public static Builder builder(TokenManager tokenManager, EndpointIdResolver endpointIdResolver) {
+    return new Builder(tokenManager, endpointIdResolver);
+  }
+
+  public TokenManager tokenManager() {
+    return tokenManager;
+  }
+
+  public EndpointIdResolver endpointIdResolver() {
+    return endpointIdResolver;
+  }
+
+  /** The origins the request's {@code BearerHttpClient} may send tokens to; may be empty. */
+  public List<URI> allowedOrigins() {
+    return allowedOrigins;
+  }
+
+  /** Whether the session timeouts go out as {@code TokenKeeper-Session-*} response headers. */
+  public boolean exposeHeaders() {
+    return exposeHeaders;
+  }
+
+  /** Whether an existing {@code HttpSession}'s max inactive interval follows {@code session_idle_timeout}. */
+  public boolean alignSessionTimeout() {
+    return alignSessionTimeout;
+  }
+
+  public SessionEndedPolicy sessionEndedPolicy() {
+    return sessionEndedPolicy;
+  }
+
+  /** The {@code HttpClient} the per-request {@code BearerHttpClient}s delegate to, if set. */
+  public Optional<HttpClient> httpClient() {
+    return Optional.ofNullable(httpClient);
+  }
+
+  @Override
+  public String toString() {
+    return "TokenFilterConfig[endpointId=" + endpointIdResolver + ", allowedOrigins="
+        + allowedOrigins + ", exposeHeaders=" + exposeHeaders + ", alignSessionTimeout="
+        + alignSessionTimeout + ", sessionEnded=" + sessionEndedPolicy + "]";
+  }
+
+  /** Builds a {@link TokenFilterConfig}; not thread-safe. */
+  public static final class Builder {
+    private final TokenManager tokenManager;
+    private final EndpointIdResolver endpointIdResolver;
+    private final List<URI> allowedOrigins = new ArrayList<>();
+    private boolean exposeHeaders;
+    private boolean alignSessionTimeout;
+    private SessionEndedPolicy sessionEndedPolicy = SessionEndedPolicy.unauthorized();
+    private HttpClient httpClient;
+
+    private Builder(TokenManager tokenManager, EndpointIdResolver endpointIdResolver) {
+      this.tokenManager = Objects.requireNonNull(tokenManager, "tokenManager");
+      this.endpointIdResolver = Objects.requireNonNull(endpointIdResolver, "endpointIdResolver");
+    }
+
+    /**
+     * Adds origins ({@code scheme://host[:port]}) the request's {@code BearerHttpClient} may send
+     * tokens to.
+     *
+     * @throws IllegalArgumentException an origin is not an absolute http(s) URI without path,
+     *     query, fragment or user info
+     */
+    public Builder allowedOrigins(URI... origins) {
+      return allowedOrigins(Arrays.asList(origins));
+    }
+
+    /** @see #allowedOrigins(URI...) */
+    public Builder allowedOrigins(Collection<URI> origins) {
+      for (URI origin : origins) {
+        allowedOrigins.add(Origins.check(origin));
+      }
+      return this;
+    }
+
+    public Builder exposeHeaders(boolean exposeHeaders) {
+      this.exposeHeaders = exposeHeaders;
+      return this;
+    }
+
+    public Builder alignSessionTimeout(boolean alignSessionTimeout) {
+      this.alignSessionTimeout = alignSessionTimeout;
+      return this;
+    }
+
+    public Builder sessionEndedPolicy(SessionEndedPolicy sessionEndedPolicy) {
+      this.sessionEndedPolicy = Objects.requireNonNull(sessionEndedPolicy, "sessionEndedPolicy");
+      return this;
+    }
+
+    /**
+     * The {@code HttpClient} the request's {@code BearerHttpClient} sends API calls with (e.g.
+     * with your {@code SSLContext} or proxy); it must be built with
+     * {@code followRedirects(HttpClient.Redirect.NEVER)}, or {@code TokenContext.httpClient()}
+     * throws, because it would carry the token to any origin. Default: one plain client per filter.
+     */
+    public Builder httpClient(HttpClient httpClient) {
+      this.httpClient = httpClient;
+      return this;
+    }
+
+    public TokenFilterConfig build() {
+      return new TokenFilterConfig(this);
+    }
+  }
+}

@@ -1,0 +1,568 @@
+package dev.tokenkeeper.servlet.internal;
+
+import dev.tokenkeeper.ClientAuthentication;
+import dev.tokenkeeper.Grant;
+import dev.tokenkeeper.TokenEndpoint;
+import dev.tokenkeeper.TokenListener;
+import dev.tokenkeeper.TokenManager;
+import dev.tokenkeeper.TokenRequest;
+import dev.tokenkeeper.servlet.EndpointIdResolver;
+import dev.tokenkeeper.servlet.SessionEndedPolicy;
+import dev.tokenkeeper.servlet.TokenFilterConfig;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import java.lang.System.Logger.Level;
+import java.lang.reflect.InvocationTargetException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.security.PrivateKey;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code TokenFilter}'s {@code web.xml} init-params into a {@link TokenManager} and a
+ * {@link TokenFilterConfig}. Every error names the init-param and the expected form, and never
+ * contains a secret's value. Not thread-safe; one instance per {@code init}.
+ */
+public final class InitParams {
+  private static final System.Logger LOG = System.getLogger(InitParams.class.getName());
+
+  /** Every init-param, in the order of CONFIGURATION.md. */
+  public static final List<String> NAMES = List.of(
+      "token-endpoint", "revocation-endpoint", "allow-insecure-http",
+      "client-id", "client-authentication",
+      "client-secret-env", "client-secret-file", "client-secret",
+      "private-key-file", "key-id",
+      "grant", "username", "password-env", "password-file", "password",
+      "assertion-env", "assertion-file", "assertion",
+      "scope", "refresh-window", "maximum-size",
+      "endpoint-id", "allowed-origins",
+      "expose-headers", "align-session-timeout", "session-ended", "listener",
+      "session-ending-warning",
+      "manager-attribute");
+
+  /** The default {@code manager-attribute}. */
+  public static final String DEFAULT_MANAGER_ATTRIBUTE = "dev.tokenkeeper.TokenManager";
+
+  private static final Pattern LIST_SEPARATOR = Pattern.compile("[,\\s]+");
+  private static final String URL_FORM = "an absolute https URL such as"
+      + " https://platform.example.com/restapi/oauth/token (http only for localhost, 127.0.0.1"
+      + " or [::1])";
+
+  /** The outcome: the configuration, and the manager the filter built and must close. */
+  public record Parsed(TokenFilterConfig config, TokenManager manager, String managerAttribute) {}
+
+  private final FilterConfig filterConfig;
+  private final Function<String, String> environment;
+  private final String filterName;
+
+  private InitParams(FilterConfig filterConfig, Function<String, String> environment) {
+    this.filterConfig = filterConfig;
+    this.environment = environment;
+    this.filterName = filterConfig.getFilterName();
+  }
+
+  /**
+   * Reads the init-params of {@code filterConfig}.
+   *
+   * @param environment looks up environment variables ({@code System::getenv})
+   * @throws ServletException an init-param is missing, malformed or conflicts with another
+   */
+  public static Parsed parse(FilterConfig filterConfig, Function<String, String> environment)
+      throws ServletException {
+    return new InitParams(filterConfig, environment).parse();
+  }
+
+  private Parsed parse() throws ServletException {
+    for (String name : Collections.list(filterConfig.getInitParameterNames())) {
+      if (!NAMES.contains(name)) {
+        throw new ServletException(prefix() + "unknown init-param " + name
+            + "; expected one of " + String.join(", ", NAMES)
+            + " (see CONFIGURATION.md)");
+      }
+    }
+
+    boolean allowInsecureHttp = bool("allow-insecure-http");
+    URI tokenUri = endpointUri("token-endpoint", true, allowInsecureHttp);
+    URI revocationUri = endpointUri("revocation-endpoint", false, allowInsecureHttp);
+    ClientAuthentication authentication = clientAuthentication();
+    Supplier<Grant> grant = grant();
+    String scope = get("scope");
+    EndpointIdResolver resolver = endpointIdResolver();
+    Duration refreshWindow = duration("refresh-window");
+    Duration endingWarning = duration("session-ending-warning");
+    Long maximumSize = maximumSize();
+    List<URI> origins = allowedOrigins();
+    boolean exposeHeaders = bool("expose-headers");
+    boolean align = bool("align-session-timeout");
+    SessionEndedPolicy policy = sessionEndedPolicy();
+    List<TokenListener> listeners = listeners();
+    String managerAttribute = get("manager-attribute");
+    if (managerAttribute == null) {
+      managerAttribute = DEFAULT_MANAGER_ATTRIBUTE;
+    }
+
+    TokenManager manager;
+    try {
+      TokenEndpoint endpoint = TokenEndpoint.builder(tokenUri, authentication)
+          .revocationUri(revocationUri)
+          .allowInsecureHttp(allowInsecureHttp)
+          .build();
+      TokenManager.Builder builder = TokenManager.builder(endpoint);
+      if (grant != null) {
+        builder.primaryRequest(
+            key -> TokenRequest.builder(grant.get()).scope(scope).endpointId(key).build());
+      }
+      if (refreshWindow != null) {
+        builder.refreshWindow(refreshWindow);
+      }
+      if (endingWarning != null) {
+        builder.sessionEndingWarning(endingWarning);
+      }
+      if (maximumSize != null) {
+        builder.maximumSize(maximumSize);
+      }
+      listeners.forEach(builder::listener);
+      manager = builder.build();
+    } catch (RuntimeException e) {
+      throw new ServletException(
+          prefix() + "the init-params do not make a valid token manager: " + e.getMessage(), e);
+    }
+    TokenFilterConfig config = TokenFilterConfig.builder(manager, resolver)
+        .allowedOrigins(origins)
+        .exposeHeaders(exposeHeaders)
+        .alignSessionTimeout(align)
+        .sessionEndedPolicy(policy)
+        .build();
+    return new Parsed(config, manager, managerAttribute);
+  }
+
+  // ---- the provider ----------------------------------------------------------------------
+
+  private URI endpointUri(String name, boolean required, boolean allowInsecureHttp)
+      throws ServletException {
+    String value = get(name);
+    if (value == null) {
+      if (required) {
+        throw missing(name, URL_FORM);
+      }
+      return null;
+    }
+    URI uri;
+    try {
+      uri = new URI(value);
+    } catch (URISyntaxException e) {
+      throw error(name, "is not a valid URL (" + e.getReason() + ")", URL_FORM);
+    }
+    if (uri.getRawUserInfo() != null) {
+      // Not echoed: user info may hold a password.
+      throw error(name, "carries user info (user:password@)",
+          URL_FORM + "; the client authenticates with client-authentication, not in the URL");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!uri.isAbsolute() || uri.getHost() == null
+        || !(scheme.equals("https") || scheme.equals("http"))) {
+      throw error(name, "is \"" + value + "\", not an absolute http(s) URL", URL_FORM);
+    }
+    if (uri.getRawFragment() != null) {
+      throw error(name, "has a fragment (#...)", URL_FORM + " without a fragment");
+    }
+    if (scheme.equals("http") && !allowInsecureHttp && !isLoopback(uri.getHost())) {
+      throw error(name, "uses http to " + uri.getHost()
+          + ", so secrets and tokens would cross the network in clear text", URL_FORM
+          + "; or, only on a network you trust, allow-insecure-http=true");
+    }
+    return uri;
+  }
+
+  static boolean isLoopback(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    if (h.equals("localhost") || h.endsWith(".localhost")) {
+      return true;
+    }
+    // Only IP literals are checked: a name is never resolved here.
+    boolean literal = h.startsWith("[") || h.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    if (!literal) {
+      return false;
+    }
+    try {
+      String address = h.startsWith("[") ? h.substring(1, h.length() - 1) : h;
+      return InetAddress.getByName(address).isLoopbackAddress();
+    } catch (UnknownHostException | StringIndexOutOfBoundsException e) {
+      return false;
+    }
+  }
+
+  // ---- the client ------------------------------------------------------------------------
+
+  private ClientAuthentication clientAuthentication() throws ServletException {
+    String clientId = get("client-id");
+    if (clientId == null) {
+      throw missing("client-id", "the client_id the provider gave your application");
+    }
+    String method = get("client-authentication");
+    if (method == null) {
+      method = "client_secret_basic";
+    }
+    String methods = "one of client_secret_basic, client_secret_post, client_secret_jwt,"
+        + " private_key_jwt, none";
+    try {
+      switch (method) {
+        case "client_secret_basic":
+        case "client_secret_post":
+        case "client_secret_jwt": {
+          notWith(method, "client-authentication", "private-key-file", "key-id");
+          String secret = secret("client-secret", "the client secret");
+          return method.equals("client_secret_basic")
+              ? ClientAuthentication.basic(clientId, secret)
+              : method.equals("client_secret_post")
+                  ? ClientAuthentication.post(clientId, secret)
+                  : ClientAuthentication.secretJwt(clientId, secret);
+        }
+        case "private_key_jwt": {
+          notWith(method, "client-authentication",
+              "client-secret-env", "client-secret-file", "client-secret");
+          String path = get("private-key-file");
+          if (path == null) {
+            throw missing("private-key-file", PemKeys.FORM + " (required by client-authentication"
+                + " private_key_jwt)");
+          }
+          PrivateKey key = PemKeys.read(path, message -> error("private-key-file", message,
+              PemKeys.FORM));
+          return ClientAuthentication.privateKeyJwt(clientId, key, get("key-id"));
+        }
+        case "none":
+          notWith(method, "client-authentication", "client-secret-env", "client-secret-file",
+              "client-secret", "private-key-file", "key-id");
+          return ClientAuthentication.none(clientId);
+        default:
+          throw error("client-authentication", "is \"" + method + "\"", methods);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ServletException(prefix() + "init-params client-id / client-authentication: "
+          + e.getMessage(), e);
+    }
+  }
+
+  // ---- the grant -------------------------------------------------------------------------
+
+  /** The primary grant, or {@code null} for {@code grant} = {@code none}. */
+  private Supplier<Grant> grant() throws ServletException {
+    String grant = get("grant");
+    if (grant == null) {
+      grant = "client_credentials";
+    }
+    String[] passwordParams = {"username", "password-env", "password-file", "password"};
+    String[] assertionParams = {"assertion-env", "assertion-file", "assertion"};
+    switch (grant) {
+      case "client_credentials": {
+        notWith(grant, "grant", passwordParams);
+        notWith(grant, "grant", assertionParams);
+        Grant g = Grant.clientCredentials();
+        return () -> g;
+      }
+      case "password": {
+        notWith(grant, "grant", assertionParams);
+        String username = get("username");
+        if (username == null) {
+          throw missing("username", "the resource owner's user name (required by grant=password)");
+        }
+        Grant g = wrap("username", () -> Grant.password(username, secret("password",
+            "the resource owner's password")));
+        return () -> g;
+      }
+      case "jwt-bearer": {
+        notWith(grant, "grant", passwordParams);
+        String file = get("assertion-file");
+        if (file != null && get("assertion-env") == null && get("assertion") == null) {
+          // Read again at every token request: assertions are short-lived and get rotated.
+          SecretFiles.read(file, message -> error("assertion-file", message,
+              SecretFiles.FORM + " with the JWT assertion"));
+          return () -> Grant.jwtBearer(SecretFiles.read(file, message -> new IllegalStateException(
+              "TokenFilter '" + filterName + "': init-param assertion-file " + message)));
+        }
+        Grant g = wrap("assertion-env", () -> Grant.jwtBearer(secret("assertion",
+            "the JWT assertion (RFC 7523)")));
+        return () -> g;
+      }
+      case "none":
+        notWith(grant, "grant", passwordParams);
+        notWith(grant, "grant", assertionParams);
+        return null;
+      default:
+        throw error("grant", "is \"" + grant + "\"",
+            "one of client_credentials, password, jwt-bearer, none");
+    }
+  }
+
+  private interface GrantMaker {
+    Grant make() throws ServletException;
+  }
+
+  private Grant wrap(String name, GrantMaker maker) throws ServletException {
+    try {
+      return maker.make();
+    } catch (IllegalArgumentException e) {
+      throw new ServletException(prefix() + "init-param " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Fails when one of {@code names} is set although {@code param} = {@code value} ignores it. */
+  private void notWith(String value, String param, String... names) throws ServletException {
+    for (String name : names) {
+      if (get(name) != null) {
+        throw error(name, "is set, but " + param + " is " + value + ", which does not use it",
+            "no " + name + " with " + param + "=" + value + " (remove it, or change " + param
+                + ")");
+      }
+    }
+  }
+
+  /**
+   * One secret from exactly one of {@code base-env}, {@code base-file} and {@code base} (plain,
+   * with a warning). Error messages name the variable or the file, never the value.
+   */
+  private String secret(String base, String what) throws ServletException {
+    String envName = get(base + "-env");
+    String file = get(base + "-file");
+    String plain = get(base);
+    int given = (envName != null ? 1 : 0) + (file != null ? 1 : 0) + (plain != null ? 1 : 0);
+    String form = "exactly one of " + base + "-env (an environment variable's name), " + base
+        + "-file (a file's path) or " + base + " (plain text, discouraged) holding " + what;
+    if (given == 0) {
+      throw missing(base + "-env", form);
+    }
+    if (given > 1) {
+      throw error(base + "-env", "and its alternatives are set " + given + " times", form);
+    }
+    if (envName != null) {
+      String value = environment.apply(envName);
+      if (value == null || value.isBlank()) {
+        throw error(base + "-env", "names the environment variable " + envName
+            + ", which is not set or is empty", "the name of a set environment variable holding "
+            + what);
+      }
+      return value.strip();
+    }
+    if (file != null) {
+      return SecretFiles.read(file, message -> error(base + "-file", message,
+          SecretFiles.FORM + " holding " + what));
+    }
+    LOG.log(Level.WARNING, "TokenFilter ''{0}'': init-param {1} holds {2} in plain text in"
+        + " web.xml; use {1}-env or {1}-file instead", filterName, base, what);
+    return plain;
+  }
+
+  // ---- keys, timing, origins, policy -----------------------------------------------------
+
+  private EndpointIdResolver endpointIdResolver() throws ServletException {
+    String form = "fixed:VALUE, header:NAME, session:ATTRIBUTE, principal or class:FQCN (an"
+        + " EndpointIdResolver)";
+    String value = get("endpoint-id");
+    if (value == null) {
+      throw missing("endpoint-id", form);
+    }
+    int colon = value.indexOf(':');
+    String kind = colon < 0 ? value : value.substring(0, colon);
+    String argument = colon < 0 ? null : value.substring(colon + 1).strip();
+    if (kind.equals("principal") && argument == null) {
+      return EndpointIdResolver.principal();
+    }
+    if (argument == null || argument.isEmpty()) {
+      throw error("endpoint-id", "is \"" + value + "\"", form);
+    }
+    switch (kind) {
+      case "fixed":
+        try {
+          return EndpointIdResolver.fixed(argument);
+        } catch (IllegalArgumentException e) {
+          throw error("endpoint-id", "is fixed:\"" + argument + "\", which breaks the provider's"
+              + " rule", "fixed:VALUE with VALUE matching [a-zA-Z0-9_\\-]{1,64}");
+        }
+      case "header":
+        return EndpointIdResolver.header(argument);
+      case "session":
+        return EndpointIdResolver.sessionAttribute(argument);
+      case "class":
+        return instantiate("endpoint-id", argument, EndpointIdResolver.class);
+      default:
+        throw error("endpoint-id", "is \"" + value + "\"", form);
+    }
+  }
+
+  private Duration duration(String name) throws ServletException {
+    String value = get(name);
+    if (value == null) {
+      return null;
+    }
+    String form = "whole seconds (120) or an ISO-8601 duration (PT2M), zero or more";
+    Duration window;
+    try {
+      window = value.matches("-?\\d+") ? Duration.ofSeconds(Long.parseLong(value))
+          : Duration.parse(value);
+    } catch (NumberFormatException | DateTimeParseException e) {
+      throw error(name, "is \"" + value + "\"", form);
+    }
+    if (window.isNegative()) {
+      throw error(name, "is negative (" + value + ")", form);
+    }
+    return window;
+  }
+
+  private Long maximumSize() throws ServletException {
+    String value = get("maximum-size");
+    if (value == null) {
+      return null;
+    }
+    try {
+      long size = Long.parseLong(value);
+      if (size > 0) {
+        return size;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw error("maximum-size", "is \"" + value + "\"", "a positive whole number of keys");
+  }
+
+  private List<URI> allowedOrigins() throws ServletException {
+    String value = get("allowed-origins");
+    List<URI> origins = new ArrayList<>();
+    if (value == null) {
+      return origins;
+    }
+    String form = "comma-separated origins such as https://api.example.com,"
+        + " https://media.example.com:8443";
+    for (String item : LIST_SEPARATOR.split(value)) {
+      if (item.isEmpty()) {
+        continue;
+      }
+      try {
+        origins.add(Origins.check(new URI(item)));
+      } catch (URISyntaxException e) {
+        throw error("allowed-origins", "holds an invalid URI (" + e.getReason() + ")", form);
+      } catch (IllegalArgumentException e) {
+        throw error("allowed-origins", "is wrong: " + e.getMessage(), form);
+      }
+    }
+    return origins;
+  }
+
+  private boolean bool(String name) throws ServletException {
+    String value = get(name);
+    if (value == null) {
+      return false;
+    }
+    if (value.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (value.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw error(name, "is \"" + value + "\"", "true or false");
+  }
+
+  private SessionEndedPolicy sessionEndedPolicy() throws ServletException {
+    String value = get("session-ended");
+    String form = "401, redirect:URL (an absolute URL or a path starting with /) or pass-through";
+    if (value == null || value.equals("401")) {
+      return SessionEndedPolicy.unauthorized();
+    }
+    if (value.equals("pass-through")) {
+      return SessionEndedPolicy.passThrough();
+    }
+    if (value.startsWith("redirect:")) {
+      try {
+        return SessionEndedPolicy.redirect(value.substring("redirect:".length()).strip());
+      } catch (IllegalArgumentException e) {
+        throw error("session-ended", "is wrong: " + e.getMessage(), form);
+      }
+    }
+    throw error("session-ended", "is \"" + value + "\"", form);
+  }
+
+  private List<TokenListener> listeners() throws ServletException {
+    String value = get("listener");
+    List<TokenListener> listeners = new ArrayList<>();
+    if (value != null) {
+      for (String name : LIST_SEPARATOR.split(value)) {
+        if (!name.isEmpty()) {
+          listeners.add(instantiate("listener", name, TokenListener.class));
+        }
+      }
+    }
+    return listeners;
+  }
+
+  private <T> T instantiate(String param, String className, Class<T> type)
+      throws ServletException {
+    String form = "the name of a public class implementing " + type.getName()
+        + " with a public no-arg constructor";
+    Class<?> cls;
+    try {
+      cls = Class.forName(className, true, classLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw error(param, "names the class " + className + ", which cannot be loaded ("
+          + e.getClass().getSimpleName() + ")", form);
+    }
+    if (!type.isAssignableFrom(cls)) {
+      throw error(param, "names the class " + className + ", which does not implement "
+          + type.getName(), form);
+    }
+    try {
+      return type.cast(cls.getConstructor().newInstance());
+    } catch (NoSuchMethodException e) {
+      throw error(param, "names the class " + className + ", which has no public no-arg"
+          + " constructor", form);
+    } catch (InvocationTargetException e) {
+      throw new ServletException(prefix() + "init-param " + param + ": the constructor of "
+          + className + " failed: " + e.getCause(), e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw error(param, "names the class " + className + ", which cannot be instantiated ("
+          + e.getClass().getSimpleName() + ")", form);
+    }
+  }
+
+  private ClassLoader classLoader() {
+    try {
+      ClassLoader loader = filterConfig.getServletContext().getClassLoader();
+      if (loader != null) {
+        return loader;
+      }
+    } catch (RuntimeException e) {
+      // a ServletContext that refuses (e.g. to a programmatic listener): fall through
+    }
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    return loader != null ? loader : InitParams.class.getClassLoader();
+  }
+
+  // ---- plumbing --------------------------------------------------------------------------
+
+  private String get(String name) {
+    String value = filterConfig.getInitParameter(name);
+    return value == null || value.isBlank() ? null : value.strip();
+  }
+
+  private String prefix() {
+    return "TokenFilter '" + filterName + "': ";
+  }
+
+  private ServletException missing(String name, String expected) {
+    return new ServletException(
+        prefix() + "init-param " + name + " is missing; expected " + expected);
+  }
+
+  private ServletException error(String name, String problem, String expected) {
+    return new ServletException(
+        prefix() + "init-param " + name + " " + problem + "; expected " + expected);
+  }
+}

@@ -1,0 +1,90 @@
+package dev.tokenkeeper.servlet.internal;
+
+import dev.tokenkeeper.TokenRequest;
+import dev.tokenkeeper.servlet.EndpointIdResolver;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpSession;
+import java.security.Principal;
+import java.util.Objects;
+
+/** The built-in {@link EndpointIdResolver}s; immutable. */
+public final class Resolvers {
+  private Resolvers() {}
+
+  public static EndpointIdResolver fixed(String endpointId) {
+    Objects.requireNonNull(endpointId, "endpointId");
+    if (!TokenRequest.ENDPOINT_ID.matcher(endpointId).matches()) {
+      throw new IllegalArgumentException(
+          "a fixed endpoint id must match [a-zA-Z0-9_\\-]{1,64} (letters, digits, '_' and '-',"
+              + " 1 to 64 characters); got " + endpointId.length() + " characters that do not");
+    }
+    return new Fixed(endpointId);
+  }
+
+  public static EndpointIdResolver header(String name) {
+    return new Header(requireName(name, "header"));
+  }
+
+  public static EndpointIdResolver sessionAttribute(String name) {
+    return new SessionAttribute(requireName(name, "session attribute"));
+  }
+
+  public static EndpointIdResolver principal() {
+    return Principals.INSTANCE;
+  }
+
+  private static String requireName(String name, String what) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("the " + what + " name must not be blank");
+    }
+    return name;
+  }
+
+  record Fixed(String endpointId) implements EndpointIdResolver {
+    @Override public String resolve(HttpServletRequest request) {
+      return endpointId;
+    }
+
+    @Override public String toString() {
+      return "fixed:" + endpointId;
+    }
+  }
+
+  record Header(String name) implements EndpointIdResolver {
+    @Override public String resolve(HttpServletRequest request) {
+      return request.getHeader(name);
+    }
+
+    @Override public String toString() {
+      return "header:" + name;
+    }
+  }
+
+  record SessionAttribute(String name) implements EndpointIdResolver {
+    @Override public String resolve(HttpServletRequest request) {
+      HttpSession session = request.getSession(false);
+      if (session == null) {
+        return null;
+      }
+      Object value = session.getAttribute(name);
+      return value == null ? null : value.toString();
+    }
+
+    @Override public String toString() {
+      return "session:" + name;
+    }
+  }
+
+  enum Principals implements EndpointIdResolver {
+    INSTANCE;
+
+    @Override public String resolve(HttpServletRequest request) {
+      Principal principal = request.getUserPrincipal();
+      return principal == null ? null : principal.getName();
+    }
+
+    @Override public String toString() {
+      return "principal";
+    }
+  }
+}
