@@ -315,6 +315,10 @@
           ? 'Token endpoint failing — the current token stays in service while the refresh backs off.'
           : 'Token request failed: ' + fail.message;
         bad = !fail.still_serving;
+      } else if (retrying(id, t)) {
+        const n = retrying(id, t);
+        note = 'Token endpoint answering 503 — ' + n + (n === 1 ? ' attempt' : ' attempts')
+          + ' so far, retried with backoff; the current token stays in service.';
       } else if (idle !== null && idle <= 0) {
         note = 'Idle deadline passed: the provider ended the session. The next call signs in again.';
       } else if (e.token && e.token.expires_at <= t) {
@@ -327,6 +331,14 @@
 
       renderCall(f.call, lastCall.get(id), e.calls);
     }
+  }
+
+  /** 503s from the provider since this endpoint's last successful token request, if recent. */
+  function retrying(id, t) {
+    const log = providerRequests(id);
+    let n = 0;
+    for (let i = log.length - 1; i >= 0 && log[i].status === 503; i--) n++;
+    return n && t - log[log.length - 1].at < 30000 ? n : 0;
   }
 
   function renderCall(box, mine, server) {
@@ -357,7 +369,7 @@
     const chart = $('chart');
     const ids = endpointIds().filter((id) => serverEndpoint(id));
     const W = Math.max(chart.clientWidth || 0, 600);
-    const laneH = 54, top = 22, axisH = 22, left = 96, right = 12;
+    const laneH = 62, top = 22, axisH = 22, left = 96, right = 12;
     const H = top + Math.max(ids.length, 1) * laneH + axisH;
     chart.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
     chart.setAttribute('height', String(H));
@@ -424,7 +436,7 @@
           g.append(svg('title', {}, '401 · ' + clock(v.at)));
           plot.append(g);
         } else if (v.type === 'failure') {
-          const p = svg('path', {class: 'failure', d: `M${cx} ${y + 39} l4.5 8 h-9 z`, fill: '#f08c00'});
+          const p = svg('path', {class: 'failure', d: `M${cx - 4.5} ${y + 4} h9 l-4.5 8 z`, fill: '#f08c00'});
           p.append(svg('title', {}, (v.still_serving ? 'refresh failed, old token in service' : 'token request failed') + ' · ' + clock(v.at)));
           plot.append(p);
         } else if (v.type === 'call') {
@@ -433,6 +445,12 @@
         } else if (v.type === 'session_ended') {
           plot.append(svg('path', {class: 'ended', d: `M${cx} ${y + 15} l8 8 l-8 8 l-8 -8 z`, fill: '#1c2333'}));
         }
+      }
+      for (const r of providerRequests(id)) {
+        const color = r.status === 200 ? '#adb5bd' : r.status === 503 ? '#f08c00' : '#e03131';
+        const dot = svg('circle', {class: 'provider-request', cx: x(r.at), cy: y + 45, r: 3.2, fill: color});
+        dot.append(svg('title', {}, r.grant + ' → ' + r.status + (r.error ? ' ' + r.error : '') + ' · ' + clock(r.at)));
+        plot.append(dot);
       }
       const s = e.session || {};
       if (s.idle_deadline) {
@@ -449,14 +467,26 @@
     chart.append(svg('text', {x: x(t), y: top - 10 + 0, 'text-anchor': 'middle', style: 'fill:#1c2333;font-weight:600'}, 'now'));
   }
 
+  function providerRequests(id) {
+    return (state && state.demo && state.demo.requests && state.demo.requests[id]) || [];
+  }
+
   function legend() {
     const box = $('legend');
-    const item = (node, label) => { const li = el('li'); li.append(node, document.createTextNode(label)); box.append(li); };
+    const item = (node, label, demoOnly) => {
+      const li = el('li', demoOnly ? {class: 'demo-only'} : {});
+      li.hidden = !!demoOnly;
+      li.append(node, document.createTextNode(label));
+      box.append(li);
+    };
     item(el('i', {class: 'bar', style: 'background:#4c6ef5;opacity:.85'}), 'token in use');
     item(el('i', {class: 'bar', style: 'background:#4c6ef5;opacity:.3;height:4px'}), 'replaced, still valid');
     for (const [label, color] of Object.values(CAUSES)) item(el('i', {style: 'background:' + color}), label);
     item(el('i', {style: 'background:transparent;color:#e03131;font-style:normal;width:auto;height:auto;font-weight:700'}, '×'), '401');
-    item(el('i', {style: 'background:#f08c00;border-radius:0;clip-path:polygon(50% 0,100% 100%,0 100%)'}), 'token endpoint failure');
+    item(el('i', {style: 'background:#f08c00;border-radius:0;clip-path:polygon(0 0,100% 0,50% 100%)'}), 'refresh failed');
+    item(el('i', {style: 'background:#adb5bd;width:7px;height:7px'}), 'token request', true);
+    item(el('i', {style: 'background:#f08c00;width:7px;height:7px'}), '503, retried', true);
+    item(el('i', {class: 'bar', style: 'background:#2f9e44;width:2px;height:9px;border-radius:0'}), 'API call');
     item(el('i', {class: 'bar', style: 'background:repeating-linear-gradient(90deg,#1c7ed6 0 4px,transparent 4px 7px);height:2px'}), 'idle deadline');
     item(el('i', {class: 'bar', style: 'background:repeating-linear-gradient(90deg,#7048e8 0 2px,transparent 2px 4px);height:2px'}), 'session end');
   }

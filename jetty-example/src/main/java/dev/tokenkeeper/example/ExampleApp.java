@@ -286,6 +286,10 @@ public final class ExampleApp {
           });
         }
         Path file = dir.resolve(name);
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+          Files.createFile(file,
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
         Files.writeString(file, value, StandardCharsets.UTF_8);
         file.toFile().deleteOnExit();
         files.add(file);

@@ -51,7 +51,13 @@ public final class StatusServlet extends HttpServlet {
     Object info = getServletContext().getAttribute(INFO_ATTRIBUTE);
     json.put("config", info instanceof Map<?, ?> ? info : Map.of());
     Object demo = getServletContext().getAttribute(DEMO_ATTRIBUTE);
-    json.put("demo", demo instanceof DemoProvider provider ? provider.stats() : null);
+    if (demo instanceof DemoProvider provider) {
+      Map<String, Object> stats = new LinkedHashMap<>(provider.stats());
+      stats.put("requests", provider.requestLog());
+      json.put("demo", stats);
+    } else {
+      json.put("demo", null);
+    }
     Web.writeJson(response, json);
   }
 }

@@ -86,6 +86,8 @@ public final class DemoProvider {
   /** Expired tokens are kept this long so that the API can say "expired" instead of "unknown". */
   private static final Duration GRACE = Duration.ofMinutes(10);
   private static final int MAX_ENTRIES = 10_000;
+  private static final int MAX_LOGGED_ENDPOINTS = 50;
+  private static final int MAX_LOGGED_REQUESTS = 100;
 
   private final DemoSettings settings;
   private final Clock clock;
@@ -97,6 +99,7 @@ public final class DemoProvider {
   private final Map<String, IssuedRefreshToken> refreshTokens = new HashMap<>();
   private final Map<String, IssuedCode> codes = new HashMap<>();
 
+  private final Map<String, java.util.Deque<Map<String, Object>>> requestLog = new LinkedHashMap<>();
   private final Map<String, Long> tokenRequestsByGrant = new TreeMap<>();
   private final Map<String, Long> apiRejectionsByReason = new TreeMap<>();
   private long tokensIssued;
@@ -140,6 +143,12 @@ public final class DemoProvider {
    */
   public synchronized Reply token(Map<String, String[]> form, String authorization) {
     Instant now = clock.instant();
+    Reply reply = answer(form, authorization, now);
+    log(form, reply, now);
+    return reply;
+  }
+
+  private Reply answer(Map<String, String[]> form, String authorization, Instant now) {
     String grantType = first(form, "grant_type");
     count(tokenRequestsByGrant, grantType == null ? "(none)" : grantType);
 
@@ -382,6 +391,53 @@ public final class DemoProvider {
       json.put("session_expiration_time", session.absoluteEnd.toString());
     }
     return new Reply(200, Map.of("Cache-Control", "no-store", "Pragma", "no-cache"), json);
+  }
+
+  /**
+   * Remembers the request under its endpoint id (the {@code endpoint_id} parameter, else the
+   * session of the refresh token or of the answer), so the status page can show every attempt,
+   * 503s and backoff included.
+   */
+  private void log(Map<String, String[]> form, Reply reply, Instant now) {
+    String endpointId = first(form, "endpoint_id");
+    if (endpointId == null) {
+      IssuedRefreshToken rt = refreshTokens.get(String.valueOf(first(form, "refresh_token")));
+      if (rt != null) {
+        endpointId = rt.session.endpointId;
+      } else if (reply.json().get("endpoint_id") instanceof String id) {
+        endpointId = id;
+      }
+    }
+    if (endpointId == null || !ENDPOINT_ID.matcher(endpointId).matches()) {
+      return;
+    }
+    java.util.Deque<Map<String, Object>> log = requestLog.get(endpointId);
+    if (log == null) {
+      if (requestLog.size() >= MAX_LOGGED_ENDPOINTS) {
+        requestLog.remove(requestLog.keySet().iterator().next());
+      }
+      log = new java.util.ArrayDeque<>();
+      requestLog.put(endpointId, log);
+    }
+    Map<String, Object> entry = new LinkedHashMap<>();
+    entry.put("at", now.toEpochMilli());
+    String grant = String.valueOf(first(form, "grant_type"));
+    entry.put("grant", grant.equals(GRANT_JWT_BEARER) ? "jwt-bearer" : grant);
+    entry.put("status", reply.status());
+    if (reply.json().get("error") != null) {
+      entry.put("error", reply.json().get("error"));
+    }
+    log.addLast(entry);
+    while (log.size() > MAX_LOGGED_REQUESTS) {
+      log.removeFirst();
+    }
+  }
+
+  /** The last token requests per endpoint id, oldest first, JSON-ready. */
+  public synchronized Map<String, Object> requestLog() {
+    Map<String, Object> json = new LinkedHashMap<>();
+    requestLog.forEach((id, log) -> json.put(id, new java.util.ArrayList<>(log)));
+    return json;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -318,6 +318,24 @@ class DemoProviderTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void everyTokenRequestIsLoggedUnderItsEndpointIdWith503sIncluded() {
+    DemoProvider.Reply first = password("e1");
+    provider.failTokenEndpointFor(Duration.ofSeconds(5));
+    refresh(s(first, "refresh_token"));
+    clock.advance(Duration.ofSeconds(5));
+    refresh(s(first, "refresh_token"));
+
+    java.util.List<Map<String, Object>> log =
+        (java.util.List<Map<String, Object>>) provider.requestLog().get("e1");
+
+    assertEquals(3, log.size());
+    assertEquals(java.util.List.of(200, 503, 200), log.stream().map(e -> e.get("status")).toList());
+    assertEquals("refresh_token", log.get(1).get("grant"));
+    assertEquals("temporarily_unavailable", log.get(1).get("error"));
+  }
+
+  @Test
   void jwtBearerAcceptsTheProvidersCredentialAndRejectsATamperedOne() {
     String jwt = provider.issueJwtCredential();
 
