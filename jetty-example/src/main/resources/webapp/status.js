@@ -380,9 +380,17 @@
       const tk = serverEndpoint(id).token;
       if (tk) life = Math.max(life, tk.expires_at - tk.issued_at);
     }
+    // A fixed scale; "now" sits at 65% of the width once there is enough history, and before
+    // that the window starts at the first event, so the coming deadlines show instead of an
+    // empty past.
     const span = Math.min(Math.max(life * 5, 300e3), 6 * 3600e3);
-    const t1 = t + span * 0.35;
-    const t0 = t1 - span;
+    let earliest = t;
+    for (const id of ids) {
+      const first = (serverEndpoint(id).timeline || [])[0];
+      if (first) earliest = Math.min(earliest, first.at);
+    }
+    const t0 = Math.max(t - span * 0.65, earliest - span * 0.04);
+    const t1 = t0 + span;
     const plotW = W - left - right;
     const x = (ms) => left + ((ms - t0) / (t1 - t0)) * plotW;
 
@@ -417,8 +425,9 @@
         const used = next ? Math.min(next.at, tk.expires_at) : tk.expires_at;
         plot.append(svg('rect', {class: 'life', x: x(tk.at), y: barY, width: Math.max(1, x(used) - x(tk.at)),
           height: barH, rx: 3, fill: k % 2 ? '#748ffc' : '#4c6ef5', 'fill-opacity': next ? 0.75 : 0.95}));
-        if (next && next.at < tk.expires_at) {
-          // The replaced token is still valid until it expires: a thin tail under the bar.
+        if (next && next.cause === 'AHEAD_OF_EXPIRY' && next.at < tk.expires_at) {
+          // Refreshed ahead of expiry, the old token is still valid until it expires: a thin tail
+          // under the bar. (After a 401 or a session end it is not.)
           plot.append(svg('rect', {class: 'spare', x: x(next.at), y: barY + barH + 3, width: Math.max(1, x(tk.expires_at) - x(next.at)),
             height: 4, rx: 2, fill: '#4c6ef5', 'fill-opacity': 0.28}));
         }

@@ -44,6 +44,11 @@ class StatusPageChromiumIT {
       Assumptions.abort("Chromium not found, skipping the status page browser test; " + how);
     }
     app = ExampleProcess.start();
+    // Some history before the browser comes: two endpoints, and a forced 401 on one of them.
+    assertEquals(200, app.post("/app/call", "laptop").statusCode());
+    assertEquals(200, app.post("/app/call", "phone").statusCode());
+    assertEquals(200, app.post("/demo/control/reject?endpoint_id=laptop", null).statusCode());
+    assertEquals(200, app.post("/app/call", "laptop").statusCode());
   }
 
   @AfterAll
@@ -79,7 +84,7 @@ class StatusPageChromiumIT {
           "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
           "--disable-background-networking", "--disable-component-update", "--disable-sync",
           "--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=" + profile,
-          "--window-size=1280,1300"));
+          "--window-size=1280,1400"));
       command.addAll(List.of(extra));
       command.add(app.uri().toString());
       Process p = new ProcessBuilder(command)
@@ -116,6 +121,17 @@ class StatusPageChromiumIT {
     assertTrue(chart.contains("class=\"life\""), "the chart draws token lifetimes:\n" + chart);
     assertTrue(chart.contains("class=\"refresh\""), "the chart marks token events:\n" + chart);
     assertTrue(chart.contains("class=\"now\""), "the chart marks now");
+    assertTrue(chart.contains("class=\"rejected\""), "the chart marks the 401");
+    assertTrue(countOf(chart, "class=\"life\"") >= 3, "laptop's two tokens and phone's one:\n" + chart);
+    assertTrue(dom.contains("data-cause=\"REJECTED\""), "laptop's last refresh was after a 401");
+  }
+
+  private static int countOf(String text, String part) {
+    int n = 0;
+    for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+      n++;
+    }
+    return n;
   }
 
   @Test
