@@ -44,6 +44,12 @@ final class ExampleProcess implements AutoCloseable {
 
   /** Starts the jar with {@code --port 0} plus {@code args} and waits until it prints its URL. */
   static ExampleProcess start(String... args) throws IOException, InterruptedException {
+    return start(java.util.Map.of(), args);
+  }
+
+  /** {@link #start(String...)} with extra environment variables for the child. */
+  static ExampleProcess start(java.util.Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-jar");
@@ -56,6 +62,7 @@ final class ExampleProcess implements AutoCloseable {
     for (String name : ExampleOptions.ENV_FLAGS) {
       pb.environment().remove(ExampleOptions.envName(name));
     }
+    pb.environment().putAll(env);
     Process process = pb.start();
     StringBuffer output = new StringBuffer();
     CompletableFuture<URI> ready = new CompletableFuture<>();
