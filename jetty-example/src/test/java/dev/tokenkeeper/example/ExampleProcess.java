@@ -21,16 +21,18 @@ import java.util.regex.Pattern;
 
 /** The packaged example started with {@code java -jar} on a free port, for the ITs. */
 final class ExampleProcess implements AutoCloseable {
-  private static final Pattern READY = Pattern.compile("TokenKeeper example running at (http://\\S+/)");
+  /** The last line the app prints when it is up. */
+  private static final Pattern READY = Pattern.compile("Open (http://\\S+/) in a browser");
 
   private final Process process;
-  private final StringBuffer output = new StringBuffer();
+  private final StringBuffer output;
   private final URI uri;
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private ExampleProcess(Process process, URI uri) {
+  private ExampleProcess(Process process, URI uri, StringBuffer output) {
     this.process = process;
     this.uri = uri;
+    this.output = output;
   }
 
   static Path jar() {
@@ -86,9 +88,7 @@ final class ExampleProcess implements AutoCloseable {
     reader.start();
     try {
       URI uri = ready.get(60, TimeUnit.SECONDS);
-      ExampleProcess started = new ExampleProcess(process, uri);
-      started.output.append(output);
-      return started;
+      return new ExampleProcess(process, uri, output);
     } catch (Exception e) {
       process.destroyForcibly();
       throw new IllegalStateException("the example did not start within 60 s:\n" + output, e);
