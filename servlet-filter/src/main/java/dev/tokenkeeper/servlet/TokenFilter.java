@@ -67,6 +67,7 @@ public final class TokenFilter implements Filter {
   private static final System.Logger LOG = System.getLogger(TokenFilter.class.getName());
 
   private final Function<String, String> environment;
+  private final Function<String, String> systemProperties;
   private volatile TokenFilterConfig config;
   private volatile BearerClients clients;
   // Set only when the filter built the manager from init-params: then it is ours to close.
@@ -75,17 +76,23 @@ public final class TokenFilter implements Filter {
 
   /** For {@code web.xml}: configured by the init-params at {@link #init}. */
   public TokenFilter() {
-    this(null, System::getenv);
+    this(null, System::getenv, System::getProperty);
   }
 
   /** For code: configured by {@code config}; init-params are ignored. */
   public TokenFilter(TokenFilterConfig config) {
-    this(java.util.Objects.requireNonNull(config, "config"), System::getenv);
+    this(java.util.Objects.requireNonNull(config, "config"), System::getenv, System::getProperty);
   }
 
   TokenFilter(TokenFilterConfig config, Function<String, String> environment) {
+    this(config, environment, System::getProperty);
+  }
+
+  TokenFilter(TokenFilterConfig config, Function<String, String> environment,
+      Function<String, String> systemProperties) {
     this.config = config;
     this.environment = environment;
+    this.systemProperties = systemProperties;
     if (config != null) {
       this.clients = clientsFor(config);
     }
@@ -96,7 +103,7 @@ public final class TokenFilter implements Filter {
     if (config != null) {
       return;
     }
-    InitParams.Parsed parsed = InitParams.parse(filterConfig, environment);
+    InitParams.Parsed parsed = InitParams.parse(filterConfig, environment, systemProperties);
     ServletContext context = filterConfig.getServletContext();
     Object previous = context.getAttribute(parsed.managerAttribute());
     if (previous != null) {

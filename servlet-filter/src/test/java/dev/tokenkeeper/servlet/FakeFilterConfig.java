@@ -9,10 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A FilterConfig over a map, with a ServletContext that only keeps attributes. */
+/** A FilterConfig over a map, with a ServletContext that only keeps attributes and context-params. */
 final class FakeFilterConfig implements FilterConfig {
   final Map<String, String> params;
   final Map<String, Object> contextAttributes = new ConcurrentHashMap<>();
+  final Map<String, String> contextParams = new ConcurrentHashMap<>();
   private final ServletContext context;
 
   FakeFilterConfig(Map<String, String> params) {
@@ -24,6 +25,7 @@ final class FakeFilterConfig implements FilterConfig {
             case "getAttribute": return contextAttributes.get((String) args[0]);
             case "setAttribute": contextAttributes.put((String) args[0], args[1]); return null;
             case "removeAttribute": contextAttributes.remove((String) args[0]); return null;
+            case "getInitParameter": return contextParams.get((String) args[0]);
             case "getClassLoader": return FakeFilterConfig.class.getClassLoader();
             case "getContextPath": return "";
             case "toString": return "FakeServletContext";

@@ -22,8 +22,10 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -63,23 +65,33 @@ public final class InitParams {
 
   private final FilterConfig filterConfig;
   private final Function<String, String> environment;
+  private final Function<String, String> systemProperties;
   private final String filterName;
+  // The init-params after placeholder resolution; a value that came out blank is left out.
+  private final Map<String, String> values = new LinkedHashMap<>();
+  // For each init-param that held placeholders: where they came from (names, never values).
+  private final Map<String, String> origins = new LinkedHashMap<>();
 
-  private InitParams(FilterConfig filterConfig, Function<String, String> environment) {
+  private InitParams(FilterConfig filterConfig, Function<String, String> environment,
+      Function<String, String> systemProperties) {
     this.filterConfig = filterConfig;
     this.environment = environment;
+    this.systemProperties = systemProperties;
     this.filterName = filterConfig.getFilterName();
   }
 
   /**
-   * Reads the init-params of {@code filterConfig}.
+   * Reads the init-params of {@code filterConfig}, resolving {@code ${name}} placeholders from the
+   * context-params, then {@code systemProperties}, then {@code environment}.
    *
    * @param environment looks up environment variables ({@code System::getenv})
-   * @throws ServletException an init-param is missing, malformed or conflicts with another
+   * @param systemProperties looks up Java system properties ({@code System::getProperty})
+   * @throws ServletException an init-param is missing, malformed or conflicts with another, or a
+   *     placeholder cannot be resolved
    */
-  public static Parsed parse(FilterConfig filterConfig, Function<String, String> environment)
-      throws ServletException {
-    return new InitParams(filterConfig, environment).parse();
+  public static Parsed parse(FilterConfig filterConfig, Function<String, String> environment,
+      Function<String, String> systemProperties) throws ServletException {
+    return new InitParams(filterConfig, environment, systemProperties).parse();
   }
 
   private Parsed parse() throws ServletException {
@@ -90,6 +102,7 @@ public final class InitParams {
             + " (see CONFIGURATION.md)");
       }
     }
+    resolvePlaceholders();
 
     boolean allowInsecureHttp = bool("allow-insecure-http");
     URI tokenUri = endpointUri("token-endpoint", true, allowInsecureHttp);
@@ -357,8 +370,16 @@ public final class InitParams {
       return SecretFiles.read(file, message -> error(base + "-file", message,
           SecretFiles.FORM + " holding " + what));
     }
-    LOG.log(Level.WARNING, "TokenFilter ''{0}'': init-param {1} holds {2} in plain text in"
-        + " web.xml; use {1}-env or {1}-file instead", filterName, base, what);
+    String from = origins.get(base);
+    if (from == null) {
+      LOG.log(Level.WARNING, "TokenFilter ''{0}'': init-param {1} holds {2} in plain text in"
+          + " web.xml; use {1}-env or {1}-file instead", filterName, base, what);
+    } else {
+      // A context-param is web.xml text too, and a system property shows in the process list.
+      LOG.log(Level.WARNING, "TokenFilter ''{0}'': init-param {1} takes {2} from placeholders"
+          + " ({3}); prefer {1}-env or {1}-file, which keep it out of web.xml and the command"
+          + " line", filterName, base, what, from);
+    }
     return plain;
   }
 
@@ -494,13 +515,40 @@ public final class InitParams {
     String value = get("listener");
     List<TokenListener> listeners = new ArrayList<>();
     if (value != null) {
-      for (String name : LIST_SEPARATOR.split(value)) {
-        if (!name.isEmpty()) {
-          listeners.add(instantiate("listener", name, TokenListener.class));
+      for (String entry : LIST_SEPARATOR.split(value)) {
+        if (entry.isEmpty()) {
+          continue;
+        }
+        if (entry.startsWith("attribute:")) {
+          listeners.add(listenerAttribute(entry.substring("attribute:".length())));
+        } else {
+          String className = entry.startsWith("class:") ? entry.substring("class:".length()) : entry;
+          listeners.add(instantiate("listener", className, TokenListener.class));
         }
       }
     }
     return listeners;
+  }
+
+  /** A listener instance the application published as a ServletContext attribute. */
+  private TokenListener listenerAttribute(String attribute) throws ServletException {
+    String form = "attribute:NAME naming a ServletContext attribute that holds a "
+        + TokenListener.class.getName() + ", set before filters start (in a"
+        + " ServletContextListener's contextInitialized, or by the code that builds the context)";
+    if (attribute.isEmpty()) {
+      throw error("listener", "has an entry attribute: without a name", form);
+    }
+    Object value = filterConfig.getServletContext().getAttribute(attribute);
+    if (value == null) {
+      throw error("listener", "names the ServletContext attribute " + attribute
+          + ", which is not set", form);
+    }
+    if (!(value instanceof TokenListener listener)) {
+      throw error("listener", "names the ServletContext attribute " + attribute
+          + ", which holds a " + value.getClass().getName() + ", not a "
+          + TokenListener.class.getName(), form);
+    }
+    return listener;
   }
 
   private <T> T instantiate(String param, String className, Class<T> type)
@@ -545,11 +593,47 @@ public final class InitParams {
     return loader != null ? loader : InitParams.class.getClassLoader();
   }
 
+  // ---- placeholders ----------------------------------------------------------------------
+
+  private void resolvePlaceholders() throws ServletException {
+    List<Placeholders.Lookup> lookups = List.of(
+        new Placeholders.Lookup(Placeholders.Source.CONTEXT_PARAM, this::contextParam),
+        new Placeholders.Lookup(Placeholders.Source.SYSTEM_PROPERTY, systemProperties),
+        new Placeholders.Lookup(Placeholders.Source.ENVIRONMENT, environment));
+    for (String name : NAMES) {
+      String value = filterConfig.getInitParameter(name);
+      if (value == null) {
+        continue;
+      }
+      if (Placeholders.hasPlaceholder(value)) {
+        Placeholders.Resolved resolved;
+        try {
+          resolved = Placeholders.resolve(value, lookups);
+        } catch (Placeholders.Failure e) {
+          throw new ServletException(prefix() + "init-param " + name + " " + e.getMessage(), e);
+        }
+        value = resolved.value();
+        origins.put(name, String.join(", ", resolved.origins()));
+        // Names and sources only: the value of a secret param (and a URL's user info) stays out.
+        LOG.log(Level.DEBUG, "TokenFilter ''{0}'': init-param {1}: {2}{3}", filterName, name,
+            String.join(", ", resolved.origins()),
+            value.isBlank() ? "; the value is empty, so the init-param is left out" : "");
+      }
+      if (!value.isBlank()) {
+        values.put(name, value.strip());
+      }
+    }
+  }
+
+  private String contextParam(String name) {
+    return filterConfig.getServletContext().getInitParameter(name);
+  }
+
   // ---- plumbing --------------------------------------------------------------------------
 
+  /** The init-param after placeholder resolution, trimmed; {@code null} when absent or blank. */
   private String get(String name) {
-    String value = filterConfig.getInitParameter(name);
-    return value == null || value.isBlank() ? null : value.strip();
+    return values.get(name);
   }
 
   private String prefix() {
