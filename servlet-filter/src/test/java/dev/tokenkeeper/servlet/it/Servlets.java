@@ -154,6 +154,28 @@ public final class Servlets {
     }
   }
 
+  /** A TokenListener with state of its own: published as a context attribute, not named by class. */
+  public static final class InstanceListener implements dev.tokenkeeper.TokenListener {
+    public final java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override public void onToken(String key, dev.tokenkeeper.TokenResponse response,
+        dev.tokenkeeper.RefreshCause cause) {
+      events.add("token " + key + " " + cause);
+    }
+  }
+
+  /**
+   * Publishes an {@link InstanceListener} as context attribute {@value #ATTRIBUTE} before filters
+   * start, for {@code listener=attribute:...}.
+   */
+  public static final class PublishListener implements jakarta.servlet.ServletContextListener {
+    public static final String ATTRIBUTE = "it.token-listener";
+
+    @Override public void contextInitialized(jakarta.servlet.ServletContextEvent event) {
+      event.getServletContext().setAttribute(ATTRIBUTE, new InstanceListener());
+    }
+  }
+
   /**
    * Adds TokenFilter in code ({@code ServletContext.addFilter}) from a {@code TokenFilterConfig},
    * as a framework would: a fixed key, the API origin, headers on, pass-through policy.
