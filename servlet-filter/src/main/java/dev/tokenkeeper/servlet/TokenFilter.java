@@ -35,7 +35,13 @@ import java.util.function.Function;
  *
  * <p>Configure it entirely with {@code web.xml} init-params (the no-arg constructor; every
  * init-param is described in {@code CONFIGURATION.md}), or in code with
- * {@link #TokenFilter(TokenFilterConfig)}. For each request the filter
+ * {@link #TokenFilter(TokenFilterConfig)}. An init-param value may contain {@code ${name}} or
+ * {@code ${name:default}}, filled in at {@link #init} from the context-param, the Java system
+ * property or the environment variable {@code name} (in that order), so that one {@code web.xml}
+ * serves several environments; a value that comes out empty counts as absent. The
+ * {@code listener} init-param also takes {@code attribute:NAME}: a {@link
+ * dev.tokenkeeper.TokenListener} instance the application put in a {@code ServletContext}
+ * attribute before filters start. For each request the filter
  *
  * <ol>
  *   <li>resolves the key with the {@link EndpointIdResolver}; a request without one is answered by
