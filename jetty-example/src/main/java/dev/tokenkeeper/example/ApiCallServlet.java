@@ -16,8 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@code /app/call}, behind {@code TokenFilter}: calls the provider's API (init-param
- * {@code api-url}) through the request's {@code BearerHttpClient}, which attaches the endpoint's
+ * {@code /app/call}, behind {@code TokenFilter}: calls the provider's API (context-param
+ * {@value #API_URL_PARAM}, set by the launcher) through the request's {@code BearerHttpClient}, which attaches the endpoint's
  * token and, after a 401, refreshes once and retries. Answers with the API's status and body, and
  * tells the {@link StatusBoard}.
  */
@@ -25,12 +25,17 @@ public final class ApiCallServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   private static final int MAX_BODY = 64 * 1024;
 
+  /** Context-param: the API resource to call; none means "only show that a token is at hand". */
+  public static final String API_URL_PARAM = "example.api-url";
+
   private transient URI apiUrl;
+  private transient StatusBoard board;
 
   @Override
   public void init() throws ServletException {
-    String value = getInitParameter("api-url");
+    String value = getServletContext().getInitParameter(API_URL_PARAM);
     apiUrl = value == null || value.isBlank() ? null : URI.create(value.trim());
+    board = StatusBoard.of(getServletContext());
   }
 
   @Override
@@ -48,7 +53,6 @@ public final class ApiCallServlet extends HttpServlet {
   private void call(HttpServletRequest request, HttpServletResponse response) throws IOException {
     TokenContext tk = TokenContext.from(request);
     String key = tk.endpointId();
-    StatusBoard board = StatusBoard.shared();
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("endpoint_id", key);
     if (apiUrl == null) {

@@ -159,6 +159,8 @@ public final class ExampleApp {
     info.put("client_id", params.get("example.client-id"));
     info.put("grant", options.grant());
     info.put("scope", options.scope());
+    // Context-params: TokenFilter fills its ${example.*} init-params from them (web.xml); one
+    // that is not set here takes the default written in web.xml, ${example.username:} = absent.
     params.forEach(webapp::setInitParameter);
     webapp.setAttribute(StatusServlet.INFO_ATTRIBUTE, info);
 
@@ -166,10 +168,10 @@ public final class ExampleApp {
     return server;
   }
 
-  /** The filter's values for the demo provider, with the demo's secrets in private temp files. */
+  /** The context-params for the demo provider, with the demo's secrets in private temp files. */
   private static Map<String, String> demoParams(
       ExampleOptions options, String base, DemoProvider provider, Server server) {
-    Map<String, String> p = emptyParams();
+    Map<String, String> p = new LinkedHashMap<>();
     p.put("example.token-endpoint", base + DEMO_PATH + "/oauth/token");
     p.put("example.client-id", DemoProvider.CLIENT_ID);
     p.put("example.grant", options.filterGrant());
@@ -192,9 +194,9 @@ public final class ExampleApp {
     return p;
   }
 
-  /** The filter's values for a real provider: secrets stay in the environment, by name. */
+  /** The context-params for a real provider: secrets stay in the environment, by name. */
   private static Map<String, String> providerParams(ExampleOptions options) {
-    Map<String, String> p = emptyParams();
+    Map<String, String> p = new LinkedHashMap<>();
     p.put("example.token-endpoint", options.tokenUrl());
     p.put("example.client-id", options.clientId());
     p.put("example.grant", options.filterGrant());
@@ -209,18 +211,6 @@ public final class ExampleApp {
     }
     if (options.refreshWindow() != null) {
       p.put("example.refresh-window", Long.toString(options.refreshWindow().toSeconds()));
-    }
-    return p;
-  }
-
-  /** Every context-param web.xml refers to, empty: an empty one drops its init-param. */
-  private static Map<String, String> emptyParams() {
-    Map<String, String> p = new LinkedHashMap<>();
-    for (String name : List.of("token-endpoint", "client-id", "client-secret-env",
-        "client-secret-file", "grant", "username", "password-env", "password-file",
-        "assertion-env", "assertion-file", "scope", "refresh-window", "allowed-origins",
-        "api-url")) {
-      p.put("example." + name, "");
     }
     return p;
   }

@@ -7,6 +7,7 @@ import dev.tokenkeeper.TokenResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import jakarta.servlet.ServletContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,14 +25,14 @@ import java.util.TreeMap;
  * What the status page shows: per endpoint id, the current token (masked), its lifetime, the
  * refreshes and their causes, 401s, token endpoint failures, the provider session's deadlines and
  * a bounded timeline of all of it. Fed by {@link StatusListener} (TokenKeeper's events) and by the
- * app's servlets (each API call).
+ * app's servlets (each API call). One per web application: {@link StatusWiring} publishes it as
+ * context attribute {@value #ATTRIBUTE}.
  *
  * <p>Thread-safe: every method holds this object's lock briefly and does no I/O. Token values
  * never leave it: the page gets a masked form and a short SHA-256 fingerprint.
  */
 public final class StatusBoard {
 
-  private static final StatusBoard SHARED = new StatusBoard(Clock.systemUTC());
   private static final int MAX_EVENTS = 400;
   private static final int MAX_KEYS = 50;
 
@@ -42,13 +43,20 @@ public final class StatusBoard {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
+  /** Context attribute holding the web application's board. */
+  public static final String ATTRIBUTE = "dev.tokenkeeper.example.StatusBoard";
+
   /**
-   * The board of this JVM. The filter builds its {@link dev.tokenkeeper.TokenListener}s from
-   * class names in {@code web.xml}, so the listener has no other way to reach the page's state;
-   * the example runs one web application per JVM.
+   * The board of {@code context}.
+   *
+   * @throws IllegalStateException {@link StatusWiring} did not run (it is declared in web.xml)
    */
-  public static StatusBoard shared() {
-    return SHARED;
+  public static StatusBoard of(ServletContext context) {
+    if (context.getAttribute(ATTRIBUTE) instanceof StatusBoard board) {
+      return board;
+    }
+    throw new IllegalStateException("no StatusBoard in context attribute " + ATTRIBUTE
+        + "; declare dev.tokenkeeper.example.StatusWiring as a <listener> in web.xml");
   }
 
   // ------------------------------------------------------------------------------------------

@@ -7,15 +7,16 @@ import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.TokenResponse;
 
 /**
- * Feeds TokenKeeper's events to the {@link StatusBoard}. Named in {@code WEB-INF/web.xml} by the
- * filter's {@code listener} init-param, so it has a public no-arg constructor. Thread-safe.
+ * Feeds TokenKeeper's events to the web application's {@link StatusBoard}. {@link StatusWiring}
+ * publishes an instance as context attribute {@value #ATTRIBUTE}, and {@code WEB-INF/web.xml}
+ * hands it to the filter with {@code listener} = {@code attribute:}{@value #ATTRIBUTE}.
+ * Thread-safe.
  */
 public final class StatusListener implements TokenListener {
-  private final StatusBoard board;
+  /** Context attribute holding the web application's listener. */
+  public static final String ATTRIBUTE = "dev.tokenkeeper.example.StatusListener";
 
-  public StatusListener() {
-    this(StatusBoard.shared());
-  }
+  private final StatusBoard board;
 
   StatusListener(StatusBoard board) {
     this.board = board;

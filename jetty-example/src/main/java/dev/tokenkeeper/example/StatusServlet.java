@@ -29,7 +29,7 @@ public final class StatusServlet extends HttpServlet {
   @Override
   protected void doGet(HttpServletRequest request, HttpServletResponse response)
       throws IOException {
-    StatusBoard board = StatusBoard.shared();
+    StatusBoard board = StatusBoard.of(getServletContext());
     Map<String, Object> library = null;
     if (getServletContext().getAttribute(MANAGER_ATTRIBUTE) instanceof TokenManager manager) {
       // session(key) reads; it does not count as a use of the token.

@@ -38,7 +38,8 @@ class ExampleServerIT {
       assertEquals(200, call.statusCode(), call.body());
       assertEquals("120", call.headers().firstValue("TokenKeeper-Session-Idle-Timeout").orElse(""),
           "the filter exposes the provider session's idle timeout");
-      assertTrue(StatusBoard.shared().keys().contains("in-process"));
+      assertTrue(StatusBoard.of(webapp.getServletContext()).keys().contains("in-process"),
+          "the board the filter's attribute: listener feeds");
     } finally {
       server.stop();
     }
