@@ -595,14 +595,20 @@ public final class TokenManager implements AutoCloseable {
         next = h.state;
       }
       (refresh ? refreshes : acquisitions).increment();
+      // The slot is free before the listeners run, so a listener calling token(key) sees the new
+      // state (or starts a new request), never this promise; the callers are released after the
+      // listeners, so what a listener recorded is visible to them (see TokenListener).
       clearInFlight(h);
-      promise.complete(next);
-      for (TokenListener l : listeners) {
-        try {
-          l.onToken(h.key, response, cause);
-        } catch (RuntimeException e) {
-          listenerFailed(e);
+      try {
+        for (TokenListener l : listeners) {
+          try {
+            l.onToken(h.key, response, cause);
+          } catch (RuntimeException e) {
+            listenerFailed(e);
+          }
         }
+      } finally {
+        promise.complete(next); // even if a listener threw an Error
       }
     }
 
@@ -662,8 +668,11 @@ public final class TokenManager implements AutoCloseable {
       }
       failures.increment();
       clearInFlight(h);
-      promise.completeExceptionally(reauth);
-      notifyFailure(reauth, keepServing);
+      try {
+        notifyFailure(reauth, keepServing);
+      } finally {
+        promise.completeExceptionally(reauth);
+      }
     }
 
     private void fail(Throwable failure) {
@@ -686,8 +695,11 @@ public final class TokenManager implements AutoCloseable {
       }
       failures.increment();
       clearInFlight(h);
-      promise.completeExceptionally(failure);
-      notifyFailure(failure, stillServing);
+      try {
+        notifyFailure(failure, stillServing);
+      } finally {
+        promise.completeExceptionally(failure);
+      }
     }
 
     private void notifyFailure(Throwable failure, boolean stillServing) {
