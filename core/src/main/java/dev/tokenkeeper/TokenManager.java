@@ -77,8 +77,10 @@ import java.util.function.Function;
  * token's expiry, else (no refresh token) the access token's expiry. A plain concurrent map mirrors
  * the cache (Caffeine's eviction listener removes from it) so that the hot path is one map read,
  * one volatile read and one clock read. The last use of a key, which the idle timeout runs from,
- * is recorded at most once a second per key; that write also touches the Caffeine entry so that
- * size eviction sees the use.
+ * is recorded at most once per a hundredth of the idle timeout (and at least once a second) when
+ * there is one, once a second with only an absolute session deadline, and every 30 seconds
+ * without session timeouts; that write also touches the Caffeine entry so that size eviction sees
+ * the use.
  *
  * <h2>Session events</h2>
  *
