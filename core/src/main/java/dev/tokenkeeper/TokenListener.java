@@ -7,9 +7,26 @@ package dev.tokenkeeper;
  * <p>Every method has an empty default, so implement only what you need. Where each is called:
  * {@link #onToken} and {@link #onFailure} on the manager's executor, after the new state is in
  * place (so {@code token(key)} called from the listener already sees it); {@link #onRejected} on
- * the thread that called {@link TokenManager#rejected}; the session events on the thread that used
- * the key or on the manager's scheduler. Keep implementations short and non-blocking; an exception
- * thrown here is logged and otherwise ignored.
+ * the thread that called {@link TokenManager#rejected}, before it looks at the token; the session
+ * events on the thread that used the key, on the manager's executor, or on its scheduler.
+ *
+ * <p><b>Listeners run before the callers they concern are released.</b> The listeners of a token
+ * request's outcome ({@link #onToken}, {@link #onFailure}, and {@link #onSessionEnding} or
+ * {@link #onSessionEnded} when that outcome starts or ends a session) have returned before any
+ * caller waiting for that request returns from {@link TokenManager#token} or sees its
+ * {@link TokenManager#tokenAsync} future complete, and a caller that gets
+ * {@link ReauthenticationRequiredException} because the session ended gets it after
+ * {@link #onSessionEnded}. So whatever a listener records (a status page, a metric, a flag) is
+ * visible to those callers without further synchronization: the completion of the request
+ * happens-after the listeners. The one exception is a session that Caffeine expires while no
+ * caller is using the key: its {@link #onSessionEnded} runs later, on the executor.
+ *
+ * <p>Because callers wait for them, keep implementations short and non-blocking: a listener that
+ * blocks delays every caller waiting for that key. A listener may call the manager, also for the
+ * same key: the request that fired it has already released its slot, so {@code token(key)} sees the
+ * new state (or, after a failure, starts a new request; prefer {@code tokenAsync} there, as a
+ * blocking call would hold an executor thread until that request is answered). An exception thrown
+ * here is logged and otherwise ignored.
  */
 public interface TokenListener {
 

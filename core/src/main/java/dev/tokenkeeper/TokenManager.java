@@ -77,8 +77,10 @@ import java.util.function.Function;
  * token's expiry, else (no refresh token) the access token's expiry. A plain concurrent map mirrors
  * the cache (Caffeine's eviction listener removes from it) so that the hot path is one map read,
  * one volatile read and one clock read. The last use of a key, which the idle timeout runs from,
- * is recorded at most once a second per key; that write also touches the Caffeine entry so that
- * size eviction sees the use.
+ * is recorded at most once per a hundredth of the idle timeout (and at least once a second) when
+ * there is one, once a second with only an absolute session deadline, and every 30 seconds
+ * without session timeouts; that write also touches the Caffeine entry so that size eviction sees
+ * the use.
  *
  * <h2>Session events</h2>
  *
@@ -338,25 +340,67 @@ public final class TokenManager implements AutoCloseable {
    * token (a server that revokes the grant with the refresh token accepts the second call too,
    * RFC 7009, section 2.2). Both are attempted even if the first fails; the future fails with the
    * first failure. Without a configured revocation URI the tokens are only forgotten.
+   *
+   * <p>A token request in flight for {@code key} cannot be recalled, so its answer is not stored:
+   * the tokens it brings are revoked too, and its callers get
+   * {@link ReauthenticationRequiredException}. The future then completes once those tokens are
+   * revoked as well.
    */
   public CompletableFuture<Void> revoke(String key) {
     Objects.requireNonNull(key, "key is required");
-    Holder h = index.get(key);
-    TokenState s = h == null ? null : h.state;
-    invalidate(key);
-    if (s == null || !endpoint.supportsRevocation()) {
+    if (!endpoint.supportsRevocation()) {
+      invalidate(key);
       return CompletableFuture.completedFuture(null);
     }
+    List<CompletableFuture<Throwable>> parts = new ArrayList<>(2);
+    Holder h = index.get(key);
+    if (h != null) {
+      revoke(h, parts);
+    }
+    Holder cached = cache.getIfPresent(key);
+    if (cached != null && cached != h) {
+      revoke(cached, parts);
+    }
+    return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
+      for (CompletableFuture<Throwable> part : parts) {
+        Throwable e = part.join();
+        if (e != null) {
+          throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+        }
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Retires {@code h} and revokes its state, and the answer of its request in flight. The flag is
+   * set before the state is taken, and an answer is stored before the flag is read (see
+   * {@link Exchange#succeed}), so each state is revoked exactly once: here if it was stored in
+   * time, else by the exchange that brought it.
+   */
+  private void revoke(Holder h, List<CompletableFuture<Throwable>> parts) {
+    h.revoked = true;
+    forget(h);
+    TokenState s = (TokenState) Holder.STATE.getAndSet(h, null);
+    if (s != null) {
+      parts.add(revokeQuietly(s));
+    }
+    CompletableFuture<TokenState> running = h.inFlight;
+    if (running != null) {
+      parts.add(running.handle((v, e) -> null).thenCompose(v -> {
+        CompletableFuture<Throwable> late = h.lateRevocation;
+        return late != null ? late : CompletableFuture.completedFuture(null);
+      }));
+    }
+  }
+
+  /** Revokes the refresh token, then the access token; the first failure, or {@code null}. */
+  private CompletableFuture<Throwable> revokeQuietly(TokenState s) {
     CompletableFuture<Throwable> first = s.refreshToken == null
         ? CompletableFuture.completedFuture(null)
         : revokeQuietly(s.refreshToken, "refresh_token");
-    return first.thenCompose(e1 -> revokeQuietly(s.token.value(), "access_token").thenApply(e2 -> {
-      Throwable e = e1 != null ? e1 : e2;
-      if (e != null) {
-        throw e instanceof CompletionException ce ? ce : new CompletionException(e);
-      }
-      return null;
-    }));
+    return first.thenCompose(e1 -> revokeQuietly(s.token.value(), "access_token")
+        .thenApply(e2 -> e1 != null ? e1 : e2));
   }
 
   private CompletableFuture<Throwable> revokeQuietly(String token, String hint) {
@@ -589,20 +633,54 @@ public final class TokenManager implements AutoCloseable {
       TokenRequest base = refresh ? basis.request : baseRequest(request, response);
       TokenState next = newState(response, base, refresh ? basis : null);
       if (Holder.STATE.compareAndSet(h, basis, next)) {
+        if (h.revoked) {
+          // revoke(key) ran meanwhile: whoever takes the state out revokes it (see revoke(h)).
+          revokedMeanwhile(next, Holder.STATE.compareAndSet(h, next, null));
+          return;
+        }
         installed(h, now);
       } else {
+        TokenState current = h.state;
+        if (current == null) {
+          revokedMeanwhile(next, true); // revoke(key) took the basis: this answer is ours
+          return;
+        }
         // put() stored a token meanwhile; it wins, and the callers get it.
-        next = h.state;
+        next = current;
       }
       (refresh ? refreshes : acquisitions).increment();
+      // The slot is free before the listeners run, so a listener calling token(key) sees the new
+      // state (or starts a new request), never this promise; the callers are released after the
+      // listeners, so what a listener recorded is visible to them (see TokenListener).
       clearInFlight(h);
-      promise.complete(next);
-      for (TokenListener l : listeners) {
-        try {
-          l.onToken(h.key, response, cause);
-        } catch (RuntimeException e) {
-          listenerFailed(e);
+      try {
+        for (TokenListener l : listeners) {
+          try {
+            l.onToken(h.key, response, cause);
+          } catch (RuntimeException e) {
+            listenerFailed(e);
+          }
         }
+      } finally {
+        promise.complete(next); // even if a listener threw an Error
+      }
+    }
+
+    /** The key was revoked while this request was in flight: its answer must not be served. */
+    private void revokedMeanwhile(TokenState answer, boolean revokeIt) {
+      if (revokeIt) {
+        h.lateRevocation = revokeQuietly(answer);
+      }
+      ReauthenticationRequiredException reauth = reauthentication(h.key, "the tokens of key '"
+          + h.key + "' were revoked while a token request was in flight; the tokens it brought"
+          + " were revoked too. Sign the user in again and put() the new token, or call token()"
+          + " again to acquire one with the primary grant", null);
+      failures.increment();
+      clearInFlight(h);
+      try {
+        notifyFailure(reauth, false);
+      } finally {
+        promise.completeExceptionally(reauth);
       }
     }
 
@@ -662,8 +740,11 @@ public final class TokenManager implements AutoCloseable {
       }
       failures.increment();
       clearInFlight(h);
-      promise.completeExceptionally(reauth);
-      notifyFailure(reauth, keepServing);
+      try {
+        notifyFailure(reauth, keepServing);
+      } finally {
+        promise.completeExceptionally(reauth);
+      }
     }
 
     private void fail(Throwable failure) {
@@ -686,8 +767,11 @@ public final class TokenManager implements AutoCloseable {
       }
       failures.increment();
       clearInFlight(h);
-      promise.completeExceptionally(failure);
-      notifyFailure(failure, stillServing);
+      try {
+        notifyFailure(failure, stillServing);
+      } finally {
+        promise.completeExceptionally(failure);
+      }
     }
 
     private void notifyFailure(Throwable failure, boolean stillServing) {
@@ -748,6 +832,10 @@ public final class TokenManager implements AutoCloseable {
     /** The session end that onSessionEnding was last fired for. */
     volatile long warnedFor;
     volatile boolean retired;
+    /** revoke(key) retired this holder: an answer arriving now is revoked, not served. */
+    volatile boolean revoked;
+    /** The revocation of such an answer, for revoke(key) to wait on. */
+    volatile CompletableFuture<Throwable> lateRevocation;
     /** When the pending session timer fires, or 0 for none. */
     volatile long timerDue;
 

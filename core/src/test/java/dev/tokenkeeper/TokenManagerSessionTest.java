@@ -86,6 +86,23 @@ class TokenManagerSessionTest {
   }
 
   @Test
+  void aShortIdleTimeoutIsTrackedToAHundredthOfIt() {
+    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":10"));
+    manager = builder().build();
+    manager.put("k1", login());
+
+    clock.advance(Duration.ofMillis(150));
+    manager.token("k1");
+    assertEquals(at(10).plusMillis(150), manager.session("k1").idleDeadline());
+    clock.advance(Duration.ofMillis(99)); // within 100 ms of the recorded use: not recorded again
+    manager.token("k1");
+    assertEquals(at(10).plusMillis(150), manager.session("k1").idleDeadline());
+    clock.advance(Duration.ofMillis(1));
+    manager.token("k1");
+    assertEquals(at(10).plusMillis(250), manager.session("k1").idleDeadline());
+  }
+
+  @Test
   void sessionExpirationTimeWinsOverSessionExpiresIn() {
     server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1",
         "\"session_expires_in\":28800", "\"session_expiration_time\":\"2026-01-01T04:00:00Z\""));

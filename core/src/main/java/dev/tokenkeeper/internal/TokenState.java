@@ -36,10 +36,20 @@ public final class TokenState {
   /** The hot path serves the token while {@code now < freshUntil}. */
   public final long freshUntil;
   /**
-   * How stale the recorded last use may get before a call records it again: one second, or less
-   * for an idle timeout under two seconds.
+   * How stale the recorded last use may get before a call records it again (and checks the
+   * session). With an idle timeout it bounds how early the idle deadline may err: a hundredth of
+   * the timeout, at most a second. With only an absolute deadline, a second, so that its warning
+   * is noticed on use even when the timer is late. Without a session the recorded use only tells
+   * Caffeine's size eviction that the key is in use, which needs no precision:
+   * {@link #COARSE_TOUCH_INTERVAL}.
    */
   public final long touchInterval;
+
+  /**
+   * The touch interval of a state without session timeouts, 30 seconds: at 100,000 keys served
+   * in turn, a write every second per key would make about one call in six write.
+   */
+  public static final long COARSE_TOUCH_INTERVAL = 30_000;
   /** {@code session_id}, or {@code null}. */
   public final String sessionId;
   /** The request whose {@code endpoint_id}, scope and TTLs a refresh sends again, or {@code null}. */
@@ -90,7 +100,8 @@ public final class TokenState {
     this.absoluteDeadline = absolute;
     this.idleTimeout = idle;
     this.sessionId = id;
-    this.touchInterval = Math.max(1, Math.min(1000, idle / 2));
+    this.touchInterval = idle != NEVER ? Math.max(1, Math.min(1000, idle / 100))
+        : absolute != NEVER ? 1000 : COARSE_TOUCH_INTERVAL;
     this.freshUntil = Math.min(renewable ? refreshAt : usableUntil, absoluteDeadline);
   }
 
