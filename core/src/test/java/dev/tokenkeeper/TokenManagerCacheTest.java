@@ -1,10 +1,10 @@
 package dev.tokenkeeper;
 
-import static dev.tokenkeeper.ManagerFixtures.T0;
-import static dev.tokenkeeper.ManagerFixtures.await;
-import static dev.tokenkeeper.ManagerFixtures.endpoint;
-import static dev.tokenkeeper.ManagerFixtures.ok;
-import static dev.tokenkeeper.ManagerFixtures.response;
+import static dev.tokenkeeper.testing.TokenManagerFixture.T0;
+import static dev.tokenkeeper.testing.TokenManagerFixture.await;
+import static dev.tokenkeeper.testing.TokenManagerFixture.endpoint;
+import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
+import static dev.tokenkeeper.testing.TokenManagerFixture.response;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -17,6 +17,7 @@ import dev.tokenkeeper.internal.TokenState;
 import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
 import dev.tokenkeeper.testing.ScriptedServer.Answer;
+import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
@@ -167,7 +168,7 @@ class TokenManagerCacheTest {
   void revokeWithoutARevocationUriOnlyForgets() {
     server = ScriptedServer.start(r -> Answer.status(200));
     TokenEndpoint noRevocation = TokenEndpoint.builder(server.uri("/token"),
-        ClientAuthentication.none("client-1")).clock(clock).httpClient(ManagerFixtures.HTTP)
+        ClientAuthentication.none("client-1")).clock(clock).httpClient(TokenManagerFixture.HTTP)
         .build();
     manager = TokenManager.builder(noRevocation).build();
     manager.put("k1", response(clock, "at-1", 3600, null));
@@ -238,7 +239,7 @@ class TokenManagerCacheTest {
     assertFalse(state.toString().contains("secret"), state.toString());
     assertFalse(manager.stats().toString().contains("secret"));
     BearerHttpClient client = BearerHttpClient.builder(manager, "k1")
-        .allowedOrigins(server.uri("/")).delegate(ManagerFixtures.HTTP).build();
+        .allowedOrigins(server.uri("/")).delegate(TokenManagerFixture.HTTP).build();
     assertFalse(client.toString().contains("secret"));
   }
 
