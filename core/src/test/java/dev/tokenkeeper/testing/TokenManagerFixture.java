@@ -89,6 +89,11 @@ public final class TokenManagerFixture implements AfterEachCallback {
     return TokenManager.builder(endpoint());
   }
 
+  /** A manager with the library's defaults on {@link #endpoint()}, closed after the test. */
+  public TokenManager manager() {
+    return manager(builder());
+  }
+
   /** Builds the manager and closes it after the test. */
   public TokenManager manager(TokenManager.Builder builder) {
     TokenManager manager = builder.build();
