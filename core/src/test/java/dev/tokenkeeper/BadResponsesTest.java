@@ -12,8 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every way a provider can answer badly gives a {@link TokenEndpointException} whose message
@@ -23,17 +23,17 @@ class BadResponsesTest {
   private static final String SECRET = "client-secret-0f9e8d";
   private static final String PASSWORD = "hunter2-password";
 
-  private final LoopbackTokenServer server = LoopbackTokenServer.start();
+  @RegisterExtension final LoopbackTokenServer server = LoopbackTokenServer.start();
   private final MutableClock clock = MutableClock.at("2025-03-01T10:00:00Z");
 
-  @AfterEach
-  void stop() {
-    server.close();
+  /** The endpoint at the loopback server, with the secret the messages must never show. */
+  private TokenEndpoint.Builder endpoint() {
+    return TokenEndpoint.builder(server.uri("/oauth/token"),
+        ClientAuthentication.basic("client-id", SECRET));
   }
 
   private TokenEndpointException failure(Reply reply) {
-    return failure(reply, TokenEndpoint.builder(server.uri("/oauth/token"),
-        ClientAuthentication.basic("client-id", SECRET)).clock(clock));
+    return failure(reply, endpoint().clock(clock));
   }
 
   private TokenEndpointException failure(Reply reply, TokenEndpoint.Builder builder) {
@@ -229,9 +229,7 @@ class BadResponsesTest {
   void aBodyDeclaredLargerThanTheCapIsNotRead() {
     String big = ok(",\"pad\":\"" + "x".repeat(2000) + "\"");
 
-    TokenEndpointException e = failure(Reply.json(200, big),
-        TokenEndpoint.builder(server.uri("/oauth/token"),
-            ClientAuthentication.basic("client-id", SECRET)).maxResponseBytes(1024));
+    TokenEndpointException e = failure(Reply.json(200, big), endpoint().maxResponseBytes(1024));
 
     assertEquals("the token endpoint answered HTTP 200 with a body larger than the limit of 1024"
         + " bytes; the body was not read (raise TokenEndpoint.Builder.maxResponseBytes if the"
@@ -350,9 +348,7 @@ class BadResponsesTest {
     server.holdRepliesUntil(release);
     try {
       TokenEndpointException e = failure(Reply.json(200, ok("")),
-          TokenEndpoint.builder(server.uri("/oauth/token"),
-              ClientAuthentication.basic("client-id", SECRET))
-              .requestTimeout(Duration.ofMillis(300)));
+          endpoint().requestTimeout(Duration.ofMillis(300)));
 
       assertEquals(0, e.statusCode());
       assertTrue(e.isTransient());

@@ -1,9 +1,9 @@
 package dev.tokenkeeper;
 
-import static dev.tokenkeeper.ManagerFixtures.HTTP;
-import static dev.tokenkeeper.ManagerFixtures.T0;
-import static dev.tokenkeeper.ManagerFixtures.endpoint;
-import static dev.tokenkeeper.ManagerFixtures.ok;
+import static dev.tokenkeeper.testing.TokenManagerFixture.HTTP;
+import static dev.tokenkeeper.testing.TokenManagerFixture.T0;
+import static dev.tokenkeeper.testing.TokenManagerFixture.endpoint;
+import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
 import dev.tokenkeeper.testing.ScriptedServer.Answer;
+import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -301,7 +302,7 @@ class BearerHttpClientTest {
   @Test
   void whenTheRefreshAfterA401FailsThenSendThrowsItsException() {
     TokenManager userSession = TokenManager.builder(endpoint(provider, clock)).build();
-    userSession.put("k1", ManagerFixtures.response(clock, "k1-1", 3600, null));
+    userSession.put("k1", TokenManagerFixture.response(clock, "k1-1", 3600, null));
     api.script(r -> Answer.status(401));
     BearerHttpClient client = BearerHttpClient.builder(userSession, "k1").delegate(HTTP)
         .allowedOrigins(api.uri("/")).build();

@@ -30,9 +30,9 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Each client authentication method of RFC 6749 2.3, RFC 7523 2.2 and OIDC Core 9, as the
@@ -43,7 +43,7 @@ class ClientAuthenticationOnTheWireTest {
   private static KeyPair rsa;
   private static KeyPair ec;
 
-  private final LoopbackTokenServer server = LoopbackTokenServer.start();
+  @RegisterExtension final LoopbackTokenServer server = LoopbackTokenServer.start();
   private final MutableClock clock = MutableClock.at("2025-03-01T10:00:00Z");
   private final TokenRequest password = TokenRequest.of(Grant.password("alice", "alice-pw"));
 
@@ -55,11 +55,6 @@ class ClientAuthenticationOnTheWireTest {
     KeyPairGenerator ecGen = KeyPairGenerator.getInstance("EC");
     ecGen.initialize(new ECGenParameterSpec("secp256r1"));
     ec = ecGen.generateKeyPair();
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
   }
 
   private Recorded send(ClientAuthentication auth) {

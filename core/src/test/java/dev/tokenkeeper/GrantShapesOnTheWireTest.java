@@ -15,7 +15,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -31,13 +31,8 @@ class GrantShapesOnTheWireTest {
       (CLIENT_ID + ":" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
   private static final String RFC7636_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
-  private final LoopbackTokenServer server = LoopbackTokenServer.start();
+  @RegisterExtension final LoopbackTokenServer server = LoopbackTokenServer.start();
   private final MutableClock clock = new MutableClock(NOW);
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
 
   /** One request shape: what we build, and exactly what the server must receive. */
   record Shape(String name, TokenRequest request, Dialect dialect, ClientAuthentication auth,

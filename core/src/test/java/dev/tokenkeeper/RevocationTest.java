@@ -18,18 +18,13 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Token revocation (RFC 7009) against a loopback server. */
 class RevocationTest {
-  private final LoopbackTokenServer server = LoopbackTokenServer.start();
+  @RegisterExtension final LoopbackTokenServer server = LoopbackTokenServer.start();
   private final MutableClock clock = MutableClock.at("2025-03-01T10:00:00Z");
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
 
   private TokenEndpoint endpoint(ClientAuthentication auth) {
     return TokenEndpoint.builder(server.uri("/oauth/token"), auth)

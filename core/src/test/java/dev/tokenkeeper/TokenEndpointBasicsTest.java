@@ -18,17 +18,12 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class TokenEndpointBasicsTest {
-  private final LoopbackTokenServer server = LoopbackTokenServer.start();
+  @RegisterExtension final LoopbackTokenServer server = LoopbackTokenServer.start();
   private final MutableClock clock = MutableClock.at("2025-01-01T00:00:00Z");
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
 
   private TokenEndpoint endpoint(ClientAuthentication auth) {
     return TokenEndpoint.builder(server.uri("/oauth/token"), auth).clock(clock).build();

@@ -1,19 +1,17 @@
 package dev.tokenkeeper;
 
-import static dev.tokenkeeper.ManagerFixtures.T0;
-import static dev.tokenkeeper.ManagerFixtures.allWaiting;
-import static dev.tokenkeeper.ManagerFixtures.await;
-import static dev.tokenkeeper.ManagerFixtures.endpoint;
-import static dev.tokenkeeper.ManagerFixtures.ok;
+import static dev.tokenkeeper.testing.TokenManagerFixture.allWaiting;
+import static dev.tokenkeeper.testing.TokenManagerFixture.await;
+import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
 import dev.tokenkeeper.testing.ScriptedServer.Answer;
+import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,26 +24,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The listeners of a token request's outcome have run before the callers waiting for it are
  * released, and a listener may call the manager for the same key without deadlocking.
  */
 class TokenListenerOrderTest {
-  private final MutableClock clock = new MutableClock(T0);
+  @RegisterExtension final TokenManagerFixture fx = new TokenManagerFixture();
   private final List<String> events = new CopyOnWriteArrayList<>();
-  private ScriptedServer server;
+  /** For the tests whose listener calls back into the manager it listens to. */
   private TokenManager manager;
   private ExecutorService executor;
 
   @AfterEach
   void stop() {
-    if (manager != null) {
-      manager.close();
-    }
-    if (server != null) {
-      server.close();
-    }
     if (executor != null) {
       executor.shutdownNow();
     }
@@ -81,16 +74,15 @@ class TokenListenerOrderTest {
   void whenATokenArrivesThenItsListenersHaveRunBeforeTheWaitingCallersAreReleased()
       throws Exception {
     CountDownLatch answer = new CountDownLatch(1);
-    server = ScriptedServer.start(r -> {
+    ScriptedServer server = fx.serve(r -> {
       answer.await(15, TimeUnit.SECONDS);
       return ok("at-1", 3600, null);
     });
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch hold = new CountDownLatch(1);
-    manager = TokenManager.builder(endpoint(server, clock))
+    TokenManager manager = fx.manager(fx.builder()
         .primaryGrant(Grant.clientCredentials())
-        .listener(holding(entered, hold))
-        .build();
+        .listener(holding(entered, hold)));
 
     List<CompletableFuture<AccessToken>> async = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
@@ -127,13 +119,12 @@ class TokenListenerOrderTest {
   @Test
   void whenARequestFailsThenItsListenersHaveRunBeforeTheWaitingCallersAreReleased()
       throws Exception {
-    server = ScriptedServer.start(r -> Answer.error(401, "invalid_client"));
+    fx.serve(r -> Answer.error(401, "invalid_client"));
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch hold = new CountDownLatch(1);
-    manager = TokenManager.builder(endpoint(server, clock))
+    TokenManager manager = fx.manager(fx.builder()
         .primaryGrant(Grant.clientCredentials())
-        .listener(holding(entered, hold))
-        .build();
+        .listener(holding(entered, hold)));
 
     CompletableFuture<AccessToken> pending = manager.tokenAsync("k1");
     assertTrue(entered.await(15, TimeUnit.SECONDS));
@@ -148,11 +139,11 @@ class TokenListenerOrderTest {
 
   @Test
   void aListenerThatCallsTokenForTheSameKeyGetsTheNewTokenWithoutDeadlock() throws Exception {
-    server = ScriptedServer.start(r -> ok("at-" + server.count(), 3600, null));
+    fx.serve(r -> ok("at-" + fx.server().count(), 3600, null));
     // One executor thread: waiting there for the request being handled there would deadlock.
     executor = Executors.newSingleThreadExecutor();
     List<String> fromListener = new CopyOnWriteArrayList<>();
-    manager = TokenManager.builder(endpoint(server, clock))
+    manager = fx.manager(fx.builder()
         .primaryGrant(Grant.clientCredentials())
         .executor(executor)
         .listener(new TokenListener() {
@@ -161,30 +152,28 @@ class TokenListenerOrderTest {
             fromListener.add(manager.token(key).value());
             fromListener.add(manager.tokenAsync(key).join().value());
           }
-        })
-        .build();
+        }));
 
     assertEquals("at-1", manager.tokenAsync("k1").get(15, TimeUnit.SECONDS).value());
     assertEquals(List.of("at-1", "at-1"), fromListener);
-    assertEquals(1, server.count());
+    assertEquals(1, fx.server().count());
   }
 
   @Test
   void aFailureListenerThatCallsTokenForTheSameKeyStartsANewRequestWithoutDeadlock()
       throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    server = ScriptedServer.start(r -> calls.incrementAndGet() == 1
+    ScriptedServer server = fx.serve(r -> calls.incrementAndGet() == 1
         ? Answer.error(400, "invalid_request") : ok("at-2", 3600, null));
     List<String> fromListener = new CopyOnWriteArrayList<>();
-    manager = TokenManager.builder(endpoint(server, clock))
+    manager = fx.manager(fx.builder()
         .primaryGrant(Grant.clientCredentials())
         .listener(new TokenListener() {
           @Override
           public void onFailure(String key, Throwable failure, boolean stillServing) {
             fromListener.add(manager.token(key).value()); // not the failed request: a new one
           }
-        })
-        .build();
+        }));
 
     ExecutionException e = assertThrows(ExecutionException.class,
         () -> manager.tokenAsync("k1").get(15, TimeUnit.SECONDS));

@@ -1,10 +1,8 @@
 package dev.tokenkeeper;
 
-import static dev.tokenkeeper.ManagerFixtures.T0;
-import static dev.tokenkeeper.ManagerFixtures.await;
-import static dev.tokenkeeper.ManagerFixtures.endpoint;
-import static dev.tokenkeeper.ManagerFixtures.ok;
-import static dev.tokenkeeper.ManagerFixtures.response;
+import static dev.tokenkeeper.testing.TokenManagerFixture.T0;
+import static dev.tokenkeeper.testing.TokenManagerFixture.await;
+import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -17,36 +15,26 @@ import dev.tokenkeeper.internal.TokenState;
 import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
 import dev.tokenkeeper.testing.ScriptedServer.Answer;
+import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Bounding, expiry, the allocation-free hot path, and the store/forget/revoke operations. */
 class TokenManagerCacheTest {
-  private final MutableClock clock = new MutableClock(T0);
-  private ScriptedServer server;
-  private TokenManager manager;
-
-  @AfterEach
-  void stop() {
-    if (manager != null) {
-      manager.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-  }
+  @RegisterExtension final TokenManagerFixture fx = new TokenManagerFixture();
+  private final MutableClock clock = fx.clock();
 
   @Test
   void cacheStaysBoundedWith100000KeysAndMaximumSize10000() {
-    server = ScriptedServer.start(r -> ok("at", 3600, null));
-    manager = TokenManager.builder(endpoint(server, clock)).maximumSize(10_000).build();
+    ScriptedServer server = fx.serve(r -> ok("at", 3600, null));
+    TokenManager manager = fx.manager(fx.builder().maximumSize(10_000));
 
     for (int i = 0; i < 100_000; i++) {
-      manager.put("key-" + i, response(clock, "at-" + i, 3600, "rt-" + i));
+      manager.put("key-" + i, fx.response("at-" + i, 3600, "rt-" + i));
     }
     manager.cleanUp();
 
@@ -59,9 +47,9 @@ class TokenManagerCacheTest {
 
   @Test
   void entriesThatNothingCanReviveAreEvicted() {
-    server = ScriptedServer.start(r -> ok("at", 3600, null));
-    manager = TokenManager.builder(endpoint(server, clock)).build();
-    manager.put("no-refresh", response(clock, "at-1", 3600, null));
+    fx.serve(r -> ok("at", 3600, null));
+    TokenManager manager = fx.manager();
+    manager.put("no-refresh", fx.response("at-1", 3600, null));
     manager.put("refresh", TokenResponse.builder("at-2", clock.instant())
         .expiresIn(Duration.ofSeconds(3600)).refreshToken("rt-2")
         .refreshTokenExpiresIn(Duration.ofDays(1)).build());
@@ -77,9 +65,9 @@ class TokenManagerCacheTest {
 
   @Test
   void hotPathAllocatesNothing() {
-    server = ScriptedServer.start(r -> ok("at", 3600, null));
-    manager = TokenManager.builder(endpoint(server, clock)).build();
-    manager.put("k1", response(clock, "at-1", 3600, "rt-1"));
+    fx.serve(r -> ok("at", 3600, null));
+    TokenManager manager = fx.manager();
+    manager.put("k1", fx.response("at-1", 3600, "rt-1"));
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long id = Thread.currentThread().getId();
@@ -100,9 +88,9 @@ class TokenManagerCacheTest {
 
   @Test
   void recordStatsCountsHits() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, null));
-    manager = TokenManager.builder(endpoint(server, clock))
-        .primaryGrant(Grant.clientCredentials()).recordStats().build();
+    fx.serve(r -> ok("at-1", 3600, null));
+    TokenManager manager = fx.manager(fx.builder()
+        .primaryGrant(Grant.clientCredentials()).recordStats());
     manager.token("k1");
     manager.token("k1");
     manager.tokenAsync("k1").join();
@@ -119,9 +107,8 @@ class TokenManagerCacheTest {
 
   @Test
   void invalidateForgetsTheTokenAndThePrimaryGrantGetsANewOne() {
-    server = ScriptedServer.start(r -> ok("at-" + System.nanoTime(), 3600, null));
-    manager = TokenManager.builder(endpoint(server, clock))
-        .primaryGrant(Grant.clientCredentials()).build();
+    ScriptedServer server = fx.serve(r -> ok("at-" + System.nanoTime(), 3600, null));
+    TokenManager manager = fx.manager(fx.builder().primaryGrant(Grant.clientCredentials()));
     AccessToken first = manager.token("k1");
     manager.invalidate("k1");
     manager.invalidate("never-seen");
@@ -132,9 +119,9 @@ class TokenManagerCacheTest {
 
   @Test
   void revokeRevokesTheRefreshTokenThenTheAccessTokenAndForgetsThem() {
-    server = ScriptedServer.start(r -> Answer.status(200));
-    manager = TokenManager.builder(endpoint(server, clock)).build();
-    manager.put("k1", response(clock, "at-1", 3600, "rt-1"));
+    ScriptedServer server = fx.serve(r -> Answer.status(200));
+    TokenManager manager = fx.manager();
+    manager.put("k1", fx.response("at-1", 3600, "rt-1"));
 
     manager.revoke("k1").join();
     List<ScriptedServer.Request> sent = server.requests();
@@ -152,10 +139,10 @@ class TokenManagerCacheTest {
 
   @Test
   void revokeWhenTheFirstRevocationFailsThenTheSecondIsStillSentAndTheFutureFails() {
-    server = ScriptedServer.start(r -> "rt-1".equals(r.param("token"))
+    ScriptedServer server = fx.serve(r -> "rt-1".equals(r.param("token"))
         ? Answer.error(503, "temporarily_unavailable") : Answer.status(200));
-    manager = TokenManager.builder(endpoint(server, clock)).build();
-    manager.put("k1", response(clock, "at-1", 3600, "rt-1"));
+    TokenManager manager = fx.manager();
+    manager.put("k1", fx.response("at-1", 3600, "rt-1"));
 
     CompletionException e = assertThrows(CompletionException.class,
         () -> manager.revoke("k1").join());
@@ -165,12 +152,12 @@ class TokenManagerCacheTest {
 
   @Test
   void revokeWithoutARevocationUriOnlyForgets() {
-    server = ScriptedServer.start(r -> Answer.status(200));
+    ScriptedServer server = fx.serve(r -> Answer.status(200));
     TokenEndpoint noRevocation = TokenEndpoint.builder(server.uri("/token"),
-        ClientAuthentication.none("client-1")).clock(clock).httpClient(ManagerFixtures.HTTP)
+        ClientAuthentication.none("client-1")).clock(clock).httpClient(TokenManagerFixture.HTTP)
         .build();
-    manager = TokenManager.builder(noRevocation).build();
-    manager.put("k1", response(clock, "at-1", 3600, null));
+    TokenManager manager = fx.manager(TokenManager.builder(noRevocation));
+    manager.put("k1", fx.response("at-1", 3600, null));
 
     manager.revoke("k1").join();
     assertEquals(0, server.count());
@@ -179,9 +166,8 @@ class TokenManagerCacheTest {
 
   @Test
   void closeForgetsEverythingAndRefusesNewWork() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, null));
-    manager = TokenManager.builder(endpoint(server, clock))
-        .primaryGrant(Grant.clientCredentials()).build();
+    fx.serve(r -> ok("at-1", 3600, null));
+    TokenManager manager = fx.manager(fx.builder().primaryGrant(Grant.clientCredentials()));
     manager.token("k1");
     manager.close();
 
@@ -189,15 +175,15 @@ class TokenManagerCacheTest {
         assertThrows(IllegalStateException.class, () -> manager.token("k1"));
     assertTrue(e.getMessage().contains("closed"));
     assertThrows(IllegalStateException.class,
-        () -> manager.put("k1", response(clock, "at", 60, null)));
+        () -> manager.put("k1", fx.response("at", 60, null)));
     assertTrue(manager.tokenAsync("k1").isCompletedExceptionally());
     assertTrue(manager.rejected("k1", AccessToken.bearer("x", T0)).isCompletedExceptionally());
   }
 
   @Test
   void builderRejectsNonsenseWithMessagesThatNameTheSetting() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, null));
-    TokenManager.Builder b = TokenManager.builder(endpoint(server, clock));
+    fx.serve(r -> ok("at-1", 3600, null));
+    TokenManager.Builder b = fx.builder();
     assertTrue(assertThrows(IllegalArgumentException.class, () -> b.maximumSize(0))
         .getMessage().contains("maximumSize"));
     assertTrue(assertThrows(IllegalArgumentException.class,
@@ -212,39 +198,37 @@ class TokenManagerCacheTest {
 
   @Test
   void aPrimaryRequestFunctionThatFailsFailsTheCallNotTheKey() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, null));
-    manager = TokenManager.builder(endpoint(server, clock))
-        .primaryRequest(key -> key.equals("bad") ? null : TokenRequest.of(Grant.clientCredentials()))
-        .build();
+    fx.serve(r -> ok("at-1", 3600, null));
+    TokenManager manager = fx.manager(fx.builder().primaryRequest(
+        key -> key.equals("bad") ? null : TokenRequest.of(Grant.clientCredentials())));
 
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> manager.token("bad"));
     assertTrue(e.getMessage().contains("primaryRequest"));
     assertEquals("at-1", manager.token("good").value());
     // A key that is not a valid endpoint_id fails the same way, with the rule in the message.
     manager.close();
-    manager = TokenManager.builder(endpoint(server, clock))
-        .primaryGrant(Grant.clientCredentials()).build();
+    TokenManager byEndpointId = fx.manager(fx.builder().primaryGrant(Grant.clientCredentials()));
     IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-        () -> manager.token("not valid!"));
+        () -> byEndpointId.token("not valid!"));
     assertTrue(bad.getMessage().contains("endpoint_id"));
   }
 
   @Test
   void secretsNeverShowInToStrings() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, null));
-    manager = TokenManager.builder(endpoint(server, clock)).build();
-    TokenState state = TokenState.of(response(clock, "at-secret", 3600, "rt-secret"), null, null,
+    ScriptedServer server = fx.serve(r -> ok("at-1", 3600, null));
+    TokenManager manager = fx.manager();
+    TokenState state = TokenState.of(fx.response("at-secret", 3600, "rt-secret"), null, null,
         300_000, 30_000, true);
     assertFalse(state.toString().contains("secret"), state.toString());
     assertFalse(manager.stats().toString().contains("secret"));
     BearerHttpClient client = BearerHttpClient.builder(manager, "k1")
-        .allowedOrigins(server.uri("/")).delegate(ManagerFixtures.HTTP).build();
+        .allowedOrigins(server.uri("/")).delegate(TokenManagerFixture.HTTP).build();
     assertFalse(client.toString().contains("secret"));
   }
 
   @Test
   void theDefaultSchedulerRunsRetriesOnTheExecutor() {
-    server = ScriptedServer.start(new ScriptedServer.Script() {
+    ScriptedServer server = fx.serve(new ScriptedServer.Script() {
       int calls;
 
       @Override
@@ -253,8 +237,7 @@ class TokenManagerCacheTest {
             .withHeader("Retry-After", "0") : ok("at-1", 3600, null);
       }
     });
-    manager = TokenManager.builder(endpoint(server, clock))
-        .primaryGrant(Grant.clientCredentials()).build();
+    TokenManager manager = fx.manager(fx.builder().primaryGrant(Grant.clientCredentials()));
     assertEquals("at-1", manager.token("k1").value());
     await("two requests", () -> server.count() == 2);
   }

@@ -1,11 +1,8 @@
 package dev.tokenkeeper;
 
-import static dev.tokenkeeper.ManagerFixtures.T0;
-import static dev.tokenkeeper.ManagerFixtures.allWaiting;
-import static dev.tokenkeeper.ManagerFixtures.await;
-import static dev.tokenkeeper.ManagerFixtures.endpoint;
-import static dev.tokenkeeper.ManagerFixtures.ok;
-import static dev.tokenkeeper.ManagerFixtures.response;
+import static dev.tokenkeeper.testing.TokenManagerFixture.allWaiting;
+import static dev.tokenkeeper.testing.TokenManagerFixture.await;
+import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -14,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
 import dev.tokenkeeper.testing.ScriptedServer.Answer;
+import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,24 +23,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The single-flight rules: one token request per key, never one per caller. */
 class TokenManagerConcurrencyTest {
-  private final MutableClock clock = new MutableClock(T0);
-  private ScriptedServer server;
-  private TokenManager manager;
-
-  @AfterEach
-  void stop() {
-    if (manager != null) {
-      manager.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-  }
+  @RegisterExtension final TokenManagerFixture fx = new TokenManagerFixture();
+  private final MutableClock clock = fx.clock();
 
   /** Runs {@code n} threads that each call {@code call} once, all released together. */
   private static <T> List<T> inThreads(int n, Supplier<T> call, Runnable whileTheyWait)
@@ -78,13 +65,11 @@ class TokenManagerConcurrencyTest {
   @Test
   void tokenWhenKeyEmptyThenOneRequestFor64Callers() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    server = ScriptedServer.start(r -> {
+    ScriptedServer server = fx.serve(r -> {
       release.await(10, TimeUnit.SECONDS);
       return ok("at-1", 3600, null);
     });
-    manager = TokenManager.builder(endpoint(server, clock))
-        .primaryGrant(Grant.clientCredentials())
-        .build();
+    TokenManager manager = fx.manager(fx.builder().primaryGrant(Grant.clientCredentials()));
 
     List<AccessToken> tokens = inThreads(64, () -> manager.token("k1"), release::countDown);
 
@@ -100,17 +85,16 @@ class TokenManagerConcurrencyTest {
     // Each request is answered only once all 50 are open at the same time: if the manager sent
     // them one after another, the first would wait in vain and the test would fail.
     CountDownLatch allOpen = new CountDownLatch(50);
-    server = ScriptedServer.start(r -> {
+    ScriptedServer server = fx.serve(r -> {
       allOpen.countDown();
       if (!allOpen.await(15, TimeUnit.SECONDS)) {
         return Answer.error(503, "temporarily_unavailable");
       }
       return ok("at-" + r.param("endpoint_id"), 3600, null);
     });
-    manager = TokenManager.builder(endpoint(server, clock))
+    TokenManager manager = fx.manager(fx.builder()
         .primaryGrant(Grant.clientCredentials())
-        .retryPolicy(RetryPolicy.none())
-        .build();
+        .retryPolicy(RetryPolicy.none()));
 
     List<CompletableFuture<AccessToken>> futures = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
@@ -149,9 +133,9 @@ class TokenManagerConcurrencyTest {
   @Test
   void tokenWhenExpiredThenOneRefreshFor64CallersAndNoneSeesInvalidGrant() throws Exception {
     RotatingProvider provider = new RotatingProvider();
-    server = ScriptedServer.start(provider);
-    manager = TokenManager.builder(endpoint(server, clock)).build();
-    manager.put("k1", response(clock, "at-0", 3600, "rt-1"));
+    ScriptedServer server = fx.serve(provider);
+    TokenManager manager = fx.manager();
+    manager.put("k1", fx.response("at-0", 3600, "rt-1"));
     clock.advance(Duration.ofSeconds(3600));
 
     List<AccessToken> tokens = inThreads(64, () -> manager.token("k1"), provider.release::countDown);
@@ -174,23 +158,22 @@ class TokenManagerConcurrencyTest {
   void tokenWhenStaleThenCallersGetCurrentTokenWhileTheRefreshIsHeldOpen() throws Exception {
     CountDownLatch refreshArrived = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    server = ScriptedServer.start(r -> {
+    ScriptedServer server = fx.serve(r -> {
       refreshArrived.countDown();
       release.await(10, TimeUnit.SECONDS);
       return ok("at-1", 3600, "rt-2");
     });
     CountDownLatch refreshed = new CountDownLatch(1);
     List<RefreshCause> causes = new ArrayList<>();
-    manager = TokenManager.builder(endpoint(server, clock))
+    TokenManager manager = fx.manager(fx.builder()
         .listener(new TokenListener() {
           @Override
           public void onToken(String key, TokenResponse response, RefreshCause cause) {
             causes.add(cause);
             refreshed.countDown();
           }
-        })
-        .build();
-    manager.put("k1", response(clock, "at-0", 3600, "rt-1"));
+        }));
+    manager.put("k1", fx.response("at-0", 3600, "rt-1"));
     // Default window: 5 minutes before expiry. 100 s before expiry the token is STALE.
     clock.advance(Duration.ofSeconds(3500));
 
@@ -213,20 +196,19 @@ class TokenManagerConcurrencyTest {
   @Test
   void rejectedWhen32ConcurrentRejectionsOfOneTokenThenOneRefresh() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    server = ScriptedServer.start(r -> {
+    ScriptedServer server = fx.serve(r -> {
       release.await(10, TimeUnit.SECONDS);
       return ok("at-1", 3600, "rt-2");
     });
     List<AccessToken> heard = new ArrayList<>();
-    manager = TokenManager.builder(endpoint(server, clock))
+    TokenManager manager = fx.manager(fx.builder()
         .listener(new TokenListener() {
           @Override
           public synchronized void onRejected(String key, AccessToken token) {
             heard.add(token);
           }
-        })
-        .build();
-    manager.put("k1", response(clock, "at-0", 3600, "rt-1"));
+        }));
+    manager.put("k1", fx.response("at-0", 3600, "rt-1"));
     AccessToken rejected = manager.token("k1");
 
     List<AccessToken> renewed =
@@ -247,11 +229,11 @@ class TokenManagerConcurrencyTest {
 
   @Test
   void rejectedWhenTheRejectedTokenIsNoLongerCurrentThenNoRefresh() {
-    server = ScriptedServer.start(r -> ok("at-x", 3600, "rt-x"));
-    manager = TokenManager.builder(endpoint(server, clock)).build();
-    manager.put("k1", response(clock, "at-0", 3600, "rt-1"));
+    ScriptedServer server = fx.serve(r -> ok("at-x", 3600, "rt-x"));
+    TokenManager manager = fx.manager();
+    manager.put("k1", fx.response("at-0", 3600, "rt-1"));
     AccessToken old = manager.token("k1");
-    manager.put("k1", response(clock, "at-1", 3600, "rt-2"));
+    manager.put("k1", fx.response("at-1", 3600, "rt-2"));
 
     assertEquals("at-1", manager.rejected("k1", old).join().value());
     assertEquals(0, server.count());

@@ -1,10 +1,7 @@
 package dev.tokenkeeper;
 
-import static dev.tokenkeeper.ManagerFixtures.T0;
-import static dev.tokenkeeper.ManagerFixtures.await;
-import static dev.tokenkeeper.ManagerFixtures.endpoint;
-import static dev.tokenkeeper.ManagerFixtures.ok;
-import static dev.tokenkeeper.ManagerFixtures.response;
+import static dev.tokenkeeper.testing.TokenManagerFixture.await;
+import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -16,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
 import dev.tokenkeeper.testing.ScriptedServer.Answer;
+import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,14 +21,13 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Refresh with the refresh token, the refresh window, and the fallbacks when it is refused. */
 class TokenManagerRefreshTest {
-  private final MutableClock clock = new MutableClock(T0);
-  private ScriptedServer server;
-  private TokenManager manager;
+  @RegisterExtension final TokenManagerFixture fx = new TokenManagerFixture();
+  private final MutableClock clock = fx.clock();
   private final List<String> events = new CopyOnWriteArrayList<>();
   private final TokenListener recorder = new TokenListener() {
     @Override
@@ -49,29 +46,18 @@ class TokenManagerRefreshTest {
     }
   };
 
-  @AfterEach
-  void stop() {
-    if (manager != null) {
-      manager.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-  }
-
   private TokenManager.Builder builder() {
-    return TokenManager.builder(endpoint(server, clock)).listener(recorder);
+    return fx.builder().listener(recorder);
   }
 
   @Test
   void refreshSendsAgainEndpointIdScopeAndTtlsOfTheOriginalRequest() {
-    server = ScriptedServer.start(r -> r.grantType().equals("password")
+    ScriptedServer server = fx.serve(r -> r.grantType().equals("password")
         ? ok("at-1", 3600, "rt-1") : ok("at-2", 3600, "rt-2"));
-    manager = builder()
+    TokenManager manager = fx.manager(builder()
         .primaryRequest(key -> TokenRequest.builder(Grant.password("alice", "pa55word"))
             .scope("ReadAccounts CallControl").endpointId(key)
-            .accessTokenTtl(1800).refreshTokenTtl(86400).build())
-        .build();
+            .accessTokenTtl(1800).refreshTokenTtl(86400).build()));
 
     assertEquals("at-1", manager.token("device-7").value());
     clock.advance(Duration.ofSeconds(3600));
@@ -91,9 +77,9 @@ class TokenManagerRefreshTest {
 
   @Test
   void refreshWhenTheAnswerHasNoNewRefreshTokenThenTheOldOneIsKept() {
-    server = ScriptedServer.start(r -> ok("at-" + r.param("refresh_token"), 3600, null));
-    manager = builder().build();
-    manager.put("k1", response(clock, "at-0", 3600, "rt-1"));
+    ScriptedServer server = fx.serve(r -> ok("at-" + r.param("refresh_token"), 3600, null));
+    TokenManager manager = fx.manager(builder());
+    manager.put("k1", fx.response("at-0", 3600, "rt-1"));
 
     clock.advance(Duration.ofSeconds(3600));
     assertEquals("at-rt-1", manager.token("k1").value());
@@ -104,12 +90,12 @@ class TokenManagerRefreshTest {
 
   @Test
   void putWithItsRequestThenRefreshSendsThatRequestsScope() {
-    server = ScriptedServer.start(r -> ok("at-2", 3600, "rt-2"));
-    manager = builder().build();
+    ScriptedServer server = fx.serve(r -> ok("at-2", 3600, "rt-2"));
+    TokenManager manager = fx.manager(builder());
     TokenRequest login = TokenRequest.builder(
             Grant.authorizationCode("code-1", "https://app.example.com/cb"))
         .scope("ReadMessages").endpointId("web-1").build();
-    manager.put("web-1", response(clock, "at-1", 3600, "rt-1"), login);
+    manager.put("web-1", fx.response("at-1", 3600, "rt-1"), login);
 
     clock.advance(Duration.ofSeconds(3600));
     manager.token("web-1");
@@ -121,12 +107,11 @@ class TokenManagerRefreshTest {
 
   @Test
   void refreshKeepsTheEndpointIdTheProviderGenerated() {
-    server = ScriptedServer.start(r -> r.grantType().equals("client_credentials")
+    ScriptedServer server = fx.serve(r -> r.grantType().equals("client_credentials")
         ? ok("at-1", 3600, "rt-1", "\"endpoint_id\":\"srv-generated_1\"")
         : ok("at-2", 3600, "rt-2"));
-    manager = builder()
-        .primaryRequest(key -> TokenRequest.builder(Grant.clientCredentials()).scope("A").build())
-        .build();
+    TokenManager manager = fx.manager(builder()
+        .primaryRequest(key -> TokenRequest.builder(Grant.clientCredentials()).scope("A").build()));
 
     manager.token("svc");
     clock.advance(Duration.ofSeconds(3600));
@@ -137,12 +122,12 @@ class TokenManagerRefreshTest {
 
   @Test
   void refreshWhenInvalidGrantThenThePrimaryGrantIsUsed() {
-    server = ScriptedServer.start(r -> switch (r.grantType()) {
+    ScriptedServer server = fx.serve(r -> switch (r.grantType()) {
       case "refresh_token" -> Answer.error(400, "invalid_grant");
       default -> ok("at-" + (r.param("username") == null ? "x" : "fresh"), 3600, "rt-9");
     });
-    manager = builder().primaryGrant(Grant.password("alice", "pa55word")).build();
-    manager.put("k1", response(clock, "at-0", 3600, "rt-dead"));
+    TokenManager manager = fx.manager(builder().primaryGrant(Grant.password("alice", "pa55word")));
+    manager.put("k1", fx.response("at-0", 3600, "rt-dead"));
 
     clock.advance(Duration.ofSeconds(3600));
     assertEquals("at-fresh", manager.token("k1").value());
@@ -153,9 +138,9 @@ class TokenManagerRefreshTest {
 
   @Test
   void refreshWhenInvalidGrantAndNoPrimaryGrantThenReauthenticationAndTheKeyIsEvicted() {
-    server = ScriptedServer.start(r -> Answer.error(400, "invalid_grant"));
-    manager = builder().build();
-    manager.put("k1", response(clock, "at-0", 3600, "rt-dead"));
+    ScriptedServer server = fx.serve(r -> Answer.error(400, "invalid_grant"));
+    TokenManager manager = fx.manager(builder());
+    manager.put("k1", fx.response("at-0", 3600, "rt-dead"));
     clock.advance(Duration.ofSeconds(3600));
 
     ReauthenticationRequiredException e =
@@ -176,14 +161,14 @@ class TokenManagerRefreshTest {
   void backgroundRefreshWhenInvalidGrantThenTheValidTokenIsServedWithoutTheDeadRefreshToken()
       throws Exception {
     CountDownLatch failed = new CountDownLatch(1);
-    server = ScriptedServer.start(r -> Answer.error(400, "invalid_grant"));
-    manager = builder().listener(new TokenListener() {
+    ScriptedServer server = fx.serve(r -> Answer.error(400, "invalid_grant"));
+    TokenManager manager = fx.manager(builder().listener(new TokenListener() {
       @Override
       public void onFailure(String key, Throwable failure, boolean stillServing) {
         failed.countDown();
       }
-    }).build();
-    manager.put("k1", response(clock, "at-0", 3600, "rt-dead"));
+    }));
+    manager.put("k1", fx.response("at-0", 3600, "rt-dead"));
     clock.advance(Duration.ofSeconds(3400)); // STALE
 
     assertEquals("at-0", manager.token("k1").value());
@@ -201,8 +186,8 @@ class TokenManagerRefreshTest {
 
   @Test
   void primaryGrantWhenRefusedThenFailsWithoutLoopingAndTheNextCallTriesAgain() {
-    server = ScriptedServer.start(r -> Answer.error(400, "invalid_grant"));
-    manager = builder().primaryGrant(Grant.password("alice", "wrong")).build();
+    ScriptedServer server = fx.serve(r -> Answer.error(400, "invalid_grant"));
+    TokenManager manager = fx.manager(builder().primaryGrant(Grant.password("alice", "wrong")));
 
     TokenEndpointException e =
         assertThrows(TokenEndpointException.class, () -> manager.token("k1"));
@@ -217,8 +202,8 @@ class TokenManagerRefreshTest {
 
   @Test
   void tokenWhenNoTokenAndNoPrimaryGrantThenReauthenticationWithoutARequest() {
-    server = ScriptedServer.start(r -> ok("never", 3600, null));
-    manager = builder().build();
+    ScriptedServer server = fx.serve(r -> ok("never", 3600, null));
+    TokenManager manager = fx.manager(builder());
 
     ReauthenticationRequiredException e =
         assertThrows(ReauthenticationRequiredException.class, () -> manager.token("nobody"));
@@ -231,9 +216,9 @@ class TokenManagerRefreshTest {
 
   @Test
   void tokenWhenExpiredWithoutRefreshTokenOrPrimaryGrantThenReauthentication() {
-    server = ScriptedServer.start(r -> ok("never", 3600, null));
-    manager = builder().build();
-    manager.put("k1", response(clock, "at-0", 3600, null));
+    ScriptedServer server = fx.serve(r -> ok("never", 3600, null));
+    TokenManager manager = fx.manager(builder());
+    manager.put("k1", fx.response("at-0", 3600, null));
 
     clock.advance(Duration.ofSeconds(3400));
     assertEquals("at-0", manager.token("k1").value(), "STALE with nothing to renew: served");
@@ -244,11 +229,11 @@ class TokenManagerRefreshTest {
 
   @Test
   void refreshWindowIsFiveMinutesButAtMostHalfTheLifetime() {
-    server = ScriptedServer.start(r -> ok("at-new", 3600, "rt-2"));
-    manager = builder().build();
+    fx.serve(r -> ok("at-new", 3600, "rt-2"));
+    TokenManager manager = fx.manager(builder());
 
-    manager.put("long", response(clock, "at-long", 3600, "rt-1"));
-    manager.put("short", response(clock, "at-short", 600, "rt-1"));
+    manager.put("long", fx.response("at-long", 3600, "rt-1"));
+    manager.put("short", fx.response("at-short", 600, "rt-1"));
     clock.advance(Duration.ofSeconds(299));
     manager.token("long");
     manager.token("short");
@@ -269,9 +254,9 @@ class TokenManagerRefreshTest {
 
   @Test
   void refreshWindowIsConfigurableAndTheProvidersRefreshInWins() {
-    server = ScriptedServer.start(r -> ok("at-new", 3600, "rt-2"));
-    manager = builder().refreshWindow(Duration.ofSeconds(60)).build();
-    manager.put("k1", response(clock, "at-0", 3600, "rt-1"));
+    fx.serve(r -> ok("at-new", 3600, "rt-2"));
+    TokenManager manager = fx.manager(builder().refreshWindow(Duration.ofSeconds(60)));
+    manager.put("k1", fx.response("at-0", 3600, "rt-1"));
     manager.put("k2", TokenResponse.builder("at-0", clock.instant())
         .expiresIn(Duration.ofSeconds(3600)).refreshToken("rt-1")
         .additionalField("refresh_in", 1000L).build());
@@ -294,9 +279,9 @@ class TokenManagerRefreshTest {
 
   @Test
   void tokenCloseToExpiryIsTreatedAsExpiredAndCallersWait() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-2"));
-    manager = builder().build();
-    manager.put("k1", response(clock, "at-0", 3600, "rt-1"));
+    fx.serve(r -> ok("at-1", 3600, "rt-2"));
+    TokenManager manager = fx.manager(builder());
+    manager.put("k1", fx.response("at-0", 3600, "rt-1"));
 
     clock.advance(Duration.ofSeconds(3570)); // inside the 30 s expiry margin
     assertEquals("at-1", manager.token("k1").value());
@@ -306,16 +291,15 @@ class TokenManagerRefreshTest {
 
   @Test
   void aListenerThatThrowsDoesNotBreakTheManager() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, null));
-    manager = TokenManager.builder(endpoint(server, clock))
+    ScriptedServer server = fx.serve(r -> ok("at-1", 3600, null));
+    TokenManager manager = fx.manager(fx.builder()
         .primaryGrant(Grant.clientCredentials())
         .listener(new TokenListener() {
           @Override
           public void onToken(String key, TokenResponse response, RefreshCause cause) {
             throw new IllegalStateException("listener bug");
           }
-        })
-        .build();
+        }));
     assertEquals("at-1", manager.token("k1").value());
     assertEquals("at-1", manager.token("k1").value());
     assertEquals(1, server.count());
@@ -325,16 +309,16 @@ class TokenManagerRefreshTest {
   void putWhileARequestIsInFlightWins() throws Exception {
     CountDownLatch arrived = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    server = ScriptedServer.start(r -> {
+    fx.serve(r -> {
       arrived.countDown();
       release.await(10, TimeUnit.SECONDS);
       return ok("at-from-request", 3600, null);
     });
-    manager = builder().primaryGrant(Grant.clientCredentials()).build();
+    TokenManager manager = fx.manager(builder().primaryGrant(Grant.clientCredentials()));
 
     var pending = manager.tokenAsync("k1");
     assertTrue(arrived.await(10, TimeUnit.SECONDS));
-    manager.put("k1", response(clock, "at-from-login", 3600, "rt-1"));
+    manager.put("k1", fx.response("at-from-login", 3600, "rt-1"));
     release.countDown();
 
     assertEquals("at-from-login", pending.join().value());

@@ -1,8 +1,6 @@
 package dev.tokenkeeper;
 
-import static dev.tokenkeeper.ManagerFixtures.T0;
-import static dev.tokenkeeper.ManagerFixtures.endpoint;
-import static dev.tokenkeeper.ManagerFixtures.ok;
+import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,31 +9,21 @@ import dev.tokenkeeper.testing.ManualScheduler;
 import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
 import dev.tokenkeeper.testing.ScriptedServer.Answer;
+import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** One test per bug found in the review of TokenManager; each failed before its fix. */
 class TokenManagerRegressionTest {
-  private final MutableClock clock = new MutableClock(T0);
-  private final ManualScheduler scheduler = new ManualScheduler(clock);
-  private ScriptedServer server;
-  private TokenManager manager;
-
-  @AfterEach
-  void stop() {
-    if (manager != null) {
-      manager.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-  }
+  @RegisterExtension final TokenManagerFixture fx = new TokenManagerFixture();
+  private final MutableClock clock = fx.clock();
+  private final ManualScheduler scheduler = fx.scheduler();
 
   /**
    * The default scheduler hands a due retry to the executor; an executor that refuses it then
@@ -45,15 +33,14 @@ class TokenManagerRegressionTest {
   @Test
   void retryRefusedByTheExecutorWhenDueStillCompletesTheCallers() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    server = ScriptedServer.start(r -> calls.incrementAndGet() == 1
+    ScriptedServer server = fx.serve(r -> calls.incrementAndGet() == 1
         ? Answer.error(503, "temporarily_unavailable").withHeader("Retry-After", "0")
         : ok("at-1", 3600, null));
-    manager = TokenManager.builder(endpoint(server, clock))
+    TokenManager manager = fx.manager(fx.builder()
         .primaryGrant(Grant.clientCredentials())
         .executor(task -> {
           throw new RejectedExecutionException("pool is full");
-        })
-        .build();
+        }));
 
     CompletableFuture<AccessToken> token = manager.tokenAsync("k1");
 
@@ -73,7 +60,7 @@ class TokenManagerRegressionTest {
     CountDownLatch secondArrived = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger calls = new AtomicInteger();
-    server = ScriptedServer.start(r -> {
+    ScriptedServer server = fx.serve(r -> {
       int n = calls.incrementAndGet();
       if (n == 1) {
         return ok("at-1", 600, null);
@@ -82,10 +69,9 @@ class TokenManagerRegressionTest {
       release.await();
       return ok("at-" + n, 600, null);
     });
-    manager = TokenManager.builder(endpoint(server, clock))
+    TokenManager manager = fx.manager(fx.builder()
         .primaryGrant(Grant.clientCredentials())
-        .scheduler(scheduler)
-        .build();
+        .scheduler(scheduler));
     assertEquals("at-1", manager.token("k1").value());
 
     // Past usableUntil (600 s minus a 30 s margin): the caller waits for the one new request.
@@ -118,8 +104,8 @@ class TokenManagerRegressionTest {
    */
   @Test
   void accessTokenOutlivingItsRefreshTokenIsServedUntilItExpires() {
-    server = ScriptedServer.start(r -> ok("unused", 3600, null));
-    manager = TokenManager.builder(endpoint(server, clock)).scheduler(scheduler).build();
+    ScriptedServer server = fx.serve(r -> ok("unused", 3600, null));
+    TokenManager manager = fx.manager(fx.builder().scheduler(scheduler));
     manager.put("user-1", TokenResponse.builder("at-1", clock.instant())
         .expiresIn(Duration.ofSeconds(3600))
         .refreshToken("rt-1")
@@ -150,11 +136,10 @@ class TokenManagerRegressionTest {
   @Test
   void firstCallAfterTheEntryExpiredSendsTheOnlyRequest() {
     AtomicInteger calls = new AtomicInteger();
-    server = ScriptedServer.start(r -> ok("at-" + calls.incrementAndGet(), 600, null));
-    manager = TokenManager.builder(endpoint(server, clock))
+    ScriptedServer server = fx.serve(r -> ok("at-" + calls.incrementAndGet(), 600, null));
+    TokenManager manager = fx.manager(fx.builder()
         .primaryGrant(Grant.clientCredentials())
-        .scheduler(scheduler)
-        .build();
+        .scheduler(scheduler));
     assertEquals("at-1", manager.token("k1").value());
 
     clock.advance(Duration.ofSeconds(601)); // past expiry; nothing has run the maintenance

@@ -1,10 +1,8 @@
 package dev.tokenkeeper;
 
-import static dev.tokenkeeper.ManagerFixtures.T0;
-import static dev.tokenkeeper.ManagerFixtures.await;
-import static dev.tokenkeeper.ManagerFixtures.endpoint;
-import static dev.tokenkeeper.ManagerFixtures.ok;
-import static dev.tokenkeeper.ManagerFixtures.response;
+import static dev.tokenkeeper.testing.TokenManagerFixture.await;
+import static dev.tokenkeeper.testing.TokenManagerFixture.endpoint;
+import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -15,6 +13,7 @@ import dev.tokenkeeper.testing.ManualScheduler;
 import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
 import dev.tokenkeeper.testing.ScriptedServer.Answer;
+import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -22,26 +21,15 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Transient failures: backoff on the injected clock, Retry-After, the budget. No sleeping. */
 class TokenManagerRetryTest {
-  private final MutableClock clock = new MutableClock(T0);
-  private final ManualScheduler scheduler = new ManualScheduler(clock);
-  private ScriptedServer server;
-  private TokenManager manager;
+  @RegisterExtension final TokenManagerFixture fx = new TokenManagerFixture();
+  private final MutableClock clock = fx.clock();
+  private final ManualScheduler scheduler = fx.scheduler();
   private final List<String> failures = new CopyOnWriteArrayList<>();
-
-  @AfterEach
-  void stop() {
-    if (manager != null) {
-      manager.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-  }
 
   /** Answers from a queue, then the last one for ever. */
   private static ScriptedServer.Script answers(Answer... answers) {
@@ -54,7 +42,7 @@ class TokenManagerRetryTest {
   }
 
   private TokenManager.Builder builder() {
-    return TokenManager.builder(endpoint(server, clock))
+    return fx.builder()
         .scheduler(scheduler)
         .primaryGrant(Grant.clientCredentials())
         .listener(new TokenListener() {
@@ -67,10 +55,10 @@ class TokenManagerRetryTest {
 
   @Test
   void tokenWhen503WithRetryAfterThenRetriedAfterThatDelayOnTheClock() throws Exception {
-    server = ScriptedServer.start(answers(
+    ScriptedServer server = fx.serve(answers(
         Answer.error(503, "temporarily_unavailable").withHeader("Retry-After", "2"),
         ok("at-1", 3600, null)));
-    manager = builder().build();
+    TokenManager manager = fx.manager(builder());
 
     CompletableFuture<AccessToken> token = manager.tokenAsync("k1");
     assertEquals(Duration.ofSeconds(2), scheduler.awaitPending(1).get(0).delay());
@@ -89,11 +77,11 @@ class TokenManagerRetryTest {
 
   @Test
   void tokenWhen429ThenRetriedAfterTheGivenDelay() throws Exception {
-    server = ScriptedServer.start(answers(
+    ScriptedServer server = fx.serve(answers(
         Answer.error(429, "slow_down").withHeader("Retry-After", "1"),
         Answer.status(429),
         ok("at-1", 3600, null)));
-    manager = builder().build();
+    TokenManager manager = fx.manager(builder());
 
     CompletableFuture<AccessToken> token = manager.tokenAsync("k1");
     assertEquals(Duration.ofSeconds(1), scheduler.awaitPending(1).get(0).delay());
@@ -113,11 +101,10 @@ class TokenManagerRetryTest {
 
   @Test
   void tokenWhenTheBudgetIsUsedUpThenAClearException() throws Exception {
-    server = ScriptedServer.start(answers(Answer.error(503, "temporarily_unavailable")));
-    manager = builder()
+    ScriptedServer server = fx.serve(answers(Answer.error(503, "temporarily_unavailable")));
+    TokenManager manager = fx.manager(builder()
         .retryPolicy(new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1),
-            Duration.ofSeconds(30)))
-        .build();
+            Duration.ofSeconds(30))));
 
     CompletableFuture<AccessToken> token = manager.tokenAsync("k1");
     for (int retry = 1; retry <= 2; retry++) {
@@ -139,9 +126,9 @@ class TokenManagerRetryTest {
 
   @Test
   void tokenWhenRetryAfterPassesTheBudgetThenFailsAtOnce() {
-    server = ScriptedServer.start(answers(
+    ScriptedServer server = fx.serve(answers(
         Answer.error(503, "temporarily_unavailable").withHeader("Retry-After", "120")));
-    manager = builder().build();
+    TokenManager manager = fx.manager(builder());
 
     TokenEndpointException e = assertThrows(TokenEndpointException.class,
         () -> manager.token("k1"));
@@ -152,8 +139,8 @@ class TokenManagerRetryTest {
 
   @Test
   void tokenWhenTheProviderRefusesThenNoRetry() {
-    server = ScriptedServer.start(answers(Answer.error(401, "invalid_client")));
-    manager = builder().build();
+    ScriptedServer server = fx.serve(answers(Answer.error(401, "invalid_client")));
+    TokenManager manager = fx.manager(builder());
 
     TokenEndpointException e = assertThrows(TokenEndpointException.class,
         () -> manager.token("k1"));
@@ -167,12 +154,11 @@ class TokenManagerRetryTest {
     ScriptedServer gone = ScriptedServer.start(r -> ok("x", 1, null));
     TokenEndpoint unreachable = endpoint(gone, clock);
     gone.close();
-    manager = TokenManager.builder(unreachable)
+    TokenManager manager = fx.manager(TokenManager.builder(unreachable)
         .scheduler(scheduler)
         .primaryGrant(Grant.clientCredentials())
         .retryPolicy(new RetryPolicy(2, Duration.ofMillis(100), Duration.ofMillis(100),
-            Duration.ofSeconds(5)))
-        .build();
+            Duration.ofSeconds(5))));
 
     CompletableFuture<AccessToken> token = manager.tokenAsync("k1");
     Duration delay = scheduler.awaitPending(1).get(0).delay();
@@ -185,13 +171,12 @@ class TokenManagerRetryTest {
 
   @Test
   void backgroundRefreshWhenFailingThenTheCurrentTokenKeepsBeingServed() throws Exception {
-    server = ScriptedServer.start(answers(Answer.error(503, "temporarily_unavailable")));
-    manager = builder()
+    ScriptedServer server = fx.serve(answers(Answer.error(503, "temporarily_unavailable")));
+    TokenManager manager = fx.manager(builder()
         .primaryRequest(null)
         .retryPolicy(new RetryPolicy(2, Duration.ofMillis(100), Duration.ofSeconds(5),
-            Duration.ofSeconds(30)))
-        .build();
-    manager.put("k1", response(clock, "at-0", 3600, "rt-1"));
+            Duration.ofSeconds(30))));
+    manager.put("k1", fx.response("at-0", 3600, "rt-1"));
     clock.advance(Duration.ofSeconds(3400)); // STALE
 
     assertEquals("at-0", manager.token("k1").value());

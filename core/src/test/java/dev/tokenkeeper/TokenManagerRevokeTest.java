@@ -1,9 +1,6 @@
 package dev.tokenkeeper;
 
-import static dev.tokenkeeper.ManagerFixtures.T0;
-import static dev.tokenkeeper.ManagerFixtures.endpoint;
-import static dev.tokenkeeper.ManagerFixtures.ok;
-import static dev.tokenkeeper.ManagerFixtures.response;
+import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -14,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
 import dev.tokenkeeper.testing.ScriptedServer.Answer;
+import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -23,32 +21,21 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** revoke(key) while a token request for the key is in flight: nothing it brings survives. */
 class TokenManagerRevokeTest {
-  private final MutableClock clock = new MutableClock(T0);
+  @RegisterExtension final TokenManagerFixture fx = new TokenManagerFixture();
+  private final MutableClock clock = fx.clock();
   private final CountDownLatch arrived = new CountDownLatch(1);
   private final CountDownLatch answer = new CountDownLatch(1);
   private final AtomicInteger issued = new AtomicInteger();
   private final List<String> failures = new CopyOnWriteArrayList<>();
-  private ScriptedServer server;
-  private TokenManager manager;
-
-  @AfterEach
-  void stop() {
-    if (manager != null) {
-      manager.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-  }
 
   /** /token answers once {@code answer} opens (the first time), /revoke at once. */
   private void startServer() {
-    server = ScriptedServer.start(r -> {
+    fx.serve(r -> {
       if (r.path().equals("/revoke")) {
         return Answer.status(200);
       }
@@ -60,7 +47,7 @@ class TokenManagerRevokeTest {
   }
 
   private TokenManager.Builder builder() {
-    return TokenManager.builder(endpoint(server, clock)).listener(new TokenListener() {
+    return fx.builder().listener(new TokenListener() {
       @Override
       public void onFailure(String key, Throwable failure, boolean stillServing) {
         failures.add(key + " " + failure.getClass().getSimpleName() + " " + stillServing);
@@ -69,7 +56,7 @@ class TokenManagerRevokeTest {
   }
 
   private List<String> revoked() {
-    return server.requests().stream().filter(r -> r.path().equals("/revoke"))
+    return fx.server().requests().stream().filter(r -> r.path().equals("/revoke"))
         .map(r -> r.param("token_type_hint") + " " + r.param("token")).toList();
   }
 
@@ -77,8 +64,8 @@ class TokenManagerRevokeTest {
   void revokeWhileARefreshIsInFlightRevokesTheTokensItBringsAndFailsItsCallers()
       throws Exception {
     startServer();
-    manager = builder().build();
-    manager.put("k1", response(clock, "at-0", 3600, "rt-0"));
+    TokenManager manager = fx.manager(builder());
+    manager.put("k1", fx.response("at-0", 3600, "rt-0"));
     clock.advance(Duration.ofSeconds(3590)); // EXPIRED: callers wait for the refresh
     CompletableFuture<AccessToken> pending = manager.tokenAsync("k1");
     assertTrue(arrived.await(15, TimeUnit.SECONDS));
@@ -104,14 +91,14 @@ class TokenManagerRevokeTest {
     assertEquals(List.of("k1 ReauthenticationRequiredException false"), failures);
     assertSame(SessionTimeouts.NONE, manager.session("k1"));
     assertThrows(ReauthenticationRequiredException.class, () -> manager.token("k1"));
-    assertEquals(1, server.count(r -> r.path().equals("/token")), "nothing sent since");
+    assertEquals(1, fx.server().count(r -> r.path().equals("/token")), "nothing sent since");
   }
 
   @Test
   void revokeWhileTheFirstAcquisitionIsInFlightRevokesItsTokensAndTheNextCallStartsAgain()
       throws Exception {
     startServer();
-    manager = builder().primaryGrant(Grant.clientCredentials()).build();
+    TokenManager manager = fx.manager(builder().primaryGrant(Grant.clientCredentials()));
     CompletableFuture<AccessToken> pending = manager.tokenAsync("k1");
     assertTrue(arrived.await(15, TimeUnit.SECONDS));
 
@@ -131,7 +118,7 @@ class TokenManagerRevokeTest {
   void revokeWithNothingInFlightDoesNotWait() throws Exception {
     startServer();
     answer.countDown();
-    manager = builder().primaryGrant(Grant.clientCredentials()).build();
+    TokenManager manager = fx.manager(builder().primaryGrant(Grant.clientCredentials()));
     assertEquals("at-new-1", manager.token("k1").value());
 
     manager.revoke("k1").get(15, TimeUnit.SECONDS);

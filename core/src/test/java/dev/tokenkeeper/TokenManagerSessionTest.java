@@ -1,10 +1,9 @@
 package dev.tokenkeeper;
 
-import static dev.tokenkeeper.ManagerFixtures.T0;
-import static dev.tokenkeeper.ManagerFixtures.await;
-import static dev.tokenkeeper.ManagerFixtures.endpoint;
-import static dev.tokenkeeper.ManagerFixtures.ok;
-import static dev.tokenkeeper.ManagerFixtures.response;
+import static dev.tokenkeeper.testing.TokenManagerFixture.T0;
+import static dev.tokenkeeper.testing.TokenManagerFixture.await;
+import static dev.tokenkeeper.testing.TokenManagerFixture.endpoint;
+import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -14,19 +13,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenkeeper.testing.ManualScheduler;
 import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
+import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The provider session's idle and absolute timeouts (seed 002) and their events. */
 class TokenManagerSessionTest {
-  private final MutableClock clock = new MutableClock(T0);
-  private final ManualScheduler scheduler = new ManualScheduler(clock);
-  private ScriptedServer server;
-  private TokenManager manager;
+  @RegisterExtension final TokenManagerFixture fx = new TokenManagerFixture();
+  private final MutableClock clock = fx.clock();
+  private final ManualScheduler scheduler = fx.scheduler();
   private final List<String> events = new CopyOnWriteArrayList<>();
   private final TokenListener recorder = new TokenListener() {
     @Override
@@ -40,23 +39,13 @@ class TokenManagerSessionTest {
     }
   };
 
-  @AfterEach
-  void stop() {
-    if (manager != null) {
-      manager.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-  }
-
   private TokenManager.Builder builder() {
-    return TokenManager.builder(endpoint(server, clock)).scheduler(scheduler).listener(recorder);
+    return fx.builder().scheduler(scheduler).listener(recorder);
   }
 
   /** A login's answer, parsed from the wire by the endpoint, as the host app would put() it. */
   private TokenResponse login() {
-    return endpoint(server, clock).request(TokenRequest.of(Grant.password("alice", "pa55word")));
+    return fx.endpoint().request(TokenRequest.of(Grant.password("alice", "pa55word")));
   }
 
   private static Instant at(long seconds) {
@@ -65,9 +54,9 @@ class TokenManagerSessionTest {
 
   @Test
   void sessionTimeoutsComeFromTheSeed002Fields() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_id\":\"s-42\"",
+    fx.serve(r -> ok("at-1", 3600, "rt-1", "\"session_id\":\"s-42\"",
         "\"session_idle_timeout\":900", "\"session_expires_in\":28800"));
-    manager = builder().build();
+    TokenManager manager = fx.manager(builder());
     manager.put("k1", login());
 
     SessionTimeouts t = manager.session("k1");
@@ -87,8 +76,8 @@ class TokenManagerSessionTest {
 
   @Test
   void aShortIdleTimeoutIsTrackedToAHundredthOfIt() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":10"));
-    manager = builder().build();
+    fx.serve(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":10"));
+    TokenManager manager = fx.manager(builder());
     manager.put("k1", login());
 
     clock.advance(Duration.ofMillis(150));
@@ -104,9 +93,9 @@ class TokenManagerSessionTest {
 
   @Test
   void sessionExpirationTimeWinsOverSessionExpiresIn() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1",
+    fx.serve(r -> ok("at-1", 3600, "rt-1",
         "\"session_expires_in\":28800", "\"session_expiration_time\":\"2026-01-01T04:00:00Z\""));
-    manager = builder().build();
+    TokenManager manager = fx.manager(builder());
     manager.put("k1", login());
 
     SessionTimeouts t = manager.session("k1");
@@ -118,8 +107,8 @@ class TokenManagerSessionTest {
 
   @Test
   void tokenWhenPastTheIdleDeadlineThenNoRefreshIsSentAndTheUserMustSignIn() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":900"));
-    manager = builder().build();
+    ScriptedServer server = fx.serve(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":900"));
+    TokenManager manager = fx.manager(builder());
     manager.put("k1", login());
     int sent = server.count();
 
@@ -134,9 +123,9 @@ class TokenManagerSessionTest {
 
   @Test
   void tokenWhenPastTheAbsoluteDeadlineThenThePrimaryGrantStartsANewSession() {
-    server = ScriptedServer.start(r -> ok("at-" + r.grantType(), 3600, "rt-1",
+    ScriptedServer server = fx.serve(r -> ok("at-" + r.grantType(), 3600, "rt-1",
         "\"session_expires_in\":1800", "\"session_id\":\"s-" + System.nanoTime() + "\""));
-    manager = builder().primaryGrant(Grant.password("alice", "pa55word")).build();
+    TokenManager manager = fx.manager(builder().primaryGrant(Grant.password("alice", "pa55word")));
     manager.token("k1");
     String firstSession = manager.session("k1").sessionId();
 
@@ -151,11 +140,11 @@ class TokenManagerSessionTest {
 
   @Test
   void refreshContinuesTheSessionWhenTheAnswerLeavesTheFieldsOut() {
-    server = ScriptedServer.start(r -> r.grantType().equals("password")
+    ScriptedServer server = fx.serve(r -> r.grantType().equals("password")
         ? ok("at-1", 3600, "rt-1", "\"session_id\":\"s-1\"", "\"session_idle_timeout\":7200",
             "\"session_expires_in\":28800")
         : ok("at-2", 3600, "rt-2"));
-    manager = builder().primaryGrant(Grant.password("alice", "pa55word")).build();
+    TokenManager manager = fx.manager(builder().primaryGrant(Grant.password("alice", "pa55word")));
     manager.token("k1");
 
     clock.advance(Duration.ofSeconds(3600));
@@ -169,8 +158,8 @@ class TokenManagerSessionTest {
 
   @Test
   void idleSessionIsReportedEndingThenEndedByTheTimerWithoutAnyUse() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":900"));
-    manager = builder().build();
+    ScriptedServer server = fx.serve(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":900"));
+    TokenManager manager = fx.manager(builder());
     manager.put("k1", login());
     int sent = server.count();
 
@@ -193,8 +182,8 @@ class TokenManagerSessionTest {
 
   @Test
   void aUseMovesTheIdleDeadlineAndTheTimerFollowsIt() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":900"));
-    manager = builder().build();
+    fx.serve(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":900"));
+    TokenManager manager = fx.manager(builder());
     manager.put("k1", login());
 
     clock.advance(Duration.ofSeconds(700));
@@ -211,8 +200,8 @@ class TokenManagerSessionTest {
 
   @Test
   void absoluteDeadlineWarningFiresOnUseAndNoRefreshIsSentPastIt() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_expires_in\":3000"));
-    manager = builder().sessionEndingWarning(Duration.ofMinutes(10)).build();
+    ScriptedServer server = fx.serve(r -> ok("at-1", 3600, "rt-1", "\"session_expires_in\":3000"));
+    TokenManager manager = fx.manager(builder().sessionEndingWarning(Duration.ofMinutes(10)));
     manager.put("k1", login());
     int sent = server.count();
 
@@ -231,8 +220,8 @@ class TokenManagerSessionTest {
 
   @Test
   void anEndedSessionEvictedByTheCacheIsReportedToo() {
-    server = ScriptedServer.start(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":900"));
-    manager = builder().build();
+    fx.serve(r -> ok("at-1", 3600, "rt-1", "\"session_idle_timeout\":900"));
+    TokenManager manager = fx.manager(builder());
     manager.put("k1", login());
 
     clock.advance(Duration.ofSeconds(1000));
@@ -284,17 +273,17 @@ class TokenManagerSessionTest {
 
   @Test
   void aPutThatLandsWhileTheOldTokenIsJudgedDeadIsKept() {
-    server = ScriptedServer.start(r -> ok("never", 3600, null));
+    ScriptedServer server = fx.serve(r -> ok("never", 3600, null));
     HookClock hookClock = new HookClock(clock);
-    manager = TokenManager.builder(endpoint(server, clock)).clock(hookClock).scheduler(scheduler)
-        .listener(recorder).build();
-    manager.put("k1", response(clock, "at-1", 3600, null));
+    TokenManager manager = fx.manager(fx.builder().clock(hookClock).scheduler(scheduler)
+        .listener(recorder));
+    manager.put("k1", fx.response("at-1", 3600, null));
     // Inside the expiry margin, with nothing to renew it: dead, though the cache still holds it.
     clock.advance(Duration.ofSeconds(3590));
 
     // The user signs in again just as a caller finds the old token dead: the second clock
     // reading of token() is the slow path's, after it has read the old state.
-    hookClock.onReading(2, () -> manager.put("k1", response(clock, "at-new", 3600, "rt-new")));
+    hookClock.onReading(2, () -> manager.put("k1", fx.response("at-new", 3600, "rt-new")));
     assertEquals("at-new", manager.token("k1").value());
     assertEquals("at-new", manager.token("k1").value());
     assertEquals(List.of(), events, "nothing ended");
@@ -303,8 +292,8 @@ class TokenManagerSessionTest {
 
   @Test
   void aNewSessionThatEndsSoonerGetsAnEarlierTimer() {
-    server = ScriptedServer.start(r -> ok("never", 3600, null));
-    manager = builder().build();
+    fx.serve(r -> ok("never", 3600, null));
+    TokenManager manager = fx.manager(builder());
     manager.put("k1", TokenResponse.builder("at-1", clock.instant())
         .expiresIn(Duration.ofSeconds(3600)).sessionIdleTimeout(Duration.ofSeconds(900)).build());
     manager.put("k1", TokenResponse.builder("at-2", clock.instant())
@@ -320,8 +309,8 @@ class TokenManagerSessionTest {
 
   @Test
   void putOfASessionThatIsAlreadyOverEndsItOnce() {
-    server = ScriptedServer.start(r -> ok("never", 3600, null));
-    manager = builder().build();
+    ScriptedServer server = fx.serve(r -> ok("never", 3600, null));
+    TokenManager manager = fx.manager(builder());
     manager.put("k1", TokenResponse.builder("at-1", clock.instant())
         .expiresIn(Duration.ofSeconds(3600)).refreshToken("rt-1")
         .sessionExpirationTime(T0.minusSeconds(1)).build());

@@ -25,18 +25,13 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Successful answers (RFC 6749 5.1, seed 002, seed 004) and how they become the model. */
 class TokenResponseParsingTest {
-  private final LoopbackTokenServer server = LoopbackTokenServer.start();
+  @RegisterExtension final LoopbackTokenServer server = LoopbackTokenServer.start();
   private final MutableClock clock = new MutableClock(NOW);
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
 
   private TokenEndpoint endpoint() {
     return TokenEndpoint.builder(server.uri("/oauth/token"),

@@ -20,13 +20,16 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A JDK {@link HttpServer} on a loopback port chosen by the OS, playing a token endpoint: it
  * records every request exactly as received and answers with queued responses (or the default).
- * Thread-safe.
+ * Thread-safe. A test class may hold one in a {@code @RegisterExtension} field: it is closed after
+ * each test (JUnit makes a new test instance, and so a new server, for every test).
  */
-public final class LoopbackTokenServer implements AutoCloseable {
+public final class LoopbackTokenServer implements AutoCloseable, AfterEachCallback {
   /** A request as the server saw it. */
   public record Recorded(String method, String path, Headers headers, String body) {
     public String header(String name) {
@@ -175,6 +178,11 @@ public final class LoopbackTokenServer implements AutoCloseable {
     } catch (IOException clientWentAway) {
       // The client may close early on purpose (size cap, timeout).
     }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
   }
 
   @Override
