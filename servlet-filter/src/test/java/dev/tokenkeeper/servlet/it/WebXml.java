@@ -9,8 +9,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The test web app's {@code WEB-INF/web.xml}, kept apart from the container that deploys it
- * ({@link TestWebApp} for Jetty): TokenFilter and the {@link Servlets}.
+ * The test web app's {@code WEB-INF/web.xml}, the same for every container (Jetty in
+ * {@link TestWebApp}, Tomcat in {@link TomcatWebApp}): TokenFilter and the {@link Servlets}.
  */
 public final class WebXml {
   private WebXml() {}
