@@ -332,7 +332,7 @@ class InitParamsIT {
         + "  <listener><listener-class>" + Servlets.ProgrammaticSetup.class.getName()
         + "</listener-class></listener>\n";
     try (TestWebApp app = TestWebApp.start(dir.resolve("code"), "/",
-        TestWebApp.webXml(null, provider.apiOrigin(), extra))) {
+        WebXml.of(null, provider.apiOrigin(), extra))) {
       HttpResponse<String> r = new Browser().get(app.uri("/app/call"));
       assertEquals("200 svc-code " + provider.currentToken("svc-code"), r.body());
       FakeProvider.Received sent = lastFor("svc-code");

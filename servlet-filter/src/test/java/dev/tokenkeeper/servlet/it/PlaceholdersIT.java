@@ -92,7 +92,7 @@ class PlaceholdersIT {
   @Test
   void contextParamsASystemPropertyAndTheEnvironmentFillTheInitParams() throws Exception {
     System.setProperty(PROPERTY, "ReadCallLog");
-    String webXml = TestWebApp.webXml(placeholderParams(), provider.apiOrigin(),
+    String webXml = WebXml.of(placeholderParams(), provider.apiOrigin(),
         contextParams(environment("client-from-context")));
     try (TestWebApp app = TestWebApp.start(dir.resolve("cc"), "/", webXml)) {
       HttpResponse<String> r = new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "ph-cc");
@@ -117,7 +117,7 @@ class PlaceholdersIT {
     values.put("app.username", "+16505550100");
     values.put("app.password-env", "TK_IT_PASSWORD");
     values.put("app.key-header", "X-Tenant");
-    String webXml = TestWebApp.webXml(placeholderParams(), provider.apiOrigin(),
+    String webXml = WebXml.of(placeholderParams(), provider.apiOrigin(),
         contextParams(values));
     try (TestWebApp app = TestWebApp.start(dir.resolve("password"), "/", webXml)) {
       HttpResponse<String> r = new Browser().get(app.uri("/app/call"), "X-Tenant", "ph-pw");
@@ -134,7 +134,7 @@ class PlaceholdersIT {
   void aMissingContextParamFailsTheStartNamingTheInitParamAndThePlaceholder() {
     Map<String, String> values = environment("client-x");
     values.remove("app.client-id");
-    String webXml = TestWebApp.webXml(placeholderParams(), provider.apiOrigin(),
+    String webXml = WebXml.of(placeholderParams(), provider.apiOrigin(),
         contextParams(values));
     Exception e = assertThrows(Exception.class,
         () -> TestWebApp.start(dir.resolve("missing"), "/", webXml).close());
