@@ -1,6 +1,7 @@
 package dev.tokenkeeper;
 
 import dev.tokenkeeper.internal.BearerChallenges;
+import dev.tokenkeeper.internal.Daemons;
 import dev.tokenkeeper.internal.Origin;
 import java.io.IOException;
 import java.net.Authenticator;
@@ -25,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.function.BiPredicate;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -63,8 +65,12 @@ import javax.net.ssl.SSLParameters;
  * <p>When no token can be had, {@code send} throws, and {@code sendAsync}'s future fails with, the
  * manager's exception unchanged ({@link ReauthenticationRequiredException},
  * {@link TokenEndpointException}), so that callers can tell "sign in again" from an I/O error.
+ *
+ * <p>Without a {@linkplain Builder#delegate delegate} of yours, the client built as the delegate
+ * runs on daemon {@code tokenkeeper-http-<n>} threads (system class loader as their context class
+ * loader), which end after a minute without work and at once on {@link #close()}.
  */
-public final class BearerHttpClient extends HttpClient {
+public final class BearerHttpClient extends HttpClient implements AutoCloseable {
   private static final int MAX_REDIRECTS = 5;
 
   private final Shared shared;
@@ -97,6 +103,21 @@ public final class BearerHttpClient extends HttpClient {
   /** The manager the tokens come from. */
   public TokenManager manager() {
     return shared.manager;
+  }
+
+  /**
+   * Releases the delegate this client built (when no {@linkplain Builder#delegate delegate} was
+   * given): its threads end and later requests fail. The delegate is shared with every
+   * {@link #withKey} sibling, so close once, when the application stops. A delegate you gave is
+   * yours and left alone, and the {@link TokenManager} is not closed. On Java 17 to 20 the JDK's
+   * {@code HttpClient-<n>-SelectorManager} thread of the built delegate ends only once it is
+   * garbage collected (Java 17's {@code HttpClient} cannot be closed). Idempotent.
+   */
+  @Override
+  public void close() {
+    if (shared.ownExecutor != null) {
+      Daemons.shutdownNow(shared.delegate, shared.ownExecutor);
+    }
   }
 
   // ---- sending ---------------------------------------------------------------------------
@@ -389,13 +410,16 @@ public final class BearerHttpClient extends HttpClient {
     final HttpClient delegate;
     final Set<Origin> allowedOrigins;
     final Redirect redirect;
+    /** The executor of the delegate built by the builder, {@code null} for a given one. */
+    final ExecutorService ownExecutor;
 
     Shared(TokenManager manager, HttpClient delegate, Set<Origin> allowedOrigins,
-        Redirect redirect) {
+        Redirect redirect, ExecutorService ownExecutor) {
       this.manager = manager;
       this.delegate = delegate;
       this.allowedOrigins = allowedOrigins;
       this.redirect = redirect;
+      this.ownExecutor = ownExecutor;
     }
   }
 
@@ -415,7 +439,9 @@ public final class BearerHttpClient extends HttpClient {
     /**
      * The client that does the HTTP work; it must not follow redirects
      * ({@link HttpClient.Redirect#NEVER}). Default: a new {@code HttpClient} with default
-     * settings; pass your own to share its connection pool, TLS and proxy settings.
+     * settings on {@code tokenkeeper-http-<n>} threads, released by
+     * {@link BearerHttpClient#close()}; pass your own to share its connection pool, TLS and proxy
+     * settings (it stays yours: {@code close()} leaves it alone).
      */
     public Builder delegate(HttpClient delegate) {
       this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -464,17 +490,19 @@ public final class BearerHttpClient extends HttpClient {
             + " (scheme://host:port) that may receive the token, e.g."
             + " allowedOrigins(URI.create(\"https://api.example.com\"))");
       }
-      HttpClient client = delegate != null ? delegate
-          : HttpClient.newBuilder().followRedirects(Redirect.NEVER).build();
-      if (client.followRedirects() != Redirect.NEVER) {
+      if (delegate != null && delegate.followRedirects() != Redirect.NEVER) {
         throw new IllegalArgumentException("the delegate HttpClient follows redirects ("
-            + client.followRedirects() + ") and would send the token to any origin; build it"
+            + delegate.followRedirects() + ") and would send the token to any origin; build it"
             + " with followRedirects(HttpClient.Redirect.NEVER) and set"
-            + " BearerHttpClient.Builder.followRedirects(" + client.followRedirects()
+            + " BearerHttpClient.Builder.followRedirects(" + delegate.followRedirects()
             + ") instead");
       }
-      return new BearerHttpClient(
-          new Shared(manager, client, Set.copyOf(allowedOrigins), redirect), key);
+      ExecutorService ownExecutor = delegate != null ? null : Daemons.httpExecutor();
+      HttpClient client = delegate != null ? delegate
+          : Daemons.build(HttpClient.newBuilder().followRedirects(Redirect.NEVER)
+              .executor(ownExecutor));
+      return new BearerHttpClient(new Shared(manager, client, Set.copyOf(allowedOrigins),
+          redirect, ownExecutor), key);
     }
   }
 }

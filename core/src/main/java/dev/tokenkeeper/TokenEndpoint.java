@@ -1,6 +1,8 @@
 package dev.tokenkeeper;
 
 import dev.tokenkeeper.internal.ClientAuthenticator;
+import dev.tokenkeeper.internal.DaemonScheduler;
+import dev.tokenkeeper.internal.Daemons;
 import dev.tokenkeeper.internal.Failures;
 import dev.tokenkeeper.internal.FormEncoder;
 import dev.tokenkeeper.internal.LimitedBodyHandler;
@@ -24,13 +26,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A provider's token endpoint (RFC 6749, section 3.2) and, optionally, its revocation endpoint
  * (RFC 7009), with the client authentication to use on both.
  *
- * <p>Immutable and thread-safe: build one per provider and share it. Every call is one HTTP
+ * <p>Thread-safe, with an immutable configuration: build one per provider and share it, and
+ * {@link #close()} it when the application stops. Every call is one HTTP
  * {@code POST} of an {@code application/x-www-form-urlencoded; charset=UTF-8} body over
  * {@link java.net.http.HttpClient}, with no retries: retrying is the caller's decision, guided by
  * {@link TokenEndpointException#isTransient()} and {@link TokenEndpointException#retryAfter()}.
@@ -42,6 +46,12 @@ import java.util.concurrent.TimeUnit;
  * secret of the request (client secret, password, code, refresh token, assertion, ...) appears in
  * any exception message, even when the provider echoes it back.
  *
+ * <p>Threads: the request timeout is kept by one daemon thread of the endpoint's own,
+ * {@code tokenkeeper-timeout-<n>}, and the {@code HttpClient} built here (when none is given)
+ * runs on daemon {@code tokenkeeper-http-<n>} threads; all of them start when needed, end after
+ * a minute without work, and end at once on {@link #close()}. Their context class loader is the
+ * system class loader, never that of the (web) application that happened to start them.
+ *
  * <pre>{@code
  * TokenEndpoint endpoint = TokenEndpoint.builder(
  *         URI.create("https://platform.example.com/restapi/oauth/token"),
@@ -52,7 +62,7 @@ import java.util.concurrent.TimeUnit;
  *     TokenRequest.builder(Grant.password(username, password)).endpointId("web-1").build());
  * }</pre>
  */
-public final class TokenEndpoint {
+public final class TokenEndpoint implements AutoCloseable {
   private static final String TOKEN_ENDPOINT = "token endpoint";
   private static final String REVOCATION_ENDPOINT = "revocation endpoint";
 
@@ -75,6 +85,11 @@ public final class TokenEndpoint {
   private final HttpClient httpClient;
   private final ClientAuthenticator authenticator;
   private final TokenResponseParser parser;
+  /** Keeps {@link #requestTimeout} for whole answers; see {@link #exchange}. */
+  private final DaemonScheduler timer = new DaemonScheduler("timeout", Runnable::run);
+  /** The executor of the client built here, {@code null} when the client was given. */
+  private final ExecutorService ownExecutor;
+  private volatile boolean closed;
 
   private TokenEndpoint(Builder b) {
     this.allowInsecureHttp = b.allowInsecureHttp;
@@ -107,12 +122,13 @@ public final class TokenEndpoint {
           + " secrets and must not be redirected: build it with"
           + " followRedirects(HttpClient.Redirect.NEVER)");
     }
+    this.ownExecutor = b.httpClient != null ? null : Daemons.httpExecutor();
     this.httpClient = b.httpClient != null
         ? b.httpClient
-        : HttpClient.newBuilder()
+        : Daemons.build(HttpClient.newBuilder()
             .connectTimeout(connectTimeout)
             .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+            .executor(ownExecutor));
   }
 
   /**
@@ -158,6 +174,7 @@ public final class TokenEndpoint {
    * @throws IllegalArgumentException (directly, not through the future) the request breaks a
    *     rule of the endpoint's {@link Dialect}, or it and the client authentication disagree,
    *     such as two different {@code client_id}s
+   * @throws IllegalStateException (directly) the endpoint is {@linkplain #close() closed}
    */
   public CompletableFuture<TokenResponse> requestAsync(TokenRequest request) {
     Objects.requireNonNull(request, "request is required");
@@ -179,7 +196,8 @@ public final class TokenEndpoint {
    *
    * @param token the access or refresh token to revoke
    * @param tokenTypeHint {@code access_token}, {@code refresh_token} or {@code null}
-   * @throws IllegalStateException no revocation URI is configured
+   * @throws IllegalStateException no revocation URI is configured, or the endpoint is
+   *     {@linkplain #close() closed}
    */
   public CompletableFuture<Void> revokeAsync(String token, String tokenTypeHint) {
     if (revocationUri == null) {
@@ -249,6 +267,25 @@ public final class TokenEndpoint {
     return defaultExpiresIn;
   }
 
+  /**
+   * Releases the endpoint's threads: requests in flight fail at once with
+   * {@link IllegalStateException} (their HTTP exchanges are cancelled), later calls are refused
+   * with it, and the {@code tokenkeeper-*} threads end. An {@code HttpClient} given to
+   * {@link Builder#httpClient} is yours and left alone; the one built here is shut down: on
+   * Java 21 and later completely, on Java 17 to 20 its executor is, while the JDK's own
+   * {@code HttpClient-<n>-SelectorManager} thread ends only once the client is garbage collected
+   * (Java 17's {@code HttpClient} cannot be closed). Idempotent; a {@link TokenManager} does
+   * not close its endpoint.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    timer.close();
+    if (ownExecutor != null) {
+      Daemons.shutdownNow(httpClient, ownExecutor);
+    }
+  }
+
   @Override
   public String toString() {
     return "TokenEndpoint[tokenUri=" + tokenUri + ", revocationUri=" + revocationUri
@@ -290,6 +327,9 @@ public final class TokenEndpoint {
 
   private <T> CompletableFuture<T> exchange(
       URI uri, String endpoint, Map<String, String> form, Reader<T> reader) {
+    if (closed) {
+      throw new IllegalStateException("this TokenEndpoint is closed; build a new one");
+    }
     HttpRequest.Builder http = HttpRequest.newBuilder(uri)
         .timeout(requestTimeout)
         .header("Content-Type", FormEncoder.CONTENT_TYPE)
@@ -330,17 +370,29 @@ public final class TokenEndpoint {
     // The JDK's request timeout ends when the headers arrive: a body that stalls after them
     // would leave this future, and every caller waiting for the token, pending for ever. The
     // deadline's timer task is cancelled (and dropped from the timer queue) as soon as the
-    // answer is in, so a finished exchange is not kept reachable for requestTimeout.
-    CompletableFuture<Boolean> deadline = new CompletableFuture<Boolean>()
-        .completeOnTimeout(Boolean.TRUE, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
-    deadline.thenRun(() -> {
-      if (result.completeExceptionally(Failures.exchangeFailed(
-          new HttpTimeoutException("no complete answer"), endpoint, uri, connectTimeout,
-          requestTimeout))) {
+    // answer is in, so a finished exchange is not kept reachable for requestTimeout. close()
+    // fires every pending deadline at once: that is how it fails the requests in flight.
+    Runnable cancelDeadline;
+    try {
+      cancelDeadline = timer.scheduleCancellable(() -> {
+        Throwable why = closed
+            ? new IllegalStateException("the TokenEndpoint was closed while a request to the " + endpoint
+                + " was in flight")
+            : Failures.exchangeFailed(new HttpTimeoutException("no complete answer"), endpoint,
+                uri, connectTimeout, requestTimeout);
+        if (result.completeExceptionally(why)) {
+          sent.cancel(true);
+        }
+      }, requestTimeout);
+    } catch (RejectedExecutionException e) {
+      // close() ran since the check above.
+      if (result.completeExceptionally(new IllegalStateException("the TokenEndpoint was closed while a"
+          + " request to the " + endpoint + " was being sent"))) {
         sent.cancel(true);
       }
-    });
-    result.whenComplete((value, failure) -> deadline.cancel(false));
+      return result;
+    }
+    result.whenComplete((value, failure) -> cancelDeadline.run());
     return result;
   }
 
@@ -502,7 +554,9 @@ public final class TokenEndpoint {
     /**
      * The HTTP client to use, e.g. with a custom {@code SSLContext} or executor. It must not
      * follow redirects ({@link #build()} refuses one that does), and its own connect timeout
-     * applies instead of {@link #connectTimeout}.
+     * applies instead of {@link #connectTimeout}. It stays yours: {@link TokenEndpoint#close()}
+     * does not shut it down. Default: a client built for this endpoint, on
+     * {@code tokenkeeper-http-<n>} threads, which {@code close()} releases.
      */
     public Builder httpClient(HttpClient httpClient) {
       this.httpClient = httpClient;

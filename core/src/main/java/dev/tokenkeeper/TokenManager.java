@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.tokenkeeper.internal.DaemonScheduler;
 import dev.tokenkeeper.internal.TokenState;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -123,6 +124,8 @@ public final class TokenManager implements AutoCloseable {
   private final Clock clock;
   private final Executor executor;
   private final Scheduler scheduler;
+  /** The scheduler this manager started because none was given: {@link #close()} stops it. */
+  private final DaemonScheduler ownScheduler;
   private final List<TokenListener> listeners;
   private final boolean recordStats;
 
@@ -148,7 +151,8 @@ public final class TokenManager implements AutoCloseable {
     this.retryPolicy = b.retryPolicy;
     this.clock = b.clock;
     this.executor = b.executor;
-    this.scheduler = b.scheduler != null ? b.scheduler : Scheduler.of(b.executor);
+    this.ownScheduler = b.scheduler != null ? null : new DaemonScheduler("scheduler", b.executor);
+    this.scheduler = b.scheduler != null ? b.scheduler : ownScheduler;
     this.listeners = List.copyOf(b.listeners);
     this.recordStats = b.recordStats;
     // A synchronous Cache of holders rather than an AsyncCache of tokens: the value computed in
@@ -449,13 +453,22 @@ public final class TokenManager implements AutoCloseable {
 
   /**
    * Stops: forgets every token and refuses new token requests with
-   * {@link IllegalStateException}. Requests in flight complete their callers. Does not revoke.
+   * {@link IllegalStateException}. Requests in flight complete their callers; a request waiting
+   * for its next retry fails them at once with {@link IllegalStateException}. Does not revoke.
+   *
+   * <p>Without a {@linkplain Builder#scheduler scheduler} of yours, this also ends the manager's
+   * {@code tokenkeeper-scheduler-<n>} thread, so that a web application that closes its manager
+   * when it stops leaves no thread of ours behind. The {@link TokenEndpoint} is not closed: it is
+   * yours, and may serve other managers; close it too when it was built for this one. Idempotent.
    */
   @Override
   public void close() {
     closed = true;
     cache.invalidateAll();
     index.clear();
+    if (ownScheduler != null) {
+      ownScheduler.close();
+    }
   }
 
   // ---- the slow path ---------------------------------------------------------------------
@@ -612,6 +625,16 @@ public final class TokenManager implements AutoCloseable {
       });
     }
 
+    /** The next attempt, when its delay is over (or at once when the manager is closed). */
+    private void retry() {
+      if (closed) {
+        fail(new IllegalStateException("this TokenManager was closed while the token request for"
+            + " key '" + h.key + "' waited to be retried; build a new one"));
+        return;
+      }
+      send();
+    }
+
     private void handle(TokenResponse response, Throwable failure) {
       try {
         if (failure == null) {
@@ -705,7 +728,7 @@ public final class TokenManager implements AutoCloseable {
           LOG.log(System.Logger.Level.DEBUG, () -> "token request for key '" + h.key + "' failed"
               + " transiently (status " + tee.statusCode() + "); attempt " + (attempts + 1)
               + " in " + delay);
-          schedule(this::send, delay);
+          schedule(this::retry, delay);
           return;
         }
       }
@@ -1224,6 +1247,11 @@ public final class TokenManager implements AutoCloseable {
      * A scheduler that runs tasks on {@code executor} after the delay (the JDK's delayed executor).
      * A task the executor refuses when it is due runs on the JDK's delay thread instead: the
      * delayed executor would drop it silently, and a dropped retry leaves its callers waiting.
+     *
+     * <p>Not the default, and not for code in a servlet container: the JDK's delay thread
+     * ({@code CompletableFutureDelayScheduler}) is one per JVM, can never be stopped, and keeps
+     * the context class loader of the thread that first used it, which pins a web application's
+     * classes after it is undeployed.
      */
     static Scheduler of(Executor executor) {
       Objects.requireNonNull(executor, "executor");
@@ -1346,8 +1374,12 @@ public final class TokenManager implements AutoCloseable {
     }
 
     /**
-     * Runs delayed work: retries and session timers. Default: {@link Scheduler#of} the
-     * {@linkplain #executor executor}.
+     * Runs delayed work: retries and session timers. Default: one daemon thread of the manager's
+     * own, {@code tokenkeeper-scheduler-<n>}, started on the first delayed task, ended after a
+     * minute with nothing scheduled and at once by {@link TokenManager#close()}; due tasks are
+     * handed to the {@linkplain #executor executor}. Its context class loader is the system
+     * class loader, never the (web) application's that happened to start it. A scheduler given
+     * here is yours: {@code close()} does not stop it.
      */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
