@@ -113,7 +113,7 @@ public final class TokenFilter implements Filter {
     ServletContext context = filterConfig.getServletContext();
     Object previous = context.getAttribute(parsed.managerAttribute());
     if (previous != null) {
-      parsed.manager().close();
+      parsed.close();
       throw new ServletException("TokenFilter '" + filterConfig.getFilterName()
           + "': init-param manager-attribute names the ServletContext attribute "
           + parsed.managerAttribute() + ", which already holds " + previous.getClass().getName()
@@ -300,8 +300,20 @@ public final class TokenFilter implements Filter {
     return null;
   }
 
+  /**
+   * Releases what the filter built, so that a stopped web application leaves no TokenKeeper
+   * thread behind: the per-request clients' default delegate {@code HttpClient} and, when the
+   * filter was configured by init-params, its {@link TokenManager} and
+   * {@link dev.tokenkeeper.TokenEndpoint} (their {@code tokenkeeper-*} threads end; the manager
+   * is removed from its {@code ServletContext} attribute). A manager or {@code HttpClient} given
+   * in a {@link TokenFilterConfig} is the application's, and left open.
+   */
   @Override
   public void destroy() {
+    BearerClients c = clients;
+    if (c != null) {
+      c.close();
+    }
     InitParams.Parsed parsed = owned;
     if (parsed != null) {
       owned = null;
@@ -310,7 +322,7 @@ public final class TokenFilter implements Filter {
       if (context.getAttribute(parsed.managerAttribute()) == parsed.manager()) {
         context.removeAttribute(parsed.managerAttribute());
       }
-      parsed.manager().close();
+      parsed.close();
     }
   }
 }

@@ -60,8 +60,19 @@ public final class InitParams {
       + " https://platform.example.com/restapi/oauth/token (http only for localhost, 127.0.0.1"
       + " or [::1])";
 
-  /** The outcome: the configuration, and the manager the filter built and must close. */
-  public record Parsed(TokenFilterConfig config, TokenManager manager, String managerAttribute) {}
+  /** The outcome: the configuration, and the manager and endpoint the filter built and must close. */
+  public record Parsed(TokenFilterConfig config, TokenManager manager, TokenEndpoint endpoint,
+      String managerAttribute) {
+
+    /** Closes the manager, then its endpoint (which fails what is still in flight). */
+    public void close() {
+      try {
+        manager.close();
+      } finally {
+        endpoint.close();
+      }
+    }
+  }
 
   private final FilterConfig filterConfig;
   private final Function<String, String> environment;
@@ -125,8 +136,9 @@ public final class InitParams {
     }
 
     TokenManager manager;
+    TokenEndpoint endpoint = null;
     try {
-      TokenEndpoint endpoint = TokenEndpoint.builder(tokenUri, authentication)
+      endpoint = TokenEndpoint.builder(tokenUri, authentication)
           .revocationUri(revocationUri)
           .allowInsecureHttp(allowInsecureHttp)
           .build();
@@ -147,6 +159,9 @@ public final class InitParams {
       listeners.forEach(builder::listener);
       manager = builder.build();
     } catch (RuntimeException e) {
+      if (endpoint != null) {
+        endpoint.close();
+      }
       throw new ServletException(
           prefix() + "the init-params do not make a valid token manager: " + e.getMessage(), e);
     }
@@ -156,7 +171,7 @@ public final class InitParams {
         .alignSessionTimeout(align)
         .sessionEndedPolicy(policy)
         .build();
-    return new Parsed(config, manager, managerAttribute);
+    return new Parsed(config, manager, endpoint, managerAttribute);
   }
 
   // ---- the provider ----------------------------------------------------------------------
