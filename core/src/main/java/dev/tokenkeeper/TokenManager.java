@@ -92,6 +92,14 @@ import java.util.function.Function;
  * session is reported too: {@link TokenListener#onSessionEnding} a
  * {@linkplain Builder#sessionEndingWarning warning period} before the earlier deadline, and
  * {@link TokenListener#onSessionEnded} when it has passed and no primary grant can renew it.
+ *
+ * <h2>Threads</h2>
+ *
+ * <p>Without a scheduler of yours, delayed work runs on one daemon {@code tokenkeeper-scheduler-<n>}
+ * thread of the manager's own (never the JDK's JVM-wide delay thread), which {@link #close()}
+ * ends. In a servlet container, close the manager and then its {@link TokenEndpoint} when the
+ * application stops (the servlet filter does both in {@code destroy()}), and no thread of
+ * TokenKeeper's outlives the application.
  */
 public final class TokenManager implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(TokenManager.class.getName());

@@ -18,6 +18,9 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -194,6 +197,73 @@ class TomcatIT {
     }
     assertFalse(logged.toString().contains("must-not-be-shown"), "the secret in Tomcat's log");
     assertEquals(tokenRequests, provider.received.size(), "no token request");
+  }
+
+  /**
+   * Undeploy: Filter.destroy closes what the filter built, so that no thread of ours outlives the
+   * app, and no thread at all keeps the app's class loader as its context class loader (which
+   * would pin every class of the app after a redeploy; Tomcat warns "appears to have started a
+   * thread named [...] but has failed to stop it"). Before TokenKeeper ran its own threads, the
+   * JDK's CompletableFutureDelayScheduler and the HttpClient-N-* threads did both.
+   */
+  @Test
+  void stoppingTheAppLeavesNoThreadOfOursAndNoneWithTheAppsClassLoader() throws Exception {
+    Set<Thread> before = threads(t -> t.getName().startsWith("tokenkeeper-"));
+    List<LogRecord> records = new CopyOnWriteArrayList<>();
+    Handler capture = new Handler() {
+      @Override public void publish(LogRecord record) {
+        records.add(record);
+      }
+
+      @Override public void flush() {}
+
+      @Override public void close() {}
+    };
+    Logger catalina = Logger.getLogger("org.apache.catalina");
+    ClassLoader appLoader;
+    TomcatWebApp redeployed = TomcatWebApp.start(DIR.resolve("redeploy"), "/",
+        WebXml.of(TokenFilterIT.params(provider), provider.apiOrigin(), ""));
+    try {
+      assertTrue(redeployed.available());
+      appLoader = redeployed.context().getLoader().getClassLoader();
+      Browser dave = new Browser();
+      assertEquals(200, dave.get(redeployed.uri("/login?id=dave")).statusCode());
+      // A token request (timeout thread), a session timer (scheduler thread), an API call
+      // through the request's BearerHttpClient (its delegate's http threads).
+      HttpResponse<String> r = dave.get(redeployed.uri("/app/call"));
+      assertEquals(200, r.statusCode(), r.body());
+      Set<String> started = threads(t -> t.getName().startsWith("tokenkeeper-")).stream()
+          .filter(t -> !before.contains(t)).map(Thread::getName).collect(Collectors.toSet());
+      assertTrue(started.stream().anyMatch(n -> n.startsWith("tokenkeeper-http-")), "" + started);
+      assertTrue(started.stream().anyMatch(n -> n.startsWith("tokenkeeper-scheduler-")),
+          "" + started);
+      catalina.addHandler(capture);
+    } finally {
+      redeployed.close();
+      catalina.removeHandler(capture);
+    }
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    Set<Thread> left;
+    do {
+      left = threads(t -> t.getContextClassLoader() == appLoader
+          || (t.getName().startsWith("tokenkeeper-") && !before.contains(t)));
+      if (!left.isEmpty()) {
+        Thread.sleep(10); // polling other threads' state, bounded by the deadline
+      }
+    } while (!left.isEmpty() && System.nanoTime() < deadline);
+    assertTrue(left.isEmpty(), "threads left behind: " + left.stream()
+        .map(t -> t.getName() + " (context class loader " + t.getContextClassLoader() + ")")
+        .toList());
+    List<String> leaks = records.stream().map(LogRecord::getMessage)
+        .filter(m -> m != null && m.contains("failed to stop it")).toList();
+    assertEquals(List.of(), leaks, "Tomcat's leaked-thread warnings on stop");
+  }
+
+  private static Set<Thread> threads(java.util.function.Predicate<Thread> which) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && which.test(t))
+        .collect(Collectors.toSet());
   }
 
   private static ServletException servletException(Throwable t) {
