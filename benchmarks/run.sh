@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the benchmarks, runs the hot-path JMH benchmark (1 and 2 threads, with -prof gc) and the
-# herd benchmark, writes JSON to the results folder and prints one comparable line per figure.
+# Builds the benchmarks, runs the hot-path JMH benchmark (1 and 2 threads, with -prof gc), the
+# herd benchmark and the filter-overhead JMH benchmark (Jetty 12, 2 threads), writes JSON to the
+# results folder and prints one comparable line per figure.
 #
-#   bash benchmarks/run.sh            full run, ~10-12 minutes on 2 cores; run it on a quiet machine
-#   QUICK=1 bash benchmarks/run.sh    smoke run, ~2-3 minutes; figures are indicative only
+#   bash benchmarks/run.sh            full run, ~13-15 minutes on 2 cores; run it on a quiet machine
+#   QUICK=1 bash benchmarks/run.sh    smoke run, ~4 minutes; figures are indicative only
 #
 # Environment: RESULTS (folder; default benchmarks/results, or benchmarks/results/quick with
 # QUICK=1), JAVA (default java), MVN_FLAGS (extra Maven flags, e.g. -o), SKIP_BUILD=1.
@@ -16,6 +17,8 @@ if [[ "${QUICK:-0}" == 1 ]]; then
   # Two 1 s warm-ups and one measured second per configuration: enough to see that every
   # contender runs and to get a rough figure, not enough to compare close numbers.
   jmh_time=(-wi 2 -w 1s -i 1 -r 1s)
+  # Jetty's request path needs ~3 s of JIT before it settles: 2 x 2 s warm-up, 3 x 2 s measured.
+  filter_time=(-wi 2 -w 2s -i 3 -r 2s)
   rounds=2
   RESULTS=${RESULTS:-benchmarks/results/quick}
 else
@@ -23,6 +26,8 @@ else
   # 30 configurations (5 contenders x 3 key counts x 2 thread counts) of ~21 s each, including
   # the fork and the 100,000-key set-up.
   jmh_time=(-wi 4 -w 2s -i 5 -r 2s)
+  # 8 configurations (4 variants x 2 transports) of ~19 s each.
+  filter_time=(-wi 4 -w 2s -i 5 -r 2s)
   rounds=5
   RESULTS=${RESULTS:-benchmarks/results}
 fi
@@ -34,7 +39,7 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
 fi
 JAR=benchmarks/target/benchmarks.jar
 mkdir -p "$RESULTS"
-rm -f "$RESULTS"/hotpath-t*.json "$RESULTS"/herd.json
+rm -f "$RESULTS"/hotpath-t*.json "$RESULTS"/herd.json "$RESULTS"/filter.json
 
 for threads in 1 2; do
   echo "== hot path, $threads thread(s): JMH log in $RESULTS/hotpath-t$threads.log"
@@ -49,6 +54,13 @@ done
 echo "== herd: 64 callers at expiry, endpoint answers in 50 ms, $rounds rounds per library"
 "$JAVA" -cp "$JAR" dev.tokenkeeper.benchmarks.HerdBenchmark --callers 64 --delay-ms 50 \
   --rounds "$rounds" --json "$RESULTS/herd.json" | sed 's/^/   /'
+
+echo "== filter overhead on a Jetty 12 request, 2 threads: JMH log in $RESULTS/filter.log"
+# -t 2: both cores busy, so the ratio is one of throughput (CPU per request), not of latency.
+"$JAVA" -jar "$JAR" 'FilterOverheadBenchmark' -f 1 "${filter_time[@]}" -t 2 -foe false \
+  -rf json -rff "$RESULTS/filter.json" >"$RESULTS/filter.log" 2>&1 \
+  || echo "   JMH exited with $?; see the log"
+grep -E '^FilterOverheadBenchmark\.[a-zA-Z]+ ' "$RESULTS/filter.log" | sed 's/^/   /' || true
 
 echo "== summary ($RESULTS/summary.txt)"
 set +e

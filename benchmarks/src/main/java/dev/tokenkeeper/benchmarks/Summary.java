@@ -15,9 +15,10 @@ import java.util.TreeMap;
 
 /**
  * Turns the JSON that {@code run.sh} leaves in a results folder (JMH's {@code hotpath-*.json} and
- * {@link HerdBenchmark}'s {@code herd.json}) into one line per figure that a reader can compare,
- * and checks the targets of issue 3 (at least 0.8x the Caffeine floor, ahead of both peers, 0 B
- * per call on the hot path; 1 token request per herd).
+ * {@code filter*.json}, {@link HerdBenchmark}'s {@code herd.json}) into one line per figure that a
+ * reader can compare, and checks the targets of issue 3 (at least 0.8x the Caffeine floor, ahead
+ * of both peers, 0 B per call on the hot path; 1 token request per herd) and DESIGN.md's filter
+ * target (TokenFilter costs a Jetty request at most a few percent of throughput, read as 5 %).
  *
  * <p>Exits 1 when a figure is missing (a benchmark failed) or a herd caller saw an error, so that a
  * broken run cannot pass for a result.
@@ -101,12 +102,91 @@ public final class Summary {
       problems.add("no herd.json in " + dir);
     }
 
+    printFilter(dir, problems);
+
     for (String problem : problems) {
       System.out.println("# MISSING: " + problem);
     }
     if (!problems.isEmpty()) {
       System.exit(1);
     }
+  }
+
+  /** FilterOverheadBenchmark's methods, in the order of the line. */
+  static final List<String> FILTER_VARIANTS = List.of("plain", "filter", "filterHeaders", "noopFilter");
+  /** "A few percent of throughput" (DESIGN.md), read as at most 5 %. */
+  static final double FILTER_TARGET = 0.05;
+
+  /** One line per transport and thread count from {@code filter*.json}. */
+  private static void printFilter(Path dir, List<String> problems) throws IOException, ParseException {
+    // transport -> threads -> variant -> ops/s
+    Map<String, Map<Integer, Map<String, Double>>> byTransport = new TreeMap<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "filter*.json")) {
+      for (Path file : files) {
+        Map<String, Object> root = JSONObjectUtils.parse("{\"runs\":" + Files.readString(file) + "}");
+        for (Object o : JSONObjectUtils.getJSONArray(root, "runs")) {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> run = (Map<String, Object>) o;
+          String benchmark = JSONObjectUtils.getString(run, "benchmark");
+          String transport = JSONObjectUtils.getString(
+              JSONObjectUtils.getJSONObject(run, "params"), "transport");
+          byTransport.computeIfAbsent(transport, t -> new TreeMap<>())
+              .computeIfAbsent(number(run.get("threads")).intValue(), n -> new TreeMap<>())
+              .put(benchmark.substring(benchmark.lastIndexOf('.') + 1),
+                  number(JSONObjectUtils.getJSONObject(run, "primaryMetric").get("score")).doubleValue());
+        }
+      }
+    }
+    if (byTransport.isEmpty()) {
+      problems.add("no filter*.json in " + dir);
+      return;
+    }
+    System.out.println("# filter: Jetty 12 requests/s in thousands (k), all threads together;"
+        + " overhead = 1 - filter / plain, overhead_headers and overhead_noop likewise for"
+        + " filter_headers and noop_filter (a pass-through filter: Jetty's own chain cost); target: overhead (TokenFilter, no headers) <= "
+        + Math.round(FILTER_TARGET * 100) + "%; local = LocalConnector (server work only, the"
+        + " strict ratio), http = loopback TCP (what a deployment sees)");
+    byTransport.forEach((transport, byThreads) -> byThreads.forEach((threads, ops) -> {
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+          "filter keys=1 transport=%s threads=%d", transport, threads));
+      for (String v : FILTER_VARIANTS) {
+        Double f = ops.get(v);
+        line.append(" jetty_").append(filterLabel(v)).append('=')
+            .append(f == null ? "n/a" : String.format(Locale.ROOT, "%.1fk/s", f / 1e3));
+        if (f == null) {
+          problems.add("no result for filter " + v + " transport=" + transport + " threads=" + threads
+              + " (see the JMH log next to the JSON)");
+        }
+      }
+      Double plain = ops.get("plain");
+      double overhead = Double.NaN;
+      for (String v : FILTER_VARIANTS.subList(1, FILTER_VARIANTS.size())) {
+        Double f = ops.get(v);
+        double o = plain == null || f == null ? Double.NaN : 1 - f / plain;
+        if (v.equals("filter")) {
+          overhead = o;
+        }
+        line.append(' ').append(switch (v) {
+          case "filter" -> "overhead";
+          case "filterHeaders" -> "overhead_headers";
+          default -> "overhead_noop";
+        }).append('=')
+            .append(Double.isNaN(o) ? "n/a" : String.format(Locale.ROOT, "%.1f%%", o * 100));
+      }
+      if (!Double.isNaN(overhead)) {
+        line.append(" targets=").append(overhead <= FILTER_TARGET ? "met" : "missed");
+      }
+      System.out.println(line);
+    }));
+  }
+
+  /** filterHeaders prints as filter_headers, noopFilter as noop_filter. */
+  private static String filterLabel(String variant) {
+    return switch (variant) {
+      case "filterHeaders" -> "filter_headers";
+      case "noopFilter" -> "noop_filter";
+      default -> variant;
+    };
   }
 
   private static void readJmh(Path file, Map<Integer, Map<Integer, Map<String, Figure>>> into)

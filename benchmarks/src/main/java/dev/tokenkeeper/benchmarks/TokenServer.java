@@ -26,10 +26,12 @@ final class TokenServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Duration delay;
+  private final String extraFields;
   private final AtomicInteger requests = new AtomicInteger();
 
-  private TokenServer(Duration delay) throws IOException {
+  private TokenServer(Duration delay, String extraFields) throws IOException {
     this.delay = delay;
+    this.extraFields = extraFields;
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
     this.executor = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "token-server");
@@ -43,7 +45,15 @@ final class TokenServer implements AutoCloseable {
 
   /** Starts a server that answers every token request after {@code delay}. */
   static TokenServer start(Duration delay) throws IOException {
-    return new TokenServer(delay);
+    return new TokenServer(delay, "");
+  }
+
+  /**
+   * Starts a server whose answers also carry {@code extraFields}: JSON members without braces,
+   * e.g. {@code "session_idle_timeout":1800}, added after the standard ones.
+   */
+  static TokenServer start(Duration delay, String extraFields) throws IOException {
+    return new TokenServer(delay, extraFields.isEmpty() ? "" : "," + extraFields);
   }
 
   URI tokenUri() {
@@ -71,7 +81,7 @@ final class TokenServer implements AutoCloseable {
         }
       }
       byte[] json = ("{\"access_token\":\"herd-" + n + "\",\"token_type\":\"Bearer\","
-              + "\"expires_in\":3600,\"scope\":\"benchmark\"}")
+              + "\"expires_in\":3600,\"scope\":\"benchmark\"" + extraFields + "}")
           .getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/json;charset=UTF-8");
       exchange.getResponseHeaders().set("Cache-Control", "no-store");
