@@ -706,13 +706,7 @@ public final class TokenManager implements AutoCloseable {
           + h.key + "' were revoked while a token request was in flight; the tokens it brought"
           + " were revoked too. Sign the user in again and put() the new token, or call token()"
           + " again to acquire one with the primary grant", null);
-      failures.increment();
-      clearInFlight(h);
-      try {
-        notifyFailure(reauth, false);
-      } finally {
-        promise.completeExceptionally(reauth);
-      }
+      completeFailed(reauth, false);
     }
 
     private void retryOrFail(Throwable failure) {
@@ -769,13 +763,7 @@ public final class TokenManager implements AutoCloseable {
       } else {
         end(h, basis, true);
       }
-      failures.increment();
-      clearInFlight(h);
-      try {
-        notifyFailure(reauth, keepServing);
-      } finally {
-        promise.completeExceptionally(reauth);
-      }
+      completeFailed(reauth, keepServing);
     }
 
     private void fail(Throwable failure) {
@@ -796,6 +784,14 @@ public final class TokenManager implements AutoCloseable {
         }
         h.retryNotBefore = now + coolDown;
       }
+      completeFailed(failure, stillServing);
+    }
+
+    /**
+     * Frees the in-flight slot, lets the listeners hear the failure, then releases the waiting
+     * callers (even if a listener throws an Error).
+     */
+    private void completeFailed(Throwable failure, boolean stillServing) {
       failures.increment();
       clearInFlight(h);
       try {
