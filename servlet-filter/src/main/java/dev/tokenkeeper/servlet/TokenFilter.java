@@ -6,6 +6,7 @@ import dev.tokenkeeper.TokenEndpointException;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.TokenRequest;
 import dev.tokenkeeper.servlet.internal.BearerClients;
+import dev.tokenkeeper.servlet.internal.HttpDates;
 import dev.tokenkeeper.servlet.internal.InitParams;
 import dev.tokenkeeper.servlet.internal.Responses;
 import jakarta.servlet.Filter;
@@ -20,6 +21,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -79,6 +82,10 @@ public final class TokenFilter implements Filter {
   // Set only when the filter built the manager from init-params: then it is ours to close.
   private volatile InitParams.Parsed owned;
   private volatile ServletContext servletContext;
+  // Per-filter caches of the values exposeTimeouts derives; each racy but safe (immutable values).
+  private final HttpDates.Cache idleDeadlineDates = new HttpDates.Cache();
+  private final HttpDates.Cache expiresDates = new HttpDates.Cache();
+  private volatile IdleTimeout lastIdleTimeout;
 
   /** For {@code web.xml}: configured by the init-params at {@link #init}. */
   public TokenFilter() {
@@ -253,41 +260,73 @@ public final class TokenFilter implements Filter {
     Responses.json(response, status, body);
   }
 
-  private static void exposeTimeouts(TokenFilterConfig c, HttpServletRequest request,
+  private void exposeTimeouts(TokenFilterConfig c, HttpServletRequest request,
       HttpServletResponse response, SessionTimeouts st) {
+    String sessionId = st.sessionId();
+    Duration timeout = st.idleTimeout();
+    Instant idleDeadline = st.idleDeadline();
+    Instant expires = st.absoluteDeadline();
     request.setAttribute(TokenContext.SESSION_TIMEOUTS_ATTRIBUTE, st);
-    if (st.sessionId() != null) {
-      request.setAttribute(TokenContext.SESSION_ID_ATTRIBUTE, st.sessionId());
+    if (sessionId != null) {
+      request.setAttribute(TokenContext.SESSION_ID_ATTRIBUTE, sessionId);
     }
-    if (st.idleTimeout() != null) {
-      request.setAttribute(TokenContext.IDLE_TIMEOUT_ATTRIBUTE, st.idleTimeout().toSeconds());
+    IdleTimeout idle = timeout == null ? null : idleTimeout(timeout);
+    if (idle != null) {
+      request.setAttribute(TokenContext.IDLE_TIMEOUT_ATTRIBUTE, idle.seconds);
     }
-    if (st.idleDeadline() != null) {
-      request.setAttribute(TokenContext.IDLE_DEADLINE_ATTRIBUTE, st.idleDeadline());
+    if (idleDeadline != null) {
+      request.setAttribute(TokenContext.IDLE_DEADLINE_ATTRIBUTE, idleDeadline);
     }
-    if (st.absoluteDeadline() != null) {
-      request.setAttribute(TokenContext.EXPIRES_AT_ATTRIBUTE, st.absoluteDeadline());
+    if (expires != null) {
+      request.setAttribute(TokenContext.EXPIRES_AT_ATTRIBUTE, expires);
     }
     if (c.exposeHeaders()) {
-      if (st.idleTimeout() != null) {
-        response.setHeader(IDLE_TIMEOUT_HEADER, Long.toString(st.idleTimeout().toSeconds()));
+      if (idle != null) {
+        response.setHeader(IDLE_TIMEOUT_HEADER, idle.text);
       }
-      if (st.idleDeadline() != null) {
-        response.setHeader(IDLE_DEADLINE_HEADER, Responses.httpDate(st.idleDeadline()));
+      if (idleDeadline != null) {
+        response.setHeader(IDLE_DEADLINE_HEADER, idleDeadlineDates.format(idleDeadline));
       }
-      if (st.absoluteDeadline() != null) {
-        response.setHeader(EXPIRES_HEADER, Responses.httpDate(st.absoluteDeadline()));
+      if (expires != null) {
+        response.setHeader(EXPIRES_HEADER, expiresDates.format(expires));
       }
     }
-    if (c.alignSessionTimeout() && st.idleTimeout() != null) {
+    if (c.alignSessionTimeout() && idle != null) {
       HttpSession session = request.getSession(false);
-      long seconds = st.idleTimeout().toSeconds();
+      long seconds = idle.seconds;
       if (session != null && seconds > 0) {
         int interval = (int) Math.min(Integer.MAX_VALUE, seconds);
         if (session.getMaxInactiveInterval() != interval) {
           session.setMaxInactiveInterval(interval);
         }
       }
+    }
+  }
+
+  /**
+   * The idle timeout's attribute and header values, boxed and written once per distinct timeout
+   * rather than per request: the provider's {@code session_idle_timeout} rarely changes.
+   */
+  private IdleTimeout idleTimeout(Duration timeout) {
+    IdleTimeout idle = lastIdleTimeout;
+    if (idle == null || !idle.timeout.equals(timeout)) {
+      idle = new IdleTimeout(timeout);
+      lastIdleTimeout = idle;
+    }
+    return idle;
+  }
+
+  /** Immutable; published through a volatile field, so a racing reader sees it whole. */
+  private static final class IdleTimeout {
+    final Duration timeout;
+    final Long seconds;
+    final String text;
+
+    IdleTimeout(Duration timeout) {
+      this.timeout = timeout;
+      long s = timeout.toSeconds();
+      this.seconds = s;
+      this.text = Long.toString(s);
     }
   }
 
