@@ -225,14 +225,7 @@ public final class DemoProvider {
     if (!normalized.equals(USERNAME) || !constantTimeEquals(password, PASSWORD)) {
       return invalidGrant("Invalid resource owner credentials");
     }
-    String scope;
-    try {
-      scope = grantedScope(first(form, "scope"), SCOPES);
-    } catch (IllegalArgumentException e) {
-      return badRequest("invalid_scope", e.getMessage());
-    }
-    Session session = newSession(OWNER_ID, endpointId, scope, now);
-    return issue(session, scope, accessTtl, refreshTtl, now);
+    return startSession(form, OWNER_ID, endpointId, accessTtl, refreshTtl, now);
   }
 
   private Reply jwtBearerGrant(
@@ -260,27 +253,26 @@ public final class DemoProvider {
     if (!OWNER_ID.equals(subject)) {
       return invalidGrant("The assertion's subject is not a known user");
     }
+    return startSession(form, OWNER_ID, endpointId, accessTtl, refreshTtl, now);
+  }
+
+  /** A new provider session for {@code ownerId} with the requested (or default) scope. */
+  private Reply startSession(Map<String, String[]> form, String ownerId, String endpointId,
+      Duration accessTtl, Duration refreshTtl, Instant now) {
     String scope;
     try {
       scope = grantedScope(first(form, "scope"), SCOPES);
     } catch (IllegalArgumentException e) {
       return badRequest("invalid_scope", e.getMessage());
     }
-    Session session = newSession(OWNER_ID, endpointId, scope, now);
+    Session session = newSession(ownerId, endpointId, scope, now);
     return issue(session, scope, accessTtl, refreshTtl, now);
   }
 
   private Reply clientCredentialsGrant(
       Map<String, String[]> form, String endpointId, Duration accessTtl, Instant now) {
-    String scope;
-    try {
-      scope = grantedScope(first(form, "scope"), SCOPES);
-    } catch (IllegalArgumentException e) {
-      return badRequest("invalid_scope", e.getMessage());
-    }
-    Session session = newSession(APP_OWNER_ID, endpointId, scope, now);
     // RFC 6749 section 4.4.3: a refresh token SHOULD NOT be included.
-    return issue(session, scope, accessTtl, Duration.ZERO, now);
+    return startSession(form, APP_OWNER_ID, endpointId, accessTtl, Duration.ZERO, now);
   }
 
   private Reply authorizationCodeGrant(
