@@ -142,6 +142,13 @@ final class TokenSequence {
   }
 
   private void retryOrFail(Throwable failure) {
+    if (refresh && failure instanceof RefusedTokenAnswer refused) {
+      // The refresh token sent is rotated (dead); the refused answer brought its successor.
+      TokenState rotated = basis.withRefreshToken(refused.refreshToken());
+      if (slot.replace(basis, rotated)) {
+        basis = rotated;
+      }
+    }
     if (failure instanceof TokenEndpointException tee) {
       if (refresh && tee.isInvalidGrant()) {
         refusedRefreshToken(tee);
