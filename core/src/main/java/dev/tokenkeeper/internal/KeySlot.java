@@ -188,11 +188,11 @@ public final class KeySlot {
    * @return the state without the refresh token, or {@code null} when {@code basis} is no longer
    *     the state
    */
-  synchronized TokenState stripRefreshToken(TokenState basis) {
+  synchronized TokenState stripRefreshToken(TokenState basis, boolean renewable) {
     if (retired || state != basis) {
       return null;
     }
-    TokenState stripped = basis.withoutRefreshToken();
+    TokenState stripped = basis.withoutRefreshToken(renewable);
     state = stripped;
     return stripped;
   }

@@ -185,7 +185,7 @@ final class TokenSequence {
   private void refusedRefreshToken(TokenEndpointException tee) {
     // First out of the state, before any fallback is sent: if the fallback fails too, no later
     // call or background cycle finds the dead token.
-    TokenState stripped = slot.stripRefreshToken(basis);
+    TokenState stripped = slot.stripRefreshToken(basis, ctx.hasPrimaryGrant());
     if (stripped != null) {
       basis = stripped;
     }
