@@ -22,6 +22,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class TokenSequence {
   /** The least cool-down after a failed background refresh. */
   private static final long MINIMUM_COOL_DOWN = 1_000_000_000L;
+  /** The longest cool-down, whatever {@code Retry-After} says: an hour. */
+  static final long MAXIMUM_COOL_DOWN = 3_600_000_000_000L;
 
   private final KeyLifecycle life;
   private final ManagerContext ctx;
@@ -234,8 +236,20 @@ final class TokenSequence {
       }
       slot.coolDownUntil = Times.add(now, coolDown);
     }
+    boolean coolsDown = false;
+    if (!stillServing && failure instanceof TokenEndpointException tee) {
+      // No usable token, and the provider said no (or could not be reached within the retry
+      // budget): every caller fails fast with this cause until the cool-down passes, instead of
+      // sending a request each. Retry-After decides it when sent, within MAXIMUM_COOL_DOWN.
+      long coolDown = Math.min(MAXIMUM_COOL_DOWN,
+          tee.retryAfter().map(Times::nanos).orElse(ctx.failureCoolDown));
+      if (coolDown > 0) {
+        slot.coolDown(Times.add(now, coolDown), tee);
+        coolsDown = true;
+      }
+    }
     boolean evicted = slot.release();
-    if (current == null && slot.retireIfEmpty()) {
+    if (current == null && !coolsDown && slot.retireIfEmpty()) {
       life.table.remove(slot); // an empty slot is not kept
     } else if (evicted) {
       life.table.reinsert(slot);
