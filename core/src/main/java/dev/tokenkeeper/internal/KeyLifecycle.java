@@ -158,8 +158,17 @@ public final class KeyLifecycle {
         if (coolingDown != null) {
           return CompletableFuture.failedFuture(coolingDown);
         }
+        if (Times.minus(now, h.rejectedRefreshAt) < ctx.rejectionInterval) {
+          // A 401 storm (a resource server that rejects every token): one refresh per key per
+          // interval. Callers that race the refresh join it; later 401s pass through with the
+          // current token, which the caller recognises as the one rejected.
+          CompletableFuture<TokenState> running = h.inFlight();
+          return running != null ? toTokenFuture(running)
+              : CompletableFuture.completedFuture(s.token);
+        }
         CompletableFuture<TokenState> f = startOrJoin(h, s, RefreshCause.REJECTED);
         if (f != null) {
+          h.rejectedRefreshAt = now;
           return toTokenFuture(f);
         }
       }
