@@ -54,7 +54,10 @@ import java.util.function.Function;
  *       token is returned at once and one background refresh starts; callers never wait for it.
  *       If it fails, the token stays in service, {@link TokenListener#onFailure} hears
  *       {@code stillServing = true}, and the next background attempt waits a cool-down.
- *   <li><b>EXPIRED</b> (or no token yet) — callers wait for the one in-flight token request.
+ *   <li><b>EXPIRED</b> (or no token yet) — callers wait for the one in-flight token request. When
+ *       it fails, the key cools down: until {@code Retry-After} (else the
+ *       {@linkplain Builder#failureCoolDown failure cool-down}) passes, every caller fails fast
+ *       with the same exception and no request is sent.
  *   <li><b>DEAD</b> — the provider session is over (idle or absolute timeout), or the refresh token
  *       has expired or was refused ({@code invalid_grant}): the refresh token is never sent again.
  *       With a {@linkplain Builder#primaryGrant primary grant} a new token is acquired with it;
