@@ -14,6 +14,11 @@ public final class AccessToken {
   private final String tokenType;
   private final String scope;
   private final Instant expiresAt;
+  /**
+   * Built once per token, so that the per-call path that attaches it ({@link BearerHttpClient},
+   * the adapters) allocates nothing.
+   */
+  private final String authorizationHeader;
 
   private AccessToken(String value, String tokenType, String scope, Instant expiresAt) {
     if (value == null || value.isEmpty()) {
@@ -23,6 +28,7 @@ public final class AccessToken {
     this.tokenType = Objects.requireNonNull(tokenType, "tokenType");
     this.scope = scope;
     this.expiresAt = Objects.requireNonNull(expiresAt, "expiresAt");
+    this.authorizationHeader = "Bearer " + value;
   }
 
   /** A bearer token with the given value and expiry. */
@@ -55,9 +61,13 @@ public final class AccessToken {
     return expiresAt;
   }
 
-  /** The value of an {@code Authorization} header that carries this token. */
+  /**
+   * The value of an {@code Authorization} header that carries this token
+   * ({@code Bearer <token>}, RFC 6750, section 2.1). Built once when the token is made, so every
+   * call returns the same string and allocates nothing.
+   */
   public String authorizationHeader() {
-    return "Bearer " + value;
+    return authorizationHeader;
   }
 
   @Override

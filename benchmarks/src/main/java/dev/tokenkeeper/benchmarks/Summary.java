@@ -27,9 +27,23 @@ import java.util.TreeMap;
  */
 public final class Summary {
   static final List<String> CONTENDERS =
-      List.of("tokenkeeper", "caffeine", "spring", "google", "googleHeld");
+      List.of("tokenkeeper", "limit", "caffeine", "spring", "google", "googleHeld");
   /** The ones TokenKeeper has a target against; googleHeld is a reference point only. */
-  static final List<String> TARGETS = List.of("caffeine", "spring", "google");
+  static final List<String> TARGETS = List.of("limit", "caffeine", "spring", "google");
+
+  /**
+   * The least ratio tokenkeeper / peer that meets the target: the ConcurrentHashMap + volatile
+   * floor 0.8x at 1 and 1,000 keys and 0.6x at 100,000 (where every contender is bound by cache
+   * misses); the bounded Caffeine cache 0.8x; google-auth at least 1.0x; Spring more than 1.0x.
+   */
+  static boolean met(String peer, int keys, double ratio) {
+    return switch (peer) {
+      case "limit" -> ratio >= (keys >= 100_000 ? 0.6 : 0.8);
+      case "caffeine" -> ratio >= 0.8;
+      case "google" -> ratio >= 1.0;
+      default -> ratio > 1.0;
+    };
+  }
 
   /** One JMH result: throughput in ops/s and allocation in bytes per operation. */
   record Figure(double opsPerSecond, double bytesPerOp) {}
@@ -49,11 +63,13 @@ public final class Summary {
       problems.add("no hotpath*.json in " + dir);
     }
 
-    System.out.println("# hot path: ops/s in millions (M), all threads together; ratio_vs_X ="
-        + " tokenkeeper / X; alloc = gc.alloc.rate.norm in bytes per call");
-    System.out.println("# targets: ratio_vs_caffeine >= 0.8, ratio_vs_spring > 1,"
-        + " ratio_vs_google > 1, tokenkeeper alloc 0 B/call; google looks the key up in a map"
-        + " as an app must, google_held is handed the credentials object (reference only)");
+    System.out.println("# header path (key -> Authorization header value): ops/s in millions (M),"
+        + " all threads together; ratio_vs_X = tokenkeeper / X; alloc = gc.alloc.rate.norm in"
+        + " bytes per call");
+    System.out.println("# targets: ratio_vs_limit >= 0.8 (0.6 at 100,000 keys),"
+        + " ratio_vs_caffeine >= 0.8, ratio_vs_google >= 1, ratio_vs_spring > 1, tokenkeeper"
+        + " alloc 0 B/call; google looks the key up in a map as an app must, google_held is"
+        + " handed the credentials object (reference only)");
     hotpath.forEach((keys, byThreads) -> byThreads.forEach((threads, figures) -> {
       StringBuilder line = new StringBuilder(
           String.format(Locale.ROOT, "hotpath keys=%d threads=%d", keys, threads));
@@ -74,9 +90,7 @@ public final class Summary {
             : tk.opsPerSecond() / other.opsPerSecond();
         line.append(" ratio_vs_").append(label(peer)).append('=')
             .append(Double.isNaN(ratio) ? "n/a" : String.format(Locale.ROOT, "%.2f", ratio));
-        double target = peer.equals("caffeine") ? 0.8 : 1.0;
-        boolean met = peer.equals("caffeine") ? ratio >= target : ratio > target;
-        if (!Double.isNaN(ratio) && !met && TARGETS.contains(peer)) {
+        if (!Double.isNaN(ratio) && !met(peer, keys, ratio) && TARGETS.contains(peer)) {
           missed.add(peer);
         }
       }
