@@ -20,6 +20,7 @@ if [[ "${QUICK:-0}" == 1 ]]; then
   # Jetty's request path needs ~3 s of JIT before it settles: 2 x 2 s warm-up, 3 x 2 s measured.
   filter_time=(-wi 2 -w 2s -i 3 -r 2s)
   rounds=2
+  steady_seconds=4
   RESULTS=${RESULTS:-benchmarks/results/quick}
 else
   # 4 x 2 s warm-up (Spring needs ~3 s to settle) and 5 x 2 s measurement per configuration:
@@ -29,6 +30,7 @@ else
   # 8 configurations (4 variants x 2 transports) of ~19 s each.
   filter_time=(-wi 4 -w 2s -i 5 -r 2s)
   rounds=5
+  steady_seconds=12
   RESULTS=${RESULTS:-benchmarks/results}
 fi
 
@@ -39,7 +41,8 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
 fi
 JAR=benchmarks/target/benchmarks.jar
 mkdir -p "$RESULTS"
-rm -f "$RESULTS"/hotpath-t*.json "$RESULTS"/herd.json "$RESULTS"/filter.json
+rm -f "$RESULTS"/hotpath-t*.json "$RESULTS"/herd.json "$RESULTS"/filter.json \
+  "$RESULTS"/steady.json "$RESULTS"/send.json "$RESULTS"/clock.json
 
 for threads in 1 2; do
   echo "== hot path, $threads thread(s): JMH log in $RESULTS/hotpath-t$threads.log"
@@ -61,6 +64,22 @@ echo "== filter overhead on a Jetty 12 request, 2 threads: JMH log in $RESULTS/f
   -rf json -rff "$RESULTS/filter.json" >"$RESULTS/filter.log" 2>&1 \
   || echo "   JMH exited with $?; see the log"
 grep -E '^FilterOverheadBenchmark\.[a-zA-Z]+ ' "$RESULTS/filter.log" | sed 's/^/   /' || true
+
+echo "== steady state: 16 paced callers, 8 keys, 3 s tokens, 1 s refresh window, per library"
+"$JAVA" -cp "$JAR" dev.tokenkeeper.benchmarks.SteadyStateBenchmark --seconds "$steady_seconds" \
+  --json "$RESULTS/steady.json" 2>/dev/null | sed 's/^/   /'
+
+echo "== BearerHttpClient.send against the same HttpClient.send (loopback), 1 thread"
+"$JAVA" -jar "$JAR" 'SendOverheadBenchmark' -f 1 "${jmh_time[@]}" -t 1 -foe false \
+  -rf json -rff "$RESULTS/send.json" >"$RESULTS/send.log" 2>&1 \
+  || echo "   JMH exited with $?; see the log"
+grep -E '^SendOverheadBenchmark\.[a-z]+ ' "$RESULTS/send.log" | sed 's/^/   /' || true
+
+echo "== time sources: nanoTime, currentTimeMillis, a cached clock (ns per read)"
+"$JAVA" -jar "$JAR" 'TimeSourceBenchmark' -f 1 -wi 2 -w 1s -i 3 -r 1s -t 1 -foe false \
+  -rf json -rff "$RESULTS/clock.json" >"$RESULTS/clock.log" 2>&1 \
+  || echo "   JMH exited with $?; see the log"
+grep -E '^TimeSourceBenchmark\.[a-zA-Z]+ ' "$RESULTS/clock.log" | sed 's/^/   /' || true
 
 echo "== summary ($RESULTS/summary.txt)"
 set +e
