@@ -183,7 +183,7 @@ public final class TokenEndpoint implements AutoCloseable {
     Map<String, String> form = new LinkedHashMap<>(effective.form());
     addClientAuthentication(form, tokenUri);
     Redactor redactor = redactorFor(form);
-    return exchange(tokenUri, TOKEN_ENDPOINT, form, (response, body) -> parser.parseTokenResponse(
+    return exchange(tokenUri, TOKEN_ENDPOINT, form, redactor, (response, body) -> parser.parseTokenResponse(
         response.statusCode(), response.headers(), body, clock.instant(), redactor));
   }
 
@@ -219,7 +219,7 @@ public final class TokenEndpoint implements AutoCloseable {
     }
     addClientAuthentication(form, revocationUri);
     Redactor redactor = redactorFor(form);
-    return exchange(revocationUri, REVOCATION_ENDPOINT, form, (response, body) -> {
+    return exchange(revocationUri, REVOCATION_ENDPOINT, form, redactor, (response, body) -> {
       parser.checkRevocationResponse(response.statusCode(), response.headers(), body, redactor);
       return null;
     });
@@ -326,7 +326,7 @@ public final class TokenEndpoint implements AutoCloseable {
   }
 
   private <T> CompletableFuture<T> exchange(
-      URI uri, String endpoint, Map<String, String> form, Reader<T> reader) {
+      URI uri, String endpoint, Map<String, String> form, Redactor redactor, Reader<T> reader) {
     if (closed) {
       throw new IllegalStateException("this TokenEndpoint is closed; build a new one");
     }
@@ -348,8 +348,9 @@ public final class TokenEndpoint implements AutoCloseable {
     sent.whenComplete((response, failure) -> {
       if (failure != null) {
         TokenEndpointException mapped = Failures.exchangeFailed(
-            failure, endpoint, uri, connectTimeout, requestTimeout);
-        result.completeExceptionally(mapped != null ? mapped : Failures.unwrap(failure));
+            failure, endpoint, uri, connectTimeout, requestTimeout, redactor);
+        result.completeExceptionally(mapped != null ? mapped
+            : Failures.redacted(Failures.unwrap(failure), redactor));
         return;
       }
       try {
@@ -359,7 +360,8 @@ public final class TokenEndpoint implements AutoCloseable {
       } catch (RuntimeException e) {
         result.completeExceptionally(new TokenEndpointException("the " + endpoint + " answered"
             + " HTTP " + response.statusCode() + " with a response TokenKeeper could not read ("
-            + e.getClass().getSimpleName() + ")", response.statusCode(), e));
+            + e.getClass().getSimpleName() + ")", response.statusCode(),
+            Failures.redacted(e, redactor)));
       }
     });
     result.whenComplete((value, failure) -> {
@@ -379,7 +381,7 @@ public final class TokenEndpoint implements AutoCloseable {
             ? new IllegalStateException("the TokenEndpoint was closed while a request to the " + endpoint
                 + " was in flight")
             : Failures.exchangeFailed(new HttpTimeoutException("no complete answer"), endpoint,
-                uri, connectTimeout, requestTimeout);
+                uri, connectTimeout, requestTimeout, redactor);
         if (result.completeExceptionally(why)) {
           sent.cancel(true);
         }

@@ -85,6 +85,11 @@ public final class TokenResponseParser {
       throw a.problem("without access_token; a token response must contain a non-empty"
           + " access_token (RFC 6749, section 5.1)");
     }
+    String notB64token = B64Token.violation(accessToken);
+    if (notB64token != null) {
+      throw a.problem("with an access_token that is not an RFC 6750 b64token (" + notB64token
+          + "); it could not be sent in an Authorization header and is not shown");
+    }
     String tokenType = a.string(json, "token_type");
     if (tokenType == null) {
       throw a.problem("without token_type; a token response must say token_type \"bearer\""
@@ -191,12 +196,19 @@ public final class TokenResponseParser {
 
     /** RFC 6749, section 5.2. */
     TokenEndpointException oauthError(Map<String, Object> json) {
-      String error = (String) json.get("error");
+      String raw = (String) json.get("error");
+      if (!isErrorCode(raw)) {
+        return problem("with an \"error\" member outside RFC 6749's character set (section 5.2:"
+            + " printable ASCII except \" and \\); it is not shown");
+      }
+      // Masked like error_description: a server may echo the request in it, and applications
+      // (the servlet filter's error body among them) show the code.
+      String error = redactor.redact(raw);
       String description = json.get("error_description") instanceof String s ? s : null;
       String uri = json.get("error_uri") instanceof String s ? s : null;
       Duration retryAfter = retryAfter();
       StringBuilder message = new StringBuilder(prefix()).append(" ")
-          .append(shortValue(redactor.redact(error)));
+          .append(shortValue(error));
       if (description != null) {
         message.append(": ").append(shortDescription(description));
       }
@@ -326,6 +338,20 @@ public final class TokenResponseParser {
         return "an invalid URI";
       }
     }
+  }
+
+  /** RFC 6749, section 5.2: {@code error = 1*( %x20-21 / %x23-5B / %x5D-7E )}. */
+  static boolean isErrorCode(String error) {
+    if (error == null || error.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < error.length(); i++) {
+      char c = error.charAt(i);
+      if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean looksLikeJson(String text) {

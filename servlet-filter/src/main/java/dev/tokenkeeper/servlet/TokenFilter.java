@@ -256,8 +256,24 @@ public final class TokenFilter implements Filter {
       body.put("error", "token_endpoint_error");
       body.put("error_description", "The token endpoint refused to give a token.");
     }
-    e.error().ifPresent(code -> body.put("provider_error", code));
+    // Only a code in RFC 6749's character set (section 5.2) is passed on; the parser masks an
+    // echoed secret with a character outside it, so a masked code is left out entirely.
+    e.error().filter(TokenFilter::isOauthErrorCode)
+        .ifPresent(code -> body.put("provider_error", code));
     Responses.json(response, status, body);
+  }
+
+  private static boolean isOauthErrorCode(String code) {
+    if (code.isEmpty() || code.length() > 128) {
+      return false;
+    }
+    for (int i = 0; i < code.length(); i++) {
+      char c = code.charAt(i);
+      if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void exposeTimeouts(TokenFilterConfig c, HttpServletRequest request,
