@@ -131,7 +131,7 @@ public final class TokenResponseParser {
       Date exp = jwt.getJWTClaimsSet().getExpirationTime();
       if (exp != null) {
         Duration left = Duration.between(receivedAt, exp.toInstant());
-        return left.isNegative() ? Duration.ZERO : left;
+        return left.isNegative() ? Duration.ZERO : Lifetimes.atMost(left);
       }
     } catch (ParseException | RuntimeException opaque) {
       // An opaque token is no error: fall through to the configured default.
@@ -254,32 +254,50 @@ public final class TokenResponseParser {
       throw problem("with a token response whose " + field + " is not a JSON string");
     }
 
-    /** Seconds as a JSON number or a numeric string; never negative. */
+    /**
+     * Seconds as a JSON number or a numeric string; never negative; more than
+     * {@link Lifetimes#MAX} (a provider's "never") is read as {@link Lifetimes#MAX}.
+     */
     Duration seconds(Map<String, Object> json, String field) {
       Object value = json.get(field);
       if (value == null) {
         return null;
       }
-      long seconds;
       if (value instanceof Number number) {
         double d = number.doubleValue();
         if (Double.isNaN(d) || Double.isInfinite(d) || d != Math.rint(d)) {
-          throw problem("with " + field + " " + number + "; it must be a whole number of seconds");
+          throw problem("with " + field + " " + shortValue(number.toString()) + "; it must be a"
+              + " whole number of seconds");
         }
-        seconds = number.longValue();
-      } else if (value instanceof String text && text.trim().matches("-?\\d{1,18}")) {
-        seconds = Long.parseLong(text.trim());
-      } else {
-        String shown = value instanceof String text ? "\"" + shortValue(text) + "\"" : "a "
-            + (value instanceof Map ? "JSON object" : "JSON array");
-        throw problem("with " + field + " " + shown + "; it must be a number of seconds (a JSON"
-            + " number or a numeric string)");
+        if (d < 0) {
+          throw negative(field, shortValue(number.toString()));
+        }
+        // A double of 2^63 or more is no long: saturate before longValue() wraps it.
+        return d >= Lifetimes.MAX.getSeconds() ? Lifetimes.MAX
+            : Lifetimes.ofSeconds(number.longValue());
       }
-      if (seconds < 0) {
-        throw problem("with a negative " + field + " (" + seconds + "); it must be zero or a"
-            + " positive number of seconds");
+      if (value instanceof String text && text.trim().matches("-?\\d{1,10000}")) {
+        String digits = text.trim();
+        if (digits.startsWith("-")) {
+          if (digits.chars().skip(1).allMatch(c -> c == '0')) {
+            return Duration.ZERO;
+          }
+          throw negative(field, shortValue(digits));
+        }
+        String significant = digits.replaceFirst("^0+(?=.)", "");
+        return significant.length() > 18 ? Lifetimes.MAX
+            : Lifetimes.ofSeconds(Long.parseLong(significant));
       }
-      return Duration.ofSeconds(seconds);
+      String shown = value instanceof String text ? "\"" + shortValue(text) + "\"" : "a "
+          + (value instanceof Map ? "JSON object" : value instanceof Boolean ? "JSON boolean"
+              : "JSON array");
+      throw problem("with " + field + " " + shown + "; it must be a number of seconds (a JSON"
+          + " number or a numeric string)");
+    }
+
+    private TokenEndpointException negative(String field, String shown) {
+      return problem("with a negative " + field + " (" + shown + "); it must be zero or a"
+          + " positive number of seconds");
     }
 
     /** An ISO 8601 date-time; without an offset it is read as UTC. */
