@@ -6,11 +6,10 @@ import dev.tokenkeeper.internal.Daemons;
 import dev.tokenkeeper.internal.Failures;
 import dev.tokenkeeper.internal.FormEncoder;
 import dev.tokenkeeper.internal.LimitedBodyHandler;
+import dev.tokenkeeper.internal.Loopback;
 import dev.tokenkeeper.internal.Redactor;
 import dev.tokenkeeper.internal.TokenResponseParser;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -440,31 +439,14 @@ public final class TokenEndpoint implements AutoCloseable {
     if (scheme.equals("http") && !allowInsecureHttp && !isLoopback(uri.getHost())) {
       throw new IllegalArgumentException(what + " " + Failures.describe(uri) + " uses http:"
           + " tokens and client secrets would travel in clear text. Use https, or, only on a"
-          + " network you trust, TokenEndpoint.Builder.allowInsecureHttp(true). (http is always"
-          + " allowed on loopback: localhost, 127.0.0.0/8, ::1)");
+          + " network you trust, TokenEndpoint.Builder.allowInsecureHttp(true). (" + Loopback.RULE
+          + ")");
     }
     return uri;
   }
 
   static boolean isLoopback(String host) {
-    String h = host.startsWith("[") && host.endsWith("]")
-        ? host.substring(1, host.length() - 1) : host;
-    String lower = h.toLowerCase(Locale.ROOT);
-    if (lower.equals("localhost") || lower.endsWith(".localhost")) {
-      return true;
-    }
-    if (lower.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-      return lower.startsWith("127.");
-    }
-    if (lower.contains(":")) {
-      try {
-        // An IPv6 literal: parsed without any DNS lookup.
-        return InetAddress.getByName(lower).isLoopbackAddress();
-      } catch (UnknownHostException e) {
-        return false;
-      }
-    }
-    return false;
+    return Loopback.isLoopback(host);
   }
 
   private static Duration positive(String name, Duration value) {
@@ -534,7 +516,10 @@ public final class TokenEndpoint implements AutoCloseable {
     /**
      * Allows plain {@code http} token and revocation URIs on non-loopback hosts. Off by
      * default: over http the client secret, the user's password and every token travel in
-     * clear text. Loopback addresses are always allowed, for tests and local sidecars.
+     * clear text. Loopback is always allowed, for tests and local sidecars: {@code localhost}
+     * (when it resolves only to loopback addresses), {@code 127.0.0.0/8} and {@code [::1]};
+     * names under {@code .localhost} are not, since the HTTP client resolves them again when it
+     * connects, where no check can follow.
      */
     public Builder allowInsecureHttp(boolean allowInsecureHttp) {
       this.allowInsecureHttp = allowInsecureHttp;

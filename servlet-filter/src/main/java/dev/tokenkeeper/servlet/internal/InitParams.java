@@ -6,6 +6,7 @@ import dev.tokenkeeper.TokenEndpoint;
 import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.TokenRequest;
+import dev.tokenkeeper.internal.Loopback;
 import dev.tokenkeeper.servlet.EndpointIdResolver;
 import dev.tokenkeeper.servlet.SessionEndedPolicy;
 import dev.tokenkeeper.servlet.TokenFilterConfig;
@@ -13,10 +14,8 @@ import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 import java.lang.System.Logger.Level;
 import java.lang.reflect.InvocationTargetException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -206,28 +205,14 @@ public final class InitParams {
     }
     if (scheme.equals("http") && !allowInsecureHttp && !isLoopback(uri.getHost())) {
       throw error(name, "uses http to " + uri.getHost()
-          + ", so secrets and tokens would cross the network in clear text", URL_FORM
-          + "; or, only on a network you trust, allow-insecure-http=true");
+          + ", so secrets and tokens would cross the network in clear text (" + Loopback.RULE
+          + ")", URL_FORM + "; or, only on a network you trust, allow-insecure-http=true");
     }
     return uri;
   }
 
   static boolean isLoopback(String host) {
-    String h = host.toLowerCase(Locale.ROOT);
-    if (h.equals("localhost") || h.endsWith(".localhost")) {
-      return true;
-    }
-    // Only IP literals are checked: a name is never resolved here.
-    boolean literal = h.startsWith("[") || h.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-    if (!literal) {
-      return false;
-    }
-    try {
-      String address = h.startsWith("[") ? h.substring(1, h.length() - 1) : h;
-      return InetAddress.getByName(address).isLoopbackAddress();
-    } catch (UnknownHostException | StringIndexOutOfBoundsException e) {
-      return false;
-    }
+    return Loopback.isLoopback(host);
   }
 
   // ---- the client ------------------------------------------------------------------------
