@@ -140,6 +140,51 @@ class EchoedSecretsTest {
     }
   }
 
+  @Test
+  void aResourceServerThatEchoesTheTokenInABrokenHeaderLineDoesNotPutItInTheIoException()
+      throws Exception {
+    String token = "at-Echoed-Bearer-7c1d";
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread echo = new Thread(() -> {
+        try (Socket s = socket.accept()) {
+          String request = readRequest(s.getInputStream());
+          String authorization = request.lines()
+              .filter(l -> l.regionMatches(true, 0, "Authorization:", 0, 14))
+              .findFirst().orElse("none");
+          OutputStream out = s.getOutputStream();
+          out.write(("HTTP/1.1 2x0 " + authorization + "\r\nContent-Length: 0\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
+          out.flush();
+          Thread.sleep(200);
+        } catch (Exception ignored) {
+          // the test asserts on the client side
+        }
+      });
+      echo.setDaemon(true);
+      echo.start();
+      URI api = URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/me");
+      try (TokenEndpoint endpoint = TokenEndpoint.builder(URI.create("http://127.0.0.1:9/t"),
+              ClientAuthentication.basic("client-1", SECRET)).build();
+          TokenManager manager = TokenManager.builder(endpoint).build()) {
+        manager.put("k", TokenResponse.builder(token, Instant.now())
+            .expiresIn(Duration.ofHours(1)).build());
+        BearerHttpClient client = BearerHttpClient.builder(manager, "k").allowedOrigins(api)
+            .build();
+
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> client.send(
+            java.net.http.HttpRequest.newBuilder(api).build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding()));
+
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
+        assertFalse(trace.toString().contains(token), trace.toString());
+        assertTrue(trace.toString().contains("ProtocolException"), trace.toString());
+        assertTrue(e.getMessage().contains(Redactor.MASK), e.getMessage());
+        client.close();
+      }
+    }
+  }
+
   private static String readRequest(InputStream in) throws Exception {
     ByteArrayOutputStream seen = new ByteArrayOutputStream();
     int contentLength = -1;
