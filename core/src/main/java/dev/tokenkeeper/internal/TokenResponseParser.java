@@ -20,6 +20,7 @@ import java.util.Date;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Turns the answer of a token endpoint (RFC 6749, sections 5.1 and 5.2) or a revocation endpoint
@@ -36,6 +37,9 @@ public final class TokenResponseParser {
       "session_expiration_time", "session_id", "session_idle_timeout");
 
   private static final int MAX_DESCRIPTION = 300;
+
+  /** Seconds as a numeric string: any number of digits (more than 18 saturate). */
+  private static final Pattern WHOLE_NUMBER = Pattern.compile("-?\\d+");
 
   private final Clock clock;
   private final Duration defaultExpiresIn;
@@ -276,7 +280,7 @@ public final class TokenResponseParser {
         return d >= Lifetimes.MAX.getSeconds() ? Lifetimes.MAX
             : Lifetimes.ofSeconds(number.longValue());
       }
-      if (value instanceof String text && text.trim().matches("-?\\d{1,10000}")) {
+      if (value instanceof String text && WHOLE_NUMBER.matcher(text.trim()).matches()) {
         String digits = text.trim();
         if (digits.startsWith("-")) {
           if (digits.chars().skip(1).allMatch(c -> c == '0')) {
