@@ -146,6 +146,9 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
         case RETRY -> {
           call.retried = true;
           renewed = await(shared.manager.rejected(key, call.token));
+          if (sameToken(renewed, call.token)) {
+            return response; // a 401 storm: the manager passed the 401 on without a refresh
+          }
         }
         case REDIRECT -> call.follow(response.statusCode(), response.headers());
         default -> {
@@ -195,7 +198,9 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
             case RETRY:
               call.retried = true;
               return shared.manager.rejected(key, call.token)
-                  .thenCompose(t -> attempt(call, t, pushPromiseHandler));
+                  .thenCompose(t -> sameToken(t, call.token)
+                      ? CompletableFuture.completedFuture(response)
+                      : attempt(call, t, pushPromiseHandler));
             case REDIRECT:
               call.follow(response.statusCode(), response.headers());
               return attempt(call, null, pushPromiseHandler);
@@ -224,6 +229,10 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
   private static IOException redacted(IOException failure, AccessToken token) {
     Throwable clean = redactedFailure(failure, token);
     return clean instanceof IOException io ? io : failure;
+  }
+
+  private static boolean sameToken(AccessToken renewed, AccessToken rejected) {
+    return renewed != null && rejected != null && renewed.value().equals(rejected.value());
   }
 
   private static AccessToken await(CompletableFuture<AccessToken> future)
