@@ -62,6 +62,9 @@ public final class BudgetQueue {
       return true;
     }
 
+    /** {@link #wanted()} said no: the request left the queue without a permit. */
+    default void dropped() {}
+
     /** A permit was taken: send the request now. */
     void send();
 
@@ -165,6 +168,22 @@ public final class BudgetQueue {
     List<Runnable> actions = new ArrayList<>();
     synchronized (this) {
       dispatch(ticker.getAsLong(), actions);
+    }
+    run(actions);
+  }
+
+  /**
+   * Takes every request out of the queue without a permit and calls {@link Request#dropped} on
+   * each: for a manager that closes, whose queued callers must not wait for ever.
+   */
+  public void dropAll() {
+    List<Runnable> actions = new ArrayList<>();
+    synchronized (this) {
+      for (Entry e : queue) {
+        e.state = Entry.DROPPED;
+        actions.add(e.request::dropped);
+      }
+      queue.clear();
     }
     run(actions);
   }
@@ -292,6 +311,7 @@ public final class BudgetQueue {
       if (!wanted(e)) {
         it.remove();
         e.state = Entry.DROPPED;
+        actions.add(e.request::dropped);
         continue;
       }
       long r = limiter.tryAcquire(e.request.key());
