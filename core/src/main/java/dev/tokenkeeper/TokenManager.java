@@ -98,6 +98,19 @@ import java.util.function.Function;
  * {@linkplain Builder#sessionEndingWarning warning period} before the earlier deadline, and
  * {@link TokenListener#onSessionEnded} when it has passed and no primary grant can renew it.
  *
+ * <h2>Token budget</h2>
+ *
+ * <p>When the endpoint has a {@link TokenBudget} ({@link TokenEndpoint#budget()}), every token
+ * request, retry and revocation this manager sends takes a slot of it first (the slots are the
+ * endpoint's, shared by every manager on it). Callers without a usable token wait for a slot in
+ * arrival order, at most the budget's maximum wait, and then get a
+ * {@link TokenBudgetExceededException}; a refresh ahead of expiry waits behind them, ordered by
+ * its token's expiry margin, while the current token stays in service. A 429 or 503 with
+ * {@code Retry-After} on any request pauses every key's requests until then.
+ * {@link #budgetStatus()} and {@link Stats} show what the budget does;
+ * {@link TokenListener#onBudgetDeferred} and {@link TokenListener#onBudgetRefused} tell it as it
+ * happens.
+ *
  * <h2>Threads</h2>
  *
  * <p>Without a scheduler of yours, delayed work runs on one daemon {@code tokenkeeper-scheduler-<n>}
