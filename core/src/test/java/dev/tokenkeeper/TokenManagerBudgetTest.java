@@ -503,6 +503,23 @@ class TokenManagerBudgetTest {
   }
 
   @Test
+  void aRefusedCallersKeyDoesNotCoolDownItsNextCallerQueuesAgain() {
+    provider(3600, null);
+    TokenManager manager = manager(TokenBudget.parse("1/60s").withMaxWait(Duration.ofSeconds(10)));
+    manager.token("a");
+    settle();
+    CompletableFuture<AccessToken> first = manager.tokenAsync("b");
+    tick(Duration.ofSeconds(10));
+    assertInstanceOf(TokenBudgetExceededException.class, assertThrowsCompletion(first));
+    // Nothing was sent, so there is no provider failure to cool down from: the next caller
+    // queues (and is served when the slot frees) instead of failing fast with the old refusal.
+    CompletableFuture<AccessToken> second = manager.tokenAsync("b");
+    assertFalse(second.isDone());
+    tick(Duration.ofMillis(50_600));
+    assertEquals("at-2", second.join().value());
+  }
+
+  @Test
   void aQueuedRequestOfARevokedKeyIsNeverSent() {
     provider(3600, null);
     TokenManager manager = manager(TokenBudget.parse("1/60s"));
