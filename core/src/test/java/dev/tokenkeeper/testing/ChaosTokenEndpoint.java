@@ -111,7 +111,8 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
   public record Request(int sequence, String key, String grantType, Map<String, String> form) {}
 
   /** An access token this endpoint issued. */
-  public record Issued(String key, String accessToken, long issuedNanos, long expiresAtNanos) {}
+  public record Issued(String key, String accessToken, long issuedNanos, long expiresAtNanos,
+      Fault fault) {}
 
   /** The state of a refresh token this endpoint issued. */
   public enum RefreshState { LIVE, ROTATED, REFUSED }
@@ -161,17 +162,21 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
 
   /**
    * Faults drawn from {@code seed}: each request is good with probability {@code 1 - faultRate},
-   * else one of {@code faults}, uniformly. The draw is made under a lock in arrival order, so a
-   * run with one client thread is reproducible; with many, the multiset of faults is.
+   * else one of {@code faults}: the first faults drawn are each of {@code faults} once, in order
+   * (so that a short run meets every kind), then uniformly at random. The draw is made under a
+   * lock in arrival order, so a run with one client thread is reproducible; with many, the
+   * multiset of faults is.
    */
   public static Function<Request, Fault> seeded(long seed, double faultRate, List<Fault> faults) {
     Random random = new Random(seed);
+    int[] drawn = {0};
     return request -> {
       synchronized (random) {
         if (random.nextDouble() >= faultRate) {
           return Fault.NONE;
         }
-        return faults.get(random.nextInt(faults.size()));
+        return drawn[0] < faults.size() ? faults.get(drawn[0]++)
+            : faults.get(random.nextInt(faults.size()));
       }
     };
   }
@@ -363,10 +368,11 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
     // A token the client must refuse is never valid: it counts as expired at issue.
     long expiresAt = fault == Fault.TOKEN_TYPE_MAC ? now
         : now + TimeUnit.SECONDS.toNanos(lifetimeSeconds);
-    issued.put(access, new Issued(key, access, now, expiresAt));
+    issued.put(access, new Issued(key, access, now, expiresAt, fault));
     if (fault == Fault.DUPLICATE_KEYS) {
       String other = "at-" + tokenNumber.incrementAndGet();
-      issued.put(other, new Issued(key, other, now, now + TimeUnit.SECONDS.toNanos(EXPIRES_IN)));
+      issued.put(other, new Issued(key, other, now, now + TimeUnit.SECONDS.toNanos(EXPIRES_IN),
+          fault));
       return "{\"access_token\":\"" + access + "\",\"access_token\":\"" + other
           + "\",\"token_type\":\"bearer\",\"expires_in\":3600,\"expires_in\":60,\"refresh_token\":\""
           + newRefresh + "\",\"endpoint_id\":\"" + key + "\"}";
