@@ -54,7 +54,10 @@ import java.util.function.Function;
  *       token is returned at once and one background refresh starts; callers never wait for it.
  *       If it fails, the token stays in service, {@link TokenListener#onFailure} hears
  *       {@code stillServing = true}, and the next background attempt waits a cool-down.
- *   <li><b>EXPIRED</b> (or no token yet) — callers wait for the one in-flight token request.
+ *   <li><b>EXPIRED</b> (or no token yet) — callers wait for the one in-flight token request. When
+ *       it fails, the key cools down: until {@code Retry-After} (else the
+ *       {@linkplain Builder#failureCoolDown failure cool-down}) passes, every caller fails fast
+ *       with the same exception and no request is sent.
  *   <li><b>DEAD</b> — the provider session is over (idle or absolute timeout), or the refresh token
  *       has expired or was refused ({@code invalid_grant}): the refresh token is never sent again.
  *       With a {@linkplain Builder#primaryGrant primary grant} a new token is acquired with it;
@@ -126,6 +129,13 @@ public final class TokenManager implements AutoCloseable {
    */
   public static final Duration DEFAULT_FAILURE_COOL_DOWN = Duration.ofSeconds(10);
 
+  /**
+   * The default rejection interval, 10 seconds: {@link #rejected} causes at most one refresh per
+   * key per interval, so a resource server that rejects every token (a wrong audience, a clock
+   * skew) cannot make the manager refresh on every call.
+   */
+  public static final Duration DEFAULT_REJECTION_INTERVAL = Duration.ofSeconds(10);
+
   /** The default warning period before a provider session ends, 2 minutes. */
   public static final Duration DEFAULT_SESSION_ENDING_WARNING = Duration.ofMinutes(2);
 
@@ -144,7 +154,7 @@ public final class TokenManager implements AutoCloseable {
     this.ownScheduler = b.scheduler != null ? null : new DaemonScheduler("scheduler", b.executor);
     this.ctx = new ManagerContext(b.primaryRequest, Times.nanos(b.refreshWindow),
         Times.nanos(b.expiryMargin), Times.nanos(b.sessionEndingWarning),
-        Times.nanos(b.failureCoolDown), 0, b.retryPolicy,
+        Times.nanos(b.failureCoolDown), Times.nanos(b.rejectionInterval), b.retryPolicy,
         b.clock, b.ticker, b.executor, b.scheduler != null ? b.scheduler : ownScheduler,
         new Events(b.listeners, b.ticker));
     this.life = new KeyLifecycle(ctx, new TokenSender(b.endpoint, ctx), b.maximumSize);
@@ -218,6 +228,12 @@ public final class TokenManager implements AutoCloseable {
    * {@code key}, and then only once however many callers report it; if a newer token is already
    * current, returns it at once. As the PBX provider's documentation asks, a new token is requested
    * even if {@code expires_in} has not passed.
+   *
+   * <p>At most one refresh per key per {@linkplain Builder#rejectionInterval rejection interval}
+   * (10 s by default) is caused here: a further 401 for the current token within it completes
+   * with that same token, without a refresh, so a resource server that rejects every token costs
+   * one refresh per interval, not one per call. Compare the result with the rejected token to
+   * tell.
    *
    * <p>The future fails with {@link ReauthenticationRequiredException} when neither a live
    * refresh token nor a primary grant can replace the token (the key is then evicted), and with
@@ -418,6 +434,7 @@ public final class TokenManager implements AutoCloseable {
     private Duration expiryMargin = DEFAULT_EXPIRY_MARGIN;
     private Duration sessionEndingWarning = DEFAULT_SESSION_ENDING_WARNING;
     private Duration failureCoolDown = DEFAULT_FAILURE_COOL_DOWN;
+    private Duration rejectionInterval = DEFAULT_REJECTION_INTERVAL;
     private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
     private long maximumSize = 10_000;
     private Clock clock;
@@ -492,6 +509,17 @@ public final class TokenManager implements AutoCloseable {
      */
     public Builder failureCoolDown(Duration coolDown) {
       this.failureCoolDown = nonNegative("failureCoolDown", coolDown);
+      return this;
+    }
+
+    /**
+     * At most one refresh per key per this interval is caused by {@link TokenManager#rejected}:
+     * within it, a 401 for the current token passes through ({@code rejected} completes with that
+     * same token, and {@link BearerHttpClient} returns the 401 without retrying). Default
+     * {@link #DEFAULT_REJECTION_INTERVAL} (10 s); zero refreshes on every 401.
+     */
+    public Builder rejectionInterval(Duration interval) {
+      this.rejectionInterval = nonNegative("rejectionInterval", interval);
       return this;
     }
 

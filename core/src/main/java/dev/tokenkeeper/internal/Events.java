@@ -2,6 +2,7 @@ package dev.tokenkeeper.internal;
 
 import dev.tokenkeeper.AccessToken;
 import dev.tokenkeeper.RefreshCause;
+import dev.tokenkeeper.Revocation;
 import dev.tokenkeeper.SessionTimeouts;
 import dev.tokenkeeper.Ticker;
 import dev.tokenkeeper.TokenListener;
@@ -77,6 +78,16 @@ public final class Events {
     for (TokenListener l : listeners) {
       try {
         l.onSessionEnded(key, timeouts);
+      } catch (RuntimeException e) {
+        listenerFailed(e);
+      }
+    }
+  }
+
+  public void revoked(String key, Revocation revocation) {
+    for (TokenListener l : listeners) {
+      try {
+        l.onRevoked(key, revocation);
       } catch (RuntimeException e) {
         listenerFailed(e);
       }
