@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -141,8 +142,10 @@ public final class TokenManager implements AutoCloseable {
 
   private final ManagerContext ctx;
   private final KeyLifecycle life;
-  /** The per-key slots; the hot path reads them directly. */
+  /** The per-key slots. */
   private final KeyTable table;
+  /** The same slots as a plain map, read by the hot path (never written through it). */
+  private final ConcurrentHashMap<String, KeySlot> slots;
   /** The monotonic time source of every duration; the hot path reads it once. */
   private final Ticker ticker;
   private final boolean recordStats;
@@ -157,8 +160,11 @@ public final class TokenManager implements AutoCloseable {
         Times.nanos(b.failureCoolDown), Times.nanos(b.rejectionInterval), b.retryPolicy,
         b.clock, b.ticker, b.executor, b.scheduler != null ? b.scheduler : ownScheduler,
         new Events(b.listeners, b.ticker));
-    this.life = new KeyLifecycle(ctx, new TokenSender(b.endpoint, ctx), b.maximumSize);
+    TokenSender.Transport transport = b.transport != null ? b.transport
+        : TokenSender.Transport.of(b.endpoint);
+    this.life = new KeyLifecycle(ctx, new TokenSender(transport, ctx), b.maximumSize);
     this.table = life.table();
+    this.slots = table.hotPathView();
     this.recordStats = b.recordStats;
   }
 
@@ -194,7 +200,7 @@ public final class TokenManager implements AutoCloseable {
    * allocation; small enough to be inlined.
    */
   private AccessToken freshOrNull(String key) {
-    KeySlot h = table.peek(key);
+    KeySlot h = slots.get(key);
     if (h != null) {
       TokenState s = h.state;
       if (s != null) {
@@ -442,6 +448,7 @@ public final class TokenManager implements AutoCloseable {
     private Executor executor = ForkJoinPool.commonPool();
     private Scheduler scheduler;
     private boolean recordStats;
+    private TokenSender.Transport transport;
     private final List<TokenListener> listeners = new ArrayList<>();
 
     private Builder(TokenEndpoint endpoint) {
@@ -582,6 +589,15 @@ public final class TokenManager implements AutoCloseable {
      */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Sends token requests and revocations here instead of to the endpoint: for interleaving
+     * tests in this package, which drive the manager against a synchronous fake.
+     */
+    Builder transport(TokenSender.Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
       return this;
     }
 
