@@ -270,7 +270,8 @@
     });
     c = {node, f, a};
     cards.set(id, c);
-    $('cards').append(node);
+    // This browser's devices first, in the order they were added; other browsers' after them.
+    $('cards').insertBefore(node, device ? $('cards').querySelector('.card.other') : null);
     return c;
   }
 
