@@ -38,7 +38,9 @@ import org.junit.jupiter.api.Test;
  * <p><b>Not in the suite yet</b> (the class name does not end in {@code Test}): on this machine
  * Lincheck 3.7 ends with "Concurrent test has hung" after about 20 s, and the trace it reports for
  * that run ends after the scenario's last assertion passed, with every thread finished — its
- * hang detection, not a deadlock of ours. Until that is sorted out, {@link KeyStateRacesTest}
+ * hang detection, not a deadlock of ours; other runs end with Lincheck's "Non-determinism found"
+ * (Caffeine and {@code ConcurrentHashMap} use identity hashes and thread-local probes) or its
+ * own "Wow! You've caught a bug in Lincheck". Until that is sorted out, {@link KeyStateRacesTest}
  * runs the same scenario on real threads in the suite. In the runs Lincheck did explore, the
  * only failure was the first version of this check counting a refresh that was already under
  * way when {@code revoke} ran (sent after the revocation): the check now lets the provider refuse
