@@ -171,7 +171,7 @@ class InitParamsIT {
       throws Exception {
     Map<String, String> p = base();
     p.put("client-secret", "budget-secret");
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     p.put("token-budget", "1/60s");
     p.put("token-budget-per-key", "1/60s");
     p.put("token-budget-max-wait", "0");
