@@ -393,8 +393,9 @@ public final class InitParams {
   // ---- keys, timing, origins, policy -----------------------------------------------------
 
   private EndpointIdResolver endpointIdResolver() throws ServletException {
-    String form = "fixed:VALUE, header:NAME, session:ATTRIBUTE, principal or class:FQCN (an"
-        + " EndpointIdResolver)";
+    String form = "fixed:VALUE, session:ATTRIBUTE, principal, class:FQCN (an EndpointIdResolver)"
+        + " or trusted-header:NAME (only behind a gateway that sets the header and strips it from"
+        + " client requests)";
     String value = get("endpoint-id");
     if (value == null) {
       throw missing("endpoint-id", form);
@@ -417,7 +418,17 @@ public final class InitParams {
               + " rule", "fixed:VALUE with VALUE matching [a-zA-Z0-9_\\-]{1,64}");
         }
       case "header":
-        return EndpointIdResolver.header(argument);
+        // The value is a header name from web.xml, not a secret.
+        throw new ServletException(prefix() + "init-param endpoint-id is header:" + argument
+            + ", which would let any client choose whose token the server uses: a signed-in user"
+            + " sending " + argument + ": alice would act with alice's token, and every value a"
+            + " client invents would cost a token request. Bind keys to the user instead with"
+            + " session:ATTRIBUTE (set by your login), principal or class:FQCN; or, only when a"
+            + " gateway in front of this application sets " + argument + " itself and strips it"
+            + " from client requests, say so with trusted-header:" + argument
+            + " (see CONFIGURATION.md, \"Which key a request uses\")");
+      case "trusted-header":
+        return EndpointIdResolver.trustedHeader(argument);
       case "session":
         return EndpointIdResolver.sessionAttribute(argument);
       case "class":
