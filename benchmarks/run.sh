@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the benchmarks, runs the hot-path JMH benchmark (1 and 2 threads, with -prof gc), the
-# herd benchmark and the filter-overhead JMH benchmark (Jetty 12, 2 threads), writes JSON to the
-# results folder and prints one comparable line per figure.
+# Builds the benchmarks, runs the header-path JMH benchmark (1 and 2 threads, with -prof gc), the
+# herd, the token budget (hot path and cold start), the filter overhead (Jetty 12, 2 threads), the
+# steady state under refresh, BearerHttpClient.send's overhead and the time sources, writes JSON
+# to the results folder and prints one comparable line per figure.
 #
 #   bash benchmarks/run.sh            full run, ~13-15 minutes on 2 cores; run it on a quiet machine
 #   QUICK=1 bash benchmarks/run.sh    smoke run, ~4 minutes; figures are indicative only
@@ -21,6 +22,8 @@ if [[ "${QUICK:-0}" == 1 ]]; then
   filter_time=(-wi 2 -w 2s -i 3 -r 2s)
   rounds=2
   steady_seconds=4
+  # 2,000 keys drain in 10 s at 200/s (10,000 take 50 s).
+  coldstart_keys=2000
   RESULTS=${RESULTS:-benchmarks/results/quick}
 else
   # 4 x 2 s warm-up (Spring needs ~3 s to settle) and 5 x 2 s measurement per configuration:
@@ -31,6 +34,7 @@ else
   filter_time=(-wi 4 -w 2s -i 5 -r 2s)
   rounds=5
   steady_seconds=12
+  coldstart_keys=10000
   RESULTS=${RESULTS:-benchmarks/results}
 fi
 
@@ -42,6 +46,7 @@ fi
 JAR=benchmarks/target/benchmarks.jar
 mkdir -p "$RESULTS"
 rm -f "$RESULTS"/hotpath-t*.json "$RESULTS"/herd.json "$RESULTS"/filter.json \
+  "$RESULTS"/budget-hotpath.json "$RESULTS"/budget-coldstart.json \
   "$RESULTS"/steady.json "$RESULTS"/send.json "$RESULTS"/clock.json
 
 for threads in 1 2; do
@@ -57,6 +62,15 @@ done
 echo "== herd: 64 callers at expiry, endpoint answers in 50 ms, $rounds rounds per library"
 "$JAVA" -cp "$JAR" dev.tokenkeeper.benchmarks.HerdBenchmark --callers 64 --delay-ms 50 \
   --rounds "$rounds" --json "$RESULTS/herd.json" | sed 's/^/   /'
+
+echo "== token budget: hot path with and without a budget (JMH log in $RESULTS/budget-hotpath.log)"
+"$JAVA" -jar "$JAR" 'BudgetHotPathBenchmark' -f 1 "${jmh_time[@]}" -t 1 -foe false \
+  -rf json -rff "$RESULTS/budget-hotpath.json" >"$RESULTS/budget-hotpath.log" 2>&1 \
+  || echo "   JMH exited with $?; see the log"
+grep -E '^BudgetHotPathBenchmark\.[a-z]+ ' "$RESULTS/budget-hotpath.log" | sed 's/^/   /' || true
+echo "== token budget: cold start of $coldstart_keys keys, endpoint answers in 50 ms, budget 200/s vs none"
+"$JAVA" -cp "$JAR" dev.tokenkeeper.benchmarks.BudgetColdStartBenchmark --keys "$coldstart_keys" \
+  --budget 200/1s --delay-ms 50 --json "$RESULTS/budget-coldstart.json" | sed 's/^/   /'
 
 echo "== filter overhead on a Jetty 12 request, 2 threads: JMH log in $RESULTS/filter.log"
 # -t 2: both cores busy, so the ratio is one of throughput (CPU per request), not of latency.

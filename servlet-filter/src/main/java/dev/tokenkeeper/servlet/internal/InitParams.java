@@ -2,10 +2,12 @@ package dev.tokenkeeper.servlet.internal;
 
 import dev.tokenkeeper.ClientAuthentication;
 import dev.tokenkeeper.Grant;
+import dev.tokenkeeper.TokenBudget;
 import dev.tokenkeeper.TokenEndpoint;
 import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.TokenRequest;
+import dev.tokenkeeper.internal.Loopback;
 import dev.tokenkeeper.servlet.EndpointIdResolver;
 import dev.tokenkeeper.servlet.SessionEndedPolicy;
 import dev.tokenkeeper.servlet.TokenFilterConfig;
@@ -13,10 +15,8 @@ import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 import java.lang.System.Logger.Level;
 import java.lang.reflect.InvocationTargetException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -47,6 +47,8 @@ public final class InitParams {
       "grant", "username", "password-env", "password-file", "password",
       "assertion-env", "assertion-file", "assertion",
       "scope", "refresh-window", "maximum-size",
+      "token-budget", "token-budget-per-key", "token-budget-max-wait", "token-budget-max-queued",
+      "token-budget-spread",
       "endpoint-id", "allowed-origins",
       "expose-headers", "align-session-timeout", "session-ended", "listener",
       "session-ending-warning",
@@ -125,6 +127,7 @@ public final class InitParams {
     Duration refreshWindow = duration("refresh-window");
     Duration endingWarning = duration("session-ending-warning");
     Long maximumSize = maximumSize();
+    TokenBudget budget = tokenBudget();
     List<URI> origins = allowedOrigins();
     boolean exposeHeaders = bool("expose-headers");
     boolean align = bool("align-session-timeout");
@@ -138,10 +141,13 @@ public final class InitParams {
     TokenManager manager;
     TokenEndpoint endpoint = null;
     try {
-      endpoint = TokenEndpoint.builder(tokenUri, authentication)
+      TokenEndpoint.Builder endpointBuilder = TokenEndpoint.builder(tokenUri, authentication)
           .revocationUri(revocationUri)
-          .allowInsecureHttp(allowInsecureHttp)
-          .build();
+          .allowInsecureHttp(allowInsecureHttp);
+      if (budget != null) {
+        endpointBuilder.budget(budget);
+      }
+      endpoint = endpointBuilder.build();
       TokenManager.Builder builder = TokenManager.builder(endpoint);
       if (grant != null) {
         builder.primaryRequest(
@@ -206,28 +212,14 @@ public final class InitParams {
     }
     if (scheme.equals("http") && !allowInsecureHttp && !isLoopback(uri.getHost())) {
       throw error(name, "uses http to " + uri.getHost()
-          + ", so secrets and tokens would cross the network in clear text", URL_FORM
-          + "; or, only on a network you trust, allow-insecure-http=true");
+          + ", so secrets and tokens would cross the network in clear text (" + Loopback.RULE
+          + ")", URL_FORM + "; or, only on a network you trust, allow-insecure-http=true");
     }
     return uri;
   }
 
   static boolean isLoopback(String host) {
-    String h = host.toLowerCase(Locale.ROOT);
-    if (h.equals("localhost") || h.endsWith(".localhost")) {
-      return true;
-    }
-    // Only IP literals are checked: a name is never resolved here.
-    boolean literal = h.startsWith("[") || h.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-    if (!literal) {
-      return false;
-    }
-    try {
-      String address = h.startsWith("[") ? h.substring(1, h.length() - 1) : h;
-      return InetAddress.getByName(address).isLoopbackAddress();
-    } catch (UnknownHostException | StringIndexOutOfBoundsException e) {
-      return false;
-    }
+    return Loopback.isLoopback(host);
   }
 
   // ---- the client ------------------------------------------------------------------------
@@ -401,8 +393,9 @@ public final class InitParams {
   // ---- keys, timing, origins, policy -----------------------------------------------------
 
   private EndpointIdResolver endpointIdResolver() throws ServletException {
-    String form = "fixed:VALUE, header:NAME, session:ATTRIBUTE, principal or class:FQCN (an"
-        + " EndpointIdResolver)";
+    String form = "fixed:VALUE, session:ATTRIBUTE, principal, class:FQCN (an EndpointIdResolver)"
+        + " or trusted-header:NAME (only behind a gateway that sets the header and strips it from"
+        + " client requests)";
     String value = get("endpoint-id");
     if (value == null) {
       throw missing("endpoint-id", form);
@@ -425,7 +418,17 @@ public final class InitParams {
               + " rule", "fixed:VALUE with VALUE matching [a-zA-Z0-9_\\-]{1,64}");
         }
       case "header":
-        return EndpointIdResolver.header(argument);
+        // The value is a header name from web.xml, not a secret.
+        throw new ServletException(prefix() + "init-param endpoint-id is header:" + argument
+            + ", which would let any client choose whose token the server uses: a signed-in user"
+            + " sending " + argument + ": alice would act with alice's token, and every value a"
+            + " client invents would cost a token request. Bind keys to the user instead with"
+            + " session:ATTRIBUTE (set by your login), principal or class:FQCN; or, only when a"
+            + " gateway in front of this application sets " + argument + " itself and strips it"
+            + " from client requests, say so with trusted-header:" + argument
+            + " (see CONFIGURATION.md, \"Which key a request uses\")");
+      case "trusted-header":
+        return EndpointIdResolver.trustedHeader(argument);
       case "session":
         return EndpointIdResolver.sessionAttribute(argument);
       case "class":
@@ -468,6 +471,74 @@ public final class InitParams {
       // reported below
     }
     throw error("maximum-size", "is \"" + value + "\"", "a positive whole number of keys");
+  }
+
+  /** The token-endpoint budget, or {@code null} when {@code token-budget} is absent. */
+  private TokenBudget tokenBudget() throws ServletException {
+    String rate = get("token-budget");
+    String rateForm = "REQUESTS/WINDOW such as 5/60s (RingCentral's Auth limit), 50/1s or 5/min;"
+        + " window in ms, s, m, h or ISO-8601";
+    if (rate == null) {
+      for (String name : List.of("token-budget-per-key", "token-budget-max-wait",
+          "token-budget-max-queued", "token-budget-spread")) {
+        if (get(name) != null) {
+          throw error(name, "is set without token-budget, the limit it refines",
+              "token-budget too (" + rateForm + "), or no " + name);
+        }
+      }
+      return null;
+    }
+    TokenBudget budget;
+    try {
+      budget = TokenBudget.parse(rate);
+    } catch (IllegalArgumentException e) {
+      throw error("token-budget", "is \"" + rate + "\" (" + e.getMessage() + ")", rateForm);
+    }
+    String perKey = get("token-budget-per-key");
+    if (perKey != null) {
+      try {
+        budget = budget.withPerKey(TokenBudget.parse(perKey));
+      } catch (IllegalArgumentException e) {
+        throw error("token-budget-per-key", "is \"" + perKey + "\" (" + e.getMessage() + ")",
+            rateForm + ", for one key (endpoint_id)");
+      }
+    }
+    Duration maxWait = duration("token-budget-max-wait");
+    if (maxWait != null) {
+      budget = budget.withMaxWait(maxWait);
+    }
+    String queued = get("token-budget-max-queued");
+    if (queued != null) {
+      int max = -1;
+      try {
+        max = Integer.parseInt(queued);
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      if (max < 0) {
+        throw error("token-budget-max-queued", "is \"" + queued + "\"",
+            "a whole number of queued requests, 0 or more (default "
+                + TokenBudget.DEFAULT_MAX_QUEUED_KEYS + ")");
+      }
+      budget = budget.withMaxQueuedKeys(max);
+    }
+    String spread = get("token-budget-spread");
+    if (spread != null) {
+      String spreadForm = "a percentage of the refresh window from 0% to 50%, such as 20%";
+      double fraction;
+      try {
+        fraction = spread.endsWith("%")
+            ? Double.parseDouble(spread.substring(0, spread.length() - 1).strip()) / 100
+            : Double.NaN;
+      } catch (NumberFormatException e) {
+        fraction = Double.NaN;
+      }
+      if (!(fraction >= 0 && fraction <= 0.5)) {
+        throw error("token-budget-spread", "is \"" + spread + "\"", spreadForm);
+      }
+      budget = budget.withSpread(fraction);
+    }
+    return budget;
   }
 
   private List<URI> allowedOrigins() throws ServletException {

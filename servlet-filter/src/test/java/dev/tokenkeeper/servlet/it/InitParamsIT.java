@@ -157,12 +157,42 @@ class InitParamsIT {
     Map<String, String> p = base();
     p.put("client-authentication", "client_secret_jwt");
     p.put("client-secret", "plain-secret-that-is-long-enough-for-hs256!!");
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     try (TestWebApp app = start("secret-jwt", p)) {
       HttpResponse<String> r = new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "from-header");
       assertEquals("200 from-header " + provider.currentToken("from-header"), r.body());
       verifyAssertion(lastFor("from-header"),
           new MACVerifier("plain-secret-that-is-long-enough-for-hs256!!"), null);
+    }
+  }
+
+  @Test
+  void theTokenBudgetParamsKeepTheAppWithinTheLimitAndAnswer503WithTheNextSlot()
+      throws Exception {
+    Map<String, String> p = base();
+    p.put("client-secret", "budget-secret");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
+    p.put("token-budget", "1/60s");
+    p.put("token-budget-per-key", "1/60s");
+    p.put("token-budget-max-wait", "0");
+    p.put("token-budget-max-queued", "5");
+    p.put("token-budget-spread", "10%");
+    int before = provider.received.size();
+    try (TestWebApp app = start("budget", p)) {
+      Browser browser = new Browser();
+      HttpResponse<String> first = browser.get(app.uri("/app/call"), "X-Endpoint-Id", "budget-1");
+      assertEquals("200 budget-1 " + provider.currentToken("budget-1"), first.body());
+      HttpResponse<String> second = browser.get(app.uri("/app/call"), "X-Endpoint-Id", "budget-2");
+      assertEquals(503, second.statusCode(), second.body());
+      assertTrue(second.body().contains("\"error\":\"token_budget_exhausted\""), second.body());
+      long retryAfter = Long.parseLong(second.headers().firstValue("Retry-After").orElseThrow());
+      assertTrue(retryAfter >= 59 && retryAfter <= 61, "Retry-After " + retryAfter);
+      assertEquals(before + 1, provider.received.size(), "budget-2's request was never sent");
+      dev.tokenkeeper.BudgetStatus budget = app.manager().budgetStatus().orElseThrow();
+      assertEquals("1/60s for the endpoint, 1/60s per key", budget.budget().describe());
+      assertEquals(0.1, budget.budget().spread());
+      assertEquals(5, budget.budget().maxQueuedKeys());
+      assertEquals(1, budget.refused());
     }
   }
 
@@ -206,7 +236,7 @@ class InitParamsIT {
     p.put("grant", "password");
     p.put("username", "+16505550100");
     p.put("password-env", "TK_IT_PASSWORD");
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     try (TestWebApp app = start("password-env", p)) {
       assertEquals(200, new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "pw-env")
           .statusCode());
@@ -228,7 +258,7 @@ class InitParamsIT {
     p.put("grant", "password");
     p.put("username", "alice");
     p.put("password-file", password.toString());
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     try (TestWebApp app = start("password-file", p)) {
       new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "pw-file");
       assertEquals("password-from-file", lastFor("pw-file").form().get("password"));
@@ -248,7 +278,7 @@ class InitParamsIT {
     p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
     p.put("grant", "jwt-bearer");
     p.put("assertion-env", "TK_IT_ASSERTION");
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     try (TestWebApp app = start("assertion-env", p)) {
       new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "jwt-env");
       FakeProvider.Received sent = lastFor("jwt-env");
@@ -270,7 +300,7 @@ class InitParamsIT {
     p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
     p.put("grant", "jwt-bearer");
     p.put("assertion-file", assertion.toString());
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     p.put("session-ended", "redirect:https://login.example.com/start");
     try (TestWebApp app = start("assertion-file", p)) {
       new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "rotated-1");
@@ -289,7 +319,7 @@ class InitParamsIT {
   void theBearerClientSendsTheTokenOnlyToAllowedOrigins() throws Exception {
     Map<String, String> p = base();
     p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     p.put("allowed-origins", "https://api.example.com, " + provider.otherOrigin());
     try (TestWebApp app = start("origins", p)) {
       int before = provider.apiAuthorizations.size();
