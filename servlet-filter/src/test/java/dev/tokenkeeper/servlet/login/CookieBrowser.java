@@ -16,6 +16,7 @@ import java.util.StringJoiner;
 public final class CookieBrowser {
   public final CookieManager cookies = new CookieManager();
   private final HttpClient client = HttpClient.newBuilder().cookieHandler(cookies)
+      .version(HttpClient.Version.HTTP_1_1)
       .followRedirects(HttpClient.Redirect.NEVER).build();
 
   public HttpResponse<String> get(URI uri, String... headers) throws IOException {

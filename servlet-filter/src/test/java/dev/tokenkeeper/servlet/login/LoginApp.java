@@ -28,6 +28,12 @@ public final class LoginApp implements AutoCloseable {
 
   public LoginApp(OidcProvider provider, Consumer<LoginConfig.Builder> customize)
       throws Exception {
+    this(provider, customize, context -> { });
+  }
+
+  /** With more servlets, added by {@code extra} before the server starts. */
+  public LoginApp(OidcProvider provider, Consumer<LoginConfig.Builder> customize,
+      Consumer<ServletContextHandler> extra) throws Exception {
     server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
@@ -48,6 +54,7 @@ public final class LoginApp implements AutoCloseable {
     }
     context.addServlet(new ServletHolder(new Page()), "/app/*");
     context.addServlet(new ServletHolder(new Public()), "/public");
+    extra.accept(context);
     server.setHandler(context);
     server.start();
   }
