@@ -71,6 +71,9 @@ public final class OidcProvider implements AutoCloseable {
   /** When not null, the authorization endpoint redirects back with this error. */
   public volatile String authorizeError;
   public volatile boolean advertisePar;
+  public volatile boolean failToken;
+  public volatile boolean failPar;
+  public volatile boolean failDiscovery;
   /** False: only the RFC 8414 document is served. */
   public volatile boolean oidcDiscovery = true;
   public volatile String issuerOverride;
@@ -142,6 +145,11 @@ public final class OidcProvider implements AutoCloseable {
 
   private void discovery(HttpExchange ex) throws IOException {
     discoveryRequests.incrementAndGet();
+    if (failDiscovery) {
+      ex.sendResponseHeaders(503, -1);
+      ex.close();
+      return;
+    }
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("issuer", issuerOverride != null ? issuerOverride : issuer().toString());
     doc.put("authorization_endpoint", uri("/authorize").toString());
@@ -187,6 +195,10 @@ public final class OidcProvider implements AutoCloseable {
 
   private void par(HttpExchange ex) throws IOException {
     Map<String, String> form = query(body(ex));
+    if (failPar) {
+      json(ex, 400, Map.of("error", "invalid_request", "error_description", "no"));
+      return;
+    }
     form.put("authorization", String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
     parRequests.add(form);
     String requestUri = "urn:ietf:params:oauth:request_uri:" + sequence.incrementAndGet();
@@ -197,6 +209,10 @@ public final class OidcProvider implements AutoCloseable {
   private void token(HttpExchange ex) throws IOException {
     Map<String, String> form = query(body(ex));
     tokenRequests.add(form);
+    if (failToken) {
+      json(ex, 400, Map.of("error", "invalid_grant"));
+      return;
+    }
     String grant = form.get("grant_type");
     if ("authorization_code".equals(grant)) {
       Code code = codes.remove(String.valueOf(form.get("code")));
