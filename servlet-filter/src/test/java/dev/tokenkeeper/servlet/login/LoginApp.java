@@ -73,7 +73,9 @@ public final class LoginApp implements AutoCloseable {
       resp.setContentType("text/plain");
       resp.getWriter().print("key=" + tk.endpointId() + "\nsubject=" + tk.subject().orElse("")
           + "\nname=" + tk.claims().getOrDefault("name", "") + "\ntoken=" + tk.token().value()
-          + "\npath=" + req.getRequestURI() + "\nsession=" + sessionAttributes(req) + "\n");
+          + "\npath=" + req.getRequestURI() + "\nsession=" + sessionAttributes(req) + "\nmaxInactive="
+          + req.getSession(false).getMaxInactiveInterval() + "\nidleHeader="
+          + resp.getHeader("TokenKeeper-Session-Idle-Timeout") + "\n");
     }
 
     private static String sessionAttributes(HttpServletRequest req) {

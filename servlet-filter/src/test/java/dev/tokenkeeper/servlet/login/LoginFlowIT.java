@@ -121,6 +121,15 @@ class LoginFlowIT {
   }
 
   @Test
+  void theHttpSessionFollowsTheProviderSessionsIdleTimeout() throws Exception {
+    provider.extraTokenFields.put("session_idle_timeout", 900);
+    CookieBrowser browser = new CookieBrowser();
+    signIn(browser, "/app/me");
+    Map<String, String> page = Browser.lines(browser.get(app.uri("/app/me")).body());
+    assertEquals("900", page.get("maxInactive"));
+  }
+
+  @Test
   void withoutReturnToTheCallbackGoesToTheDefaultPage() throws Exception {
     HttpResponse<String> callback = signIn(new CookieBrowser(), null);
     assertEquals(303, callback.statusCode());
@@ -170,6 +179,42 @@ class LoginFlowIT {
     HttpResponse<String> reused = browser.get(once);
     assertEquals(400, reused.statusCode());
     assertEquals(1, provider.tokenRequests.size());
+  }
+
+  @Test
+  void aCallbackReplayedByManyThreadsAtOnceSignsInOnceAndMakesOneTokenRequest()
+      throws Exception {
+    CookieBrowser browser = new CookieBrowser();
+    URI callback = callbackUri(browser);
+    int threads = 16;
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        answers.add(pool.submit(() -> {
+          go.await();
+          return browser.get(callback).statusCode();
+        }));
+      }
+      go.countDown();
+      int signedIn = 0;
+      int refused = 0;
+      for (java.util.concurrent.Future<Integer> a : answers) {
+        int status = a.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        if (status == 303) {
+          signedIn++;
+        } else if (status == 400) {
+          refused++;
+        }
+      }
+      assertEquals(1, signedIn);
+      assertEquals(threads - 1, refused);
+      assertEquals(1, provider.tokenRequests.size());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
