@@ -4,10 +4,13 @@ import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.servlet.EndpointIdResolver;
 import dev.tokenkeeper.servlet.TokenFilter;
 import dev.tokenkeeper.servlet.TokenFilterConfig;
-import dev.tokenkeeper.servlet.login.internal.LoginHandler;
+import dev.tokenkeeper.servlet.login.internal.AuthorizationRedirect;
+import dev.tokenkeeper.servlet.login.internal.BrowserSession;
+import dev.tokenkeeper.servlet.login.internal.Callback;
 import dev.tokenkeeper.servlet.login.internal.LoginParams;
 import dev.tokenkeeper.servlet.login.internal.LoginRequired;
 import dev.tokenkeeper.servlet.login.internal.LoginRuntime;
+import dev.tokenkeeper.servlet.login.internal.SessionInfo;
 import dev.tokenkeeper.servlet.logout.internal.BackChannelLogout;
 import dev.tokenkeeper.servlet.logout.internal.Logout;
 import jakarta.servlet.Filter;
@@ -61,7 +64,7 @@ import java.util.function.Function;
  */
 public final class LoginFilter implements Filter {
   /** Request attribute (and the session's value) of the logout CSRF token, on signed-in requests. */
-  public static final String CSRF_ATTRIBUTE = LoginHandler.CSRF_ATTRIBUTE;
+  public static final String CSRF_ATTRIBUTE = BrowserSession.CSRF_ATTRIBUTE;
   /** Request attribute: the {@link SignedInUser} of the request, on signed-in requests. */
   public static final String USER_ATTRIBUTE = "dev.tokenkeeper.login.user";
 
@@ -71,7 +74,9 @@ public final class LoginFilter implements Filter {
   private final Function<String, String> systemProperties;
   private volatile LoginConfig config;
   private volatile LoginRuntime runtime;
-  private volatile LoginHandler login;
+  private volatile AuthorizationRedirect login;
+  private volatile Callback callback;
+  private volatile SessionInfo sessionInfo;
   private volatile Logout logout;
   private volatile BackChannelLogout backChannel;
   private volatile TokenFilter tokens;
@@ -121,7 +126,7 @@ public final class LoginFilter implements Filter {
     ctx.setAttribute(attribute, r.manager());
     EndpointIdResolver sessionKey = new EndpointIdResolver() {
       @Override public String resolve(HttpServletRequest request) {
-        return LoginHandler.key(request.getSession(false));
+        return BrowserSession.key(request.getSession(false));
       }
 
       @Override public String toString() {
@@ -139,7 +144,9 @@ public final class LoginFilter implements Filter {
     this.config = c;
     this.runtime = r;
     this.context = ctx;
-    this.login = new LoginHandler(r);
+    this.login = new AuthorizationRedirect(r);
+    this.callback = new Callback(r);
+    this.sessionInfo = new SessionInfo(r);
     this.logout = new Logout(r);
     this.backChannel = new BackChannelLogout(r);
     this.tokens = t;
@@ -157,7 +164,7 @@ public final class LoginFilter implements Filter {
 
   /** The signed-in user of {@code request}'s session, if any. */
   public Optional<SignedInUser> user(HttpServletRequest request) {
-    String key = LoginHandler.key(request.getSession(false));
+    String key = BrowserSession.key(request.getSession(false));
     return key == null ? Optional.empty() : runtime.user(key);
   }
 
@@ -179,20 +186,20 @@ public final class LoginFilter implements Filter {
         + (request.getPathInfo() == null ? "" : request.getPathInfo());
     var s = c.settings;
     if (path.equals(s.loginPath())) {
-      login.login(request, response);
+      login.handle(request, response);
     } else if (path.equals(s.callbackPath())) {
-      login.callback(request, response);
+      callback.handle(request, response);
     } else if (path.equals(s.logoutPath())) {
       logout.handle(request, response);
     } else if (path.equals(s.backChannelLogoutPath())) {
       backChannel.handle(request, response);
     } else if (path.equals(s.sessionPath())) {
-      login.session(request, response);
+      sessionInfo.handle(request, response);
     } else {
       HttpSession session = request.getSession(false);
-      String key = LoginHandler.key(session);
+      String key = BrowserSession.key(session);
       if (key != null) {
-        request.setAttribute(CSRF_ATTRIBUTE, LoginHandler.csrfToken(session));
+        request.setAttribute(CSRF_ATTRIBUTE, BrowserSession.csrfToken(session));
         runtime.user(key).ifPresent(u -> request.setAttribute(USER_ATTRIBUTE, u));
       }
       tokens.doFilter(request, response, chain);

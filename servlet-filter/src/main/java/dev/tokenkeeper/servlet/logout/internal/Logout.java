@@ -2,7 +2,7 @@ package dev.tokenkeeper.servlet.logout.internal;
 
 import dev.tokenkeeper.servlet.internal.Responses;
 import dev.tokenkeeper.servlet.login.SignedInUser;
-import dev.tokenkeeper.servlet.login.internal.LoginHandler;
+import dev.tokenkeeper.servlet.login.internal.BrowserSession;
 import dev.tokenkeeper.servlet.login.internal.LoginRuntime;
 import dev.tokenkeeper.servlet.login.internal.LoginSettings;
 import dev.tokenkeeper.servlet.login.internal.Pages;
@@ -51,9 +51,9 @@ public final class Logout {
       return;
     }
     HttpSession session = request.getSession(false);
-    String key = LoginHandler.key(session);
+    String key = BrowserSession.key(session);
     if (key != null) {
-      Object expected = session.getAttribute(LoginHandler.CSRF_ATTRIBUTE);
+      Object expected = session.getAttribute(BrowserSession.CSRF_ATTRIBUTE);
       String given = request.getHeader("X-CSRF-Token");
       if (given == null) {
         given = request.getParameter("csrf");
