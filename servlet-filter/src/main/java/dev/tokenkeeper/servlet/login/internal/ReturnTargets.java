@@ -24,21 +24,23 @@ public final class ReturnTargets {
     if (raw == null || raw.isEmpty() || raw.length() > MAX_LENGTH) {
       return null;
     }
+    if (!safeForm(raw, true)) {
+      return null;
+    }
     String s = raw;
-    for (int round = 0; round < 4; round++) {
-      if (!plainSafe(s)) {
-        return null;
-      }
-      if (s.indexOf('%') < 0) {
-        break;
+    for (int round = 0; s.indexOf('%') >= 0; round++) {
+      if (round == 3) {
+        return null; // still encoded after three rounds: nobody needs that
       }
       try {
         s = URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
       } catch (IllegalArgumentException e) {
         return null; // a malformed escape
       }
-      if (round == 3) {
-        return null; // still encoded after three rounds: nobody needs that
+      // What a decoding layer would see: still a path here, still no backslash or control
+      // character (a decoded space is fine: "/search?q=a%20b").
+      if (!safeForm(s, false)) {
+        return null;
       }
     }
     try {
@@ -52,7 +54,7 @@ public final class ReturnTargets {
     return raw;
   }
 
-  private static boolean plainSafe(String s) {
+  private static boolean safeForm(String s, boolean raw) {
     if (s.isEmpty() || s.charAt(0) != '/') {
       return false;
     }
@@ -61,7 +63,7 @@ public final class ReturnTargets {
     }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c == '\\' || c <= 0x20 || c == 0x7f || c == '#') {
+      if (c == '\\' || c < 0x20 || c == 0x7f || (raw && (c == ' ' || c == '#'))) {
         return false;
       }
     }

@@ -21,7 +21,8 @@ class ReturnTargetsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/", "/app", "/app/x?y=1&z=%2Fa", "/a/b/../c", "/~u", "/a:b"})
+  @ValueSource(strings = {"/", "/app", "/app/x?y=1&z=%2Fa", "/a/b/../c", "/~u", "/a:b",
+      "/search?q=a%20b", "/search?q=a+b", "/app?next=%2F%2Fx"})
   void accepted(String target) {
     assertEquals(target, ReturnTargets.safe(target));
   }
