@@ -196,6 +196,29 @@ class RelayIT {
   }
 
   @Test
+  void headersTheConnectionHeaderNamesAndTeStayOnTheBrowsersHop() throws Exception {
+    // java.net.http will not send Connection or TE, so this request is written by hand.
+    String request = "GET /api/items?a=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Cookie: JSESSIONID=" + browser.sessionId() + "\r\n"
+        + "X-Requested-With: raw\r\nConnection: close, X-Hop\r\nX-Hop: for-the-relay-only\r\n"
+        + "TE: trailers\r\nProxy-Authorization: Basic eDp5\r\nX-End: kept\r\n\r\n";
+    String answer;
+    try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(),
+        app.base.getPort())) {
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+    assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+    Seen s = seen.get(0);
+    assertEquals("kept", s.header("X-End"));
+    assertEquals(null, s.header("X-Hop"));
+    assertEquals(null, s.header("TE"));
+    assertEquals(null, s.header("Proxy-Authorization"));
+    assertEquals(null, s.header("Cookie"));
+    assertTrue(s.header("Authorization").startsWith("Bearer at-alice-"));
+  }
+
+  @Test
   void upstreamErrorsPassThroughUnchanged() throws Exception {
     HttpResponse<String> r = browser.send(request("/api/error").GET().build());
     assertEquals(500, r.statusCode());
