@@ -115,6 +115,13 @@ public final class LoginFilter implements Filter {
       throw new ServletException(name + ": " + e.getMessage(), e);
     }
     ServletContext ctx = filterConfig.getServletContext();
+    String expected = ctx.getContextPath() + c.settings.callbackPath();
+    if (!expected.equals(c.settings.redirectUri().getPath())) {
+      // Behind a proxy that rewrites paths this can be right; otherwise no callback will arrive.
+      LOG.log(Level.WARNING, "{0}: redirect-uri {1} does not end in this app''s callback path {2};"
+          + " the provider will send users where this filter does not answer, unless a proxy"
+          + " rewrites the path", name, c.settings.redirectUri(), expected);
+    }
     String attribute = c.settings.managerAttribute();
     Object previous = ctx.getAttribute(attribute);
     if (previous != null) {
