@@ -290,6 +290,7 @@ class KeyStateInterleavingsTest {
           answer = CompletableFuture.completedFuture(issue(key));
         }
       }
+      x.point(); // the answer is on its way
       synchronized (this) {
         inFlight.merge(key, -1, Integer::sum);
       }
@@ -327,12 +328,23 @@ class KeyStateInterleavingsTest {
     World(Explorer x, Consumer<TokenManager.Builder> tune) {
       this.x = x;
       this.books = new Books(x, clock);
+      TokenListener yielding = new TokenListener() {
+        @Override
+        public void onToken(String key, TokenResponse response, RefreshCause cause) {
+          x.point(); // a listener may call the manager back: another thread may run here
+        }
+
+        @Override
+        public void onFailure(String key, Throwable failure, boolean stillServing) {
+          x.point();
+        }
+      };
       TokenManager.Builder b = TokenManager.builder(UNUSED).transport(books).ticker(clock)
           .clock(clock).executor(Runnable::run).scheduler(new ManualScheduler(clock))
           .primaryGrant(Grant.clientCredentials())
           .primaryRequest(k -> TokenRequest.builder(Grant.clientCredentials()).endpointId(k)
               .build())
-          .retryPolicy(RetryPolicy.none());
+          .retryPolicy(RetryPolicy.none()).listener(yielding);
       tune.accept(b);
       this.manager = b.build();
       try {
