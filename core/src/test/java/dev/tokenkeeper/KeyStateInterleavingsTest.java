@@ -86,6 +86,28 @@ class KeyStateInterleavingsTest {
       return -1;
     }
 
+    private static final StackWalker WALKER = StackWalker.getInstance();
+
+    /**
+     * A read of the manager's ticker as a scheduling point (between a call's judgment and its
+     * transition), except where the reader may hold a lock: inside Caffeine (its eviction lock)
+     * and inside {@code SessionWatch} (a slot's monitor); nor inside a token request sequence,
+     * whose claim and send are one step.
+     */
+    void tickerPoint() {
+      boolean locked = WALKER.walk(frames -> frames.anyMatch(f -> {
+        String c = f.getClassName();
+        return c.startsWith("com.github.benmanes.caffeine") || c.endsWith("SessionWatch")
+            || c.startsWith("dev.tokenkeeper.testing")
+            // A claimed request is in flight: an invalidate between its claim and its first
+            // send is one during the request, which completes its callers (the contract).
+            || c.endsWith(".TokenSequence") && !f.getMethodName().startsWith("lambda");
+      }));
+      if (!locked) {
+        point();
+      }
+    }
+
     /** A scheduling point: another thread may run now. */
     void point() {
       int me;
@@ -326,6 +348,11 @@ class KeyStateInterleavingsTest {
     final List<Throwable> undocumented = new CopyOnWriteArrayList<>();
 
     World(Explorer x, Consumer<TokenManager.Builder> tune) {
+      this(x, tune, false);
+    }
+
+    /** @param tickerPoints whether every read of the ticker is a scheduling point too */
+    World(Explorer x, Consumer<TokenManager.Builder> tune, boolean tickerPoints) {
       this.x = x;
       this.books = new Books(x, clock);
       TokenListener yielding = new TokenListener() {
@@ -339,7 +366,11 @@ class KeyStateInterleavingsTest {
           x.point();
         }
       };
-      TokenManager.Builder b = TokenManager.builder(UNUSED).transport(books).ticker(clock)
+      Ticker ticker = tickerPoints ? () -> {
+        x.tickerPoint();
+        return clock.read();
+      } : clock;
+      TokenManager.Builder b = TokenManager.builder(UNUSED).transport(books).ticker(ticker)
           .clock(clock).executor(Runnable::run).scheduler(new ManualScheduler(clock))
           .primaryGrant(Grant.clientCredentials())
           .primaryRequest(k -> TokenRequest.builder(Grant.clientCredentials()).endpointId(k)
@@ -446,11 +477,16 @@ class KeyStateInterleavingsTest {
 
   static Figures explore(String name, Consumer<TokenManager.Builder> tune, Scenario scenario,
       int maxRequests) throws InterruptedException {
+    return explore(name, tune, false, scenario, maxRequests);
+  }
+
+  static Figures explore(String name, Consumer<TokenManager.Builder> tune, boolean tickerPoints,
+      Scenario scenario, int maxRequests) throws InterruptedException {
     Explorer x = new Explorer();
     int schedules = 0;
     int mostRequests = 0;
     do {
-      World w = new World(x, tune);
+      World w = new World(x, tune, tickerPoints);
       scenario.setUp(w);
       x.run(scenario.threads(w), w.undocumented);
       schedules++;
@@ -556,6 +592,39 @@ class KeyStateInterleavingsTest {
                   w.put("k");
                 },
                 () -> w.advance(Duration.ofMinutes(4)));
+          }
+        }, 5);
+    assertTrue(f.schedules() > 10, "schedules: " + f.schedules());
+  }
+
+  /**
+   * Every read of the ticker a scheduling point: a call that judged the key's slot may lose it to
+   * an invalidate, a revoke or a put before its transition (the retired slot must not send).
+   */
+  @Test
+  void callsThatLoseTheirSlotBetweenJudgmentAndTransitionLookAgain() throws InterruptedException {
+    AccessToken[] first = new AccessToken[1];
+    Figures f = explore("token+rejected|invalidate+put, every ticker read a point", b -> { },
+        true, new Scenario() {
+          @Override
+          public void setUp(World w) {
+            first[0] = w.manager.token("k");
+            w.clock.advance(Duration.ofMinutes(59)); // EXPIRED (within the expiry margin)
+          }
+
+          @Override
+          public List<Runnable> threads(World w) {
+            return List.of(
+                () -> {
+                  w.token("k");
+                  w.then();
+                  w.rejected("k", first[0]);
+                },
+                () -> {
+                  w.invalidate("k");
+                  w.then();
+                  w.put("k");
+                });
           }
         }, 5);
     assertTrue(f.schedules() > 10, "schedules: " + f.schedules());
