@@ -1,0 +1,401 @@
+package dev.tokenkeeper.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenkeeper.BearerPolicy;
+import dev.tokenkeeper.ClientAuthentication;
+import dev.tokenkeeper.Grant;
+import dev.tokenkeeper.TokenEndpoint;
+import dev.tokenkeeper.TokenManager;
+import dev.tokenkeeper.testkit.LoopbackServer.Answer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every TokenKeeper HTTP client integration keeps, as one JUnit 5 test: extend it,
+ * implement {@link #newClient} for your client, and the scenarios run against real loopback
+ * servers (a token endpoint, the resource server {@code api} whose origin is allowed, and
+ * {@code other}, an origin that is not):
+ *
+ * <ul>
+ *   <li>the token goes to allowed origins only, replacing the caller's {@code Authorization}
+ *       there and leaving it alone elsewhere;
+ *   <li>after a 401, or {@code WWW-Authenticate: Bearer error="invalid_token"}, one refresh
+ *       through {@link TokenManager#rejected} and one retry of the same request, body included
+ *       (POST and PUT), and no loop when the retry is rejected too;
+ *   <li>a streamed body, and one over {@link #MAX_REPLAY_BYTES}, answered with the 401 unretried;
+ *   <li>a redirect to another origin followed without the token or the caller's cookies;
+ *   <li>16 concurrent 401s: one refresh.
+ * </ul>
+ *
+ * <p>The client under test must follow redirects (as its adapter documents how). JUnit makes a
+ * new instance, and so new servers and a new manager, for every test; the instance is used by one
+ * test thread.
+ */
+public abstract class BearerContract {
+  /** The key whose tokens the client under test sends. */
+  protected static final String KEY = "k1";
+  /** The largest body sent again, in the {@link Setup#policy() policy} handed to the client. */
+  protected static final long MAX_REPLAY_BYTES = 64 * 1024;
+
+  /**
+   * What the client under test is built from.
+   *
+   * @param manager the manager to take tokens from
+   * @param key the key whose token to send
+   * @param policy allowed origins ({@code api}'s) and {@link #MAX_REPLAY_BYTES}
+   */
+  public record Setup(TokenManager manager, String key, BearerPolicy policy) {}
+
+  /**
+   * A request the kit asks the client under test to send.
+   *
+   * @param method GET, POST or PUT
+   * @param uri the absolute URI
+   * @param headers headers to set, such as the caller's own {@code Authorization} or
+   *     {@code Cookie}, and {@code Content-Type} for a body
+   * @param body the body, or {@code null} for none
+   * @param streamed whether to send the body as the client streams it: of unknown length, read
+   *     once (an {@code InputStream}, a one-shot body); otherwise as bytes the client can send
+   *     again
+   */
+  public record Call(String method, URI uri, Map<String, String> headers, byte[] body,
+      boolean streamed) {}
+
+  /**
+   * What the caller got.
+   *
+   * @param status the final status code
+   * @param body the final body as UTF-8 text
+   */
+  public record Reply(int status, String body) {}
+
+  /** The client under test, driven through one blocking method. */
+  public interface ClientUnderTest extends AutoCloseable {
+    /** Sends the call the way a user of this client would, and waits for the answer. */
+    Reply send(Call call) throws Exception;
+
+    /** Releases what {@link #newClient} built; nothing by default. */
+    @Override
+    default void close() throws java.io.IOException {}
+  }
+
+  /** Builds the client under test: the adapter installed as its users would install it. */
+  protected abstract ClientUnderTest newClient(Setup setup) throws Exception;
+
+  /** The token endpoint: every token request is answered with {@code at-<n>}. */
+  protected LoopbackServer provider;
+  /** The resource server whose origin is allowed. */
+  protected LoopbackServer api;
+  /** A resource server on an origin that is not allowed. */
+  protected LoopbackServer other;
+  /** The manager handed to the client under test. */
+  protected TokenManager manager;
+  private ClientUnderTest client;
+  private HttpClient tokenHttp;
+  private final AtomicInteger issued = new AtomicInteger();
+
+  @BeforeEach
+  void startServersAndClient() throws Exception {
+    provider = LoopbackServer.start(r -> {
+      int n = issued.incrementAndGet();
+      return Answer.json(200, "{\"access_token\":\"at-" + n + "\",\"token_type\":\"Bearer\","
+          + "\"expires_in\":3600,\"refresh_token\":\"rt-" + n + "\"}");
+    });
+    api = LoopbackServer.start(r -> Answer.text(200, "api"));
+    other = LoopbackServer.start(r -> Answer.text(200, "other"));
+    tokenHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    manager = TokenManager.builder(TokenEndpoint.builder(provider.uri("/token"),
+                ClientAuthentication.basic("client-1", "client-secret-1"))
+            .httpClient(tokenHttp)
+            .requestTimeout(Duration.ofSeconds(20))
+            .build())
+        .primaryGrant(Grant.clientCredentials())
+        .build();
+    client = newClient(new Setup(manager, KEY,
+        BearerPolicy.allowedOrigins(api.uri("/")).withMaxReplayBytes(MAX_REPLAY_BYTES)));
+  }
+
+  @AfterEach
+  void stopClientAndServers() throws Exception {
+    try {
+      client.close();
+    } finally {
+      manager.close();
+      api.close();
+      other.close();
+      provider.close();
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  /** Sends through the client under test. */
+  protected Reply send(String method, URI uri, Map<String, String> headers, byte[] body,
+      boolean streamed) throws Exception {
+    return client.send(new Call(method, uri, headers, body, streamed));
+  }
+
+  private Reply get(URI uri, Map<String, String> headers) throws Exception {
+    return send("GET", uri, headers, null, false);
+  }
+
+  /** Token requests with the refresh_token grant. */
+  protected long refreshes() {
+    return provider.count(r -> r.text().contains("grant_type=refresh_token"));
+  }
+
+  /** Token requests with the primary (client_credentials) grant. */
+  protected long acquisitions() {
+    return provider.count(r -> r.text().contains("grant_type=client_credentials"));
+  }
+
+  /** Answers 401 to the first token, and echoes method and (short) body to any other. */
+  private static Answer rejectFirstToken(LoopbackServer.Request r) {
+    if ("Bearer at-1".equals(r.header("Authorization"))) {
+      return Answer.text(401, "expired").withHeader("WWW-Authenticate", "Bearer realm=\"api\"");
+    }
+    String body = r.body().length <= 64 ? r.text() : r.body().length + " bytes";
+    return Answer.text(200, "got " + r.method() + " " + body);
+  }
+
+  private static Map<String, String> text() {
+    return Map.of("Content-Type", "text/plain");
+  }
+
+  private static byte[] bytes(int size) {
+    byte[] b = new byte[size];
+    for (int i = 0; i < size; i++) {
+      b[i] = (byte) ('a' + i % 26);
+    }
+    return b;
+  }
+
+  // ---- origins ---------------------------------------------------------------------------
+
+  @Test
+  void theTokenIsSentToAnAllowedOrigin() throws Exception {
+    Reply reply = get(api.uri("/accounts"), Map.of());
+
+    assertEquals(new Reply(200, "api"), reply);
+    assertEquals(List.of("Bearer at-1"), api.requests().get(0).headers("Authorization"));
+  }
+
+  @Test
+  void theCallersAuthorizationIsReplacedOnAnAllowedOrigin() throws Exception {
+    get(api.uri("/accounts"), Map.of("Authorization", "Basic dXNlcjpwYXNz"));
+
+    assertEquals(List.of("Bearer at-1"), api.requests().get(0).headers("Authorization"));
+  }
+
+  @Test
+  void anotherOriginGetsNoTokenAndKeepsTheCallersAuthorization() throws Exception {
+    other.script(r -> Answer.text(401, "no"));
+
+    Reply bare = get(other.uri("/a"), Map.of());
+    Reply own = get(other.uri("/b"), Map.of("Authorization", "Basic dXNlcjpwYXNz"));
+
+    assertEquals(401, bare.status());
+    assertEquals(401, own.status());
+    assertNull(other.requests().get(0).header("Authorization"));
+    assertEquals(List.of("Basic dXNlcjpwYXNz"), other.requests().get(1).headers("Authorization"));
+    assertEquals(2, other.count(), "a 401 from an origin without the token is not retried");
+    assertEquals(0, provider.count(), "no token is needed for another origin");
+  }
+
+  // ---- one refresh, one retry ------------------------------------------------------------
+
+  @Test
+  void aPostRejectedWith401IsSentOnceMoreWithTheSameBodyAfterOneRefresh() throws Exception {
+    api.script(BearerContract::rejectFirstToken);
+
+    Reply reply = send("POST", api.uri("/messages"), text(),
+        "hello".getBytes(StandardCharsets.UTF_8), false);
+
+    assertEquals(new Reply(200, "got POST hello"), reply);
+    List<LoopbackServer.Request> seen = api.requests();
+    assertEquals(2, seen.size());
+    assertEquals(List.of("Bearer at-2"), seen.get(1).headers("Authorization"));
+    assertEquals("hello", seen.get(1).text());
+    assertEquals(List.of("text/plain"), seen.get(1).headers("Content-Type"));
+    assertEquals(1, refreshes());
+  }
+
+  @Test
+  void aPutWithALargerBodyIsSentOnceMoreWithTheSameBody() throws Exception {
+    api.script(BearerContract::rejectFirstToken);
+    byte[] body = bytes((int) MAX_REPLAY_BYTES);
+
+    Reply reply = send("PUT", api.uri("/files/1"), text(), body, false);
+
+    assertEquals(200, reply.status());
+    List<LoopbackServer.Request> seen = api.requests();
+    assertEquals(2, seen.size());
+    assertEquals("PUT", seen.get(1).method());
+    assertArrayEquals(body, seen.get(0).body());
+    assertArrayEquals(body, seen.get(1).body());
+    assertEquals(List.of("Bearer at-2"), seen.get(1).headers("Authorization"));
+    assertEquals(1, refreshes());
+  }
+
+  @Test
+  void anInvalidTokenChallengeIsARejection() throws Exception {
+    api.script(r -> "Bearer at-1".equals(r.header("Authorization"))
+        ? Answer.text(401, "expired").withHeader("WWW-Authenticate",
+            "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"expired, sorry\"")
+        : Answer.text(200, "ok"));
+
+    assertEquals(new Reply(200, "ok"), get(api.uri("/x"), Map.of()));
+    assertEquals(2, api.count());
+    assertEquals(1, refreshes());
+  }
+
+  @Test
+  void anInvalidTokenChallengeIsARejectionWhateverTheStatus() throws Exception {
+    api.script(r -> "Bearer at-1".equals(r.header("Authorization"))
+        ? Answer.text(403, "expired")
+            .withHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"")
+        : Answer.text(200, "ok"));
+
+    assertEquals(new Reply(200, "ok"), get(api.uri("/x"), Map.of()));
+    assertEquals(1, refreshes());
+  }
+
+  @Test
+  void a401WithAnotherBearerErrorIsReturnedAsIs() throws Exception {
+    api.script(r -> Answer.text(401, "scope").withHeader("WWW-Authenticate",
+        "Bearer error=\"insufficient_scope\", scope=\"admin\""));
+
+    assertEquals(new Reply(401, "scope"), get(api.uri("/x"), Map.of()));
+    assertEquals(1, api.count());
+    assertEquals(0, refreshes());
+  }
+
+  @Test
+  void whenTheRetryIsRejectedTooThe401IsReturnedWithoutALoop() throws Exception {
+    api.script(r -> Answer.text(401, "denied " + r.header("Authorization")));
+
+    Reply reply = send("POST", api.uri("/x"), text(), "hi".getBytes(StandardCharsets.UTF_8),
+        false);
+
+    assertEquals(new Reply(401, "denied Bearer at-2"), reply);
+    assertEquals(2, api.count());
+    assertEquals(1, refreshes());
+  }
+
+  // ---- bodies that cannot be sent again --------------------------------------------------
+
+  @Test
+  void aStreamedBodyIsAnsweredWithThe401Unretried() throws Exception {
+    api.script(BearerContract::rejectFirstToken);
+
+    Reply reply = send("POST", api.uri("/upload"), text(),
+        "streamed".getBytes(StandardCharsets.UTF_8), true);
+
+    assertEquals(new Reply(401, "expired"), reply);
+    assertEquals(1, api.count());
+    assertEquals("streamed", api.requests().get(0).text());
+    // The token was still reported: the next request carries a new one, after one refresh.
+    assertEquals(new Reply(200, "got GET "), get(api.uri("/next"), Map.of()));
+    assertEquals(List.of("Bearer at-2"), api.requests().get(api.count() - 1)
+        .headers("Authorization"));
+    assertEquals(1, refreshes());
+  }
+
+  @Test
+  void aBodyOverTheReplayLimitIsAnsweredWithThe401Unretried() throws Exception {
+    api.script(BearerContract::rejectFirstToken);
+    byte[] body = bytes((int) MAX_REPLAY_BYTES + 1);
+
+    Reply reply = send("POST", api.uri("/upload"), text(), body, false);
+
+    assertEquals(new Reply(401, "expired"), reply);
+    assertEquals(1, api.count());
+    assertArrayEquals(body, api.requests().get(0).body());
+  }
+
+  // ---- redirects -------------------------------------------------------------------------
+
+  @Test
+  void aCrossOriginRedirectIsFollowedWithoutTheTokenOrTheCallersCookies() throws Exception {
+    api.script(r -> Answer.redirect(302, other.uri("/landing").toString()));
+
+    Reply reply = get(api.uri("/go"), Map.of("Cookie", "sid=s3cret-session"));
+
+    assertEquals(new Reply(200, "other"), reply);
+    assertEquals(List.of("Bearer at-1"), api.requests().get(0).headers("Authorization"));
+    assertEquals(1, other.count());
+    LoopbackServer.Request landed = other.requests().get(0);
+    assertEquals("/landing", landed.path());
+    assertEquals(List.of(), landed.headers("Authorization"));
+    assertEquals(List.of(), landed.headers("Cookie"));
+  }
+
+  @Test
+  void aSameOriginRedirectKeepsTheToken() throws Exception {
+    api.script(r -> r.path().equals("/go")
+        ? Answer.redirect(302, "/there")
+        : Answer.text(200, "there"));
+
+    assertEquals(new Reply(200, "there"), get(api.uri("/go"), Map.of()));
+    assertEquals(2, api.count());
+    assertEquals(List.of("Bearer at-1"), api.requests().get(1).headers("Authorization"));
+  }
+
+  // ---- many callers ----------------------------------------------------------------------
+
+  @Test
+  void sixteenConcurrent401sCauseOneRefresh() throws Exception {
+    api.script(BearerContract::rejectFirstToken);
+    int callers = 16;
+    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    try {
+      CountDownLatch ready = new CountDownLatch(callers);
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Reply>> replies = new ArrayList<>();
+      for (int i = 0; i < callers; i++) {
+        byte[] body = ("caller " + i).getBytes(StandardCharsets.UTF_8);
+        replies.add(pool.submit(() -> {
+          ready.countDown();
+          assertTrue(go.await(20, TimeUnit.SECONDS));
+          return send("POST", api.uri("/x"), text(), body, false);
+        }));
+      }
+      assertTrue(ready.await(20, TimeUnit.SECONDS));
+      go.countDown();
+      for (int i = 0; i < callers; i++) {
+        assertEquals(new Reply(200, "got POST caller " + i), replies.get(i).get(60,
+            TimeUnit.SECONDS));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, acquisitions(), "one token request for 16 callers of an empty key");
+    assertEquals(1, refreshes(), "one refresh for 16 rejections of the same token");
+    Map<String, Long> byToken = new LinkedHashMap<>();
+    for (LoopbackServer.Request r : api.requests()) {
+      byToken.merge(String.valueOf(r.header("Authorization")), 1L, Long::sum);
+    }
+    assertEquals(Long.valueOf(callers), byToken.get("Bearer at-2"), byToken::toString);
+    assertEquals(callers + byToken.getOrDefault("Bearer at-1", 0L), (long) api.count(),
+        byToken::toString);
+  }
+}

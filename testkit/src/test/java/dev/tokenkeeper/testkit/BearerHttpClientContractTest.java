@@ -1,0 +1,38 @@
+package dev.tokenkeeper.testkit;
+
+import dev.tokenkeeper.BearerHttpClient;
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+
+/** Core's {@link BearerHttpClient} keeps the contract every adapter keeps. */
+class BearerHttpClientContractTest extends BearerContract {
+
+  @Override
+  protected ClientUnderTest newClient(Setup setup) {
+    HttpClient delegate = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    BearerHttpClient client = BearerHttpClient.builder(setup.manager(), setup.key())
+        .delegate(delegate)
+        .allowedOrigins(api.uri("/"))
+        .maxReplayBytes(setup.policy().maxReplayBytes())
+        .followRedirects(HttpClient.Redirect.NORMAL)
+        .build();
+    return call -> {
+      HttpRequest.Builder b = HttpRequest.newBuilder(call.uri());
+      call.headers().forEach(b::header);
+      if (call.body() == null) {
+        b.method(call.method(), BodyPublishers.noBody());
+      } else if (call.streamed()) {
+        b.method(call.method(),
+            BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(call.body())));
+      } else {
+        b.method(call.method(), BodyPublishers.ofByteArray(call.body()));
+      }
+      HttpResponse<String> r = client.send(b.build(), BodyHandlers.ofString());
+      return new Reply(r.statusCode(), r.body());
+    };
+  }
+}
