@@ -1,0 +1,168 @@
+package dev.tokenkeeper.httpclient5;
+
+import dev.tokenkeeper.AccessToken;
+import dev.tokenkeeper.BearerPolicy;
+import dev.tokenkeeper.TokenManager;
+import dev.tokenkeeper.httpclient5.internal.Futures;
+import dev.tokenkeeper.httpclient5.internal.Hops;
+import java.io.IOException;
+import java.net.URI;
+import java.util.Objects;
+import org.apache.hc.client5.http.async.AsyncExecCallback;
+import org.apache.hc.client5.http.async.AsyncExecChain;
+import org.apache.hc.client5.http.async.AsyncExecChainHandler;
+import org.apache.hc.client5.http.impl.ChainElement;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClientBuilder;
+import org.apache.hc.core5.http.EntityDetails;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.nio.AsyncDataConsumer;
+import org.apache.hc.core5.http.nio.AsyncEntityProducer;
+import org.apache.hc.core5.http.support.BasicRequestBuilder;
+
+/**
+ * {@link BearerExecChainHandler} for Apache HttpClient 5's async client: the same contract,
+ * without blocking an I/O thread. The request waits for the token through
+ * {@link TokenManager#tokenAsync}; after a rejection the 401's body is discarded and the request
+ * is sent again once the refresh completes. The entity producer is sent again when it is
+ * {@linkplain AsyncEntityProducer#isRepeatable() repeatable} and its length is known and at most
+ * {@link BearerPolicy#maxReplayBytes()}.
+ *
+ * <pre>{@code
+ * CloseableHttpAsyncClient client = AsyncBearerExecChainHandler
+ *     .of(manager, "alice", BearerPolicy.allowedOrigins(api))
+ *     .install(HttpAsyncClients.custom())
+ *     .build();
+ * }</pre>
+ *
+ * <p>A token failure fails the request's future with the manager's exception
+ * ({@code ReauthenticationRequiredException}, {@code TokenEndpointException}).
+ *
+ * <p>Immutable and thread-safe: one instance serves any number of clients and requests.
+ */
+public final class AsyncBearerExecChainHandler implements AsyncExecChainHandler {
+  /** The name of this handler in the exec chain. */
+  public static final String NAME = "tokenkeeper-bearer";
+
+  private final TokenManager manager;
+  private final String key;
+  private final BearerPolicy policy;
+
+  private AsyncBearerExecChainHandler(TokenManager manager, String key, BearerPolicy policy) {
+    this.manager = Objects.requireNonNull(manager, "manager is required");
+    if (key == null || key.isEmpty()) {
+      throw new IllegalArgumentException("key (the key whose token to send) is required");
+    }
+    this.key = key;
+    this.policy = Objects.requireNonNull(policy, "policy is required: BearerPolicy.allowedOrigins("
+        + "URI.create(\"https://api.example.com\"))");
+  }
+
+  /** A handler that sends the token of {@code key} to the origins {@code policy} allows. */
+  public static AsyncBearerExecChainHandler of(TokenManager manager, String key,
+      BearerPolicy policy) {
+    return new AsyncBearerExecChainHandler(manager, key, policy);
+  }
+
+  /**
+   * Adds this handler to the builder's exec chain, before the protocol handler.
+   *
+   * @return {@code builder}
+   */
+  public HttpAsyncClientBuilder install(HttpAsyncClientBuilder builder) {
+    return builder.addExecInterceptorBefore(ChainElement.PROTOCOL.name(), NAME, this);
+  }
+
+  @Override
+  public void execute(HttpRequest request, AsyncEntityProducer entityProducer,
+      AsyncExecChain.Scope scope, AsyncExecChain chain, AsyncExecCallback callback)
+      throws HttpException, IOException {
+    URI hop = Hops.uri(request, scope.route);
+    if (Hops.crossedOrigin(hop, scope.clientContext, scope.exchangeId)) {
+      HttpRequest stripped = BasicRequestBuilder.copy(request).build();
+      Hops.stripCredentials(stripped);
+      chain.proceed(stripped, entityProducer, scope, callback);
+      return;
+    }
+    if (!policy.allows(hop)) {
+      chain.proceed(request, entityProducer, scope, callback);
+      return;
+    }
+    manager.tokenAsync(key).whenComplete((token, failure) -> {
+      if (failure != null) {
+        callback.failed(Futures.cause(failure));
+      } else {
+        send(new Attempt(request, entityProducer, scope, chain, callback), token, false);
+      }
+    });
+  }
+
+  /** What every attempt of one hop shares. */
+  private record Attempt(HttpRequest request, AsyncEntityProducer producer,
+      AsyncExecChain.Scope scope, AsyncExecChain chain, AsyncExecCallback callback) {}
+
+  private void send(Attempt a, AccessToken token, boolean retried) {
+    HttpRequest authorized = BasicRequestBuilder.copy(a.request()).build();
+    authorized.setHeader("Authorization", token.authorizationHeader());
+    try {
+      a.chain().proceed(authorized, a.producer(), a.scope(), new AsyncExecCallback() {
+        private volatile boolean retry;
+
+        @Override
+        public AsyncDataConsumer handleResponse(HttpResponse response, EntityDetails details)
+            throws HttpException, IOException {
+          if (!retried && Hops.rejects(response)) {
+            if (replayable(a.producer())) {
+              retry = true;
+              return null; // discard the rejection's body
+            }
+            manager.rejected(key, token); // not sent again: the next request gets a new token
+          }
+          return a.callback().handleResponse(response, details);
+        }
+
+        @Override
+        public void handleInformationResponse(HttpResponse response)
+            throws HttpException, IOException {
+          a.callback().handleInformationResponse(response);
+        }
+
+        @Override
+        public void completed() {
+          if (!retry) {
+            a.callback().completed();
+            return;
+          }
+          if (a.producer() != null) {
+            a.producer().releaseResources();
+          }
+          manager.rejected(key, token).whenComplete((renewed, failure) -> {
+            if (failure != null) {
+              a.callback().failed(Futures.cause(failure));
+            } else {
+              send(a, renewed, true);
+            }
+          });
+        }
+
+        @Override
+        public void failed(Exception cause) {
+          a.callback().failed(cause);
+        }
+      });
+    } catch (HttpException | IOException | RuntimeException e) {
+      a.callback().failed(e);
+    }
+  }
+
+  private boolean replayable(AsyncEntityProducer producer) {
+    return producer == null
+        || (producer.isRepeatable() && policy.replayable(producer.getContentLength()));
+  }
+
+  @Override
+  public String toString() {
+    return "AsyncBearerExecChainHandler[key=" + key + ", " + policy + "]";
+  }
+}
