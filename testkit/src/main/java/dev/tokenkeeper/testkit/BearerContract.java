@@ -303,6 +303,17 @@ public abstract class BearerContract {
 
   // ---- bodies that cannot be sent again --------------------------------------------------
 
+  /**
+   * Whether a streamed body within {@link #MAX_REPLAY_BYTES} is sent again after a rejection.
+   * {@code false} by default: a stream is read once. A client or adapter that keeps a copy of
+   * every body it sends (Spring's interceptor chain buffers bodies; the WebClient filter copies
+   * them as they are written, up to the limit) overrides this with {@code true}, and the kit then
+   * checks that the copy is sent again, byte for byte.
+   */
+  protected boolean streamedBodiesWithinTheLimitAreSentAgain() {
+    return false;
+  }
+
   @Test
   void aStreamedBodyIsAnsweredWithThe401Unretried() throws Exception {
     api.script(BearerContract::rejectFirstToken);
@@ -310,6 +321,13 @@ public abstract class BearerContract {
     Reply reply = send("POST", api.uri("/upload"), text(),
         "streamed".getBytes(StandardCharsets.UTF_8), true);
 
+    if (streamedBodiesWithinTheLimitAreSentAgain()) {
+      assertEquals(new Reply(200, "got POST streamed"), reply);
+      assertEquals(2, api.count());
+      assertEquals("streamed", api.requests().get(1).text());
+      assertEquals(1, refreshes());
+      return;
+    }
     assertEquals(new Reply(401, "expired"), reply);
     assertEquals(1, api.count());
     assertEquals("streamed", api.requests().get(0).text());
