@@ -46,7 +46,9 @@ import org.junit.jupiter.api.Test;
  *   <li>16 concurrent 401s: one refresh.
  * </ul>
  *
- * <p>The client under test must follow redirects (as its adapter documents how). JUnit makes a
+ * <p>Every 401 of the kit carries a {@code WWW-Authenticate} challenge, as RFC 9110, section
+ * 15.5.2 requires (Jetty's client fails a 401 without one). The client under test must follow
+ * redirects (as its adapter documents how). JUnit makes a
  * new instance, and so new servers and a new manager, for every test; the instance is used by one
  * test thread.
  */
@@ -208,7 +210,7 @@ public abstract class BearerContract {
 
   @Test
   void anotherOriginGetsNoTokenAndKeepsTheCallersAuthorization() throws Exception {
-    other.script(r -> Answer.text(401, "no"));
+    other.script(r -> Answer.text(401, "no").withHeader("WWW-Authenticate", "Bearer"));
 
     Reply bare = get(other.uri("/a"), Map.of());
     Reply own = get(other.uri("/b"), Map.of("Authorization", "Basic dXNlcjpwYXNz"));
@@ -291,7 +293,8 @@ public abstract class BearerContract {
 
   @Test
   void whenTheRetryIsRejectedTooThe401IsReturnedWithoutALoop() throws Exception {
-    api.script(r -> Answer.text(401, "denied " + r.header("Authorization")));
+    api.script(r -> Answer.text(401, "denied " + r.header("Authorization"))
+        .withHeader("WWW-Authenticate", "Bearer realm=\"api\""));
 
     Reply reply = send("POST", api.uri("/x"), text(), "hi".getBytes(StandardCharsets.UTF_8),
         false);
