@@ -122,11 +122,15 @@ public final class BearerExchangeFilterFunction implements ExchangeFilterFunctio
     });
   }
 
+  /**
+   * A cancelled exchange leaves the manager's futures alone ({@code suppressCancel}): the token
+   * request behind them may serve other callers too.
+   */
   private Mono<ClientResponse> withToken(ClientRequest request, ExchangeFunction next) {
     RecordedBody body = new RecordedBody(policy.maxReplayBytes());
     ClientRequest recorded = ClientRequest.from(request).body(body.recording(request.body()))
         .build();
-    return Mono.fromFuture(() -> manager.tokenAsync(key)).flatMap(token ->
+    return Mono.fromFuture(() -> manager.tokenAsync(key), true).flatMap(token ->
         next.exchange(authorized(recorded, token)).flatMap(response -> {
           if (!BearerPolicy.rejectsToken(response.statusCode().value(),
               response.headers().header(HttpHeaders.WWW_AUTHENTICATE))) {
@@ -137,7 +141,7 @@ public final class BearerExchangeFilterFunction implements ExchangeFilterFunctio
             return Mono.just(response);
           }
           return response.releaseBody()
-              .then(Mono.fromFuture(() -> manager.rejected(key, token)))
+              .then(Mono.fromFuture(() -> manager.rejected(key, token), true))
               .flatMap(renewed -> next.exchange(authorized(
                   ClientRequest.from(request).body(body.replay()).build(), renewed)));
         }));
