@@ -3,12 +3,15 @@ package dev.tokenkeeper.testkit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenkeeper.BearerPolicy;
 import dev.tokenkeeper.ClientAuthentication;
 import dev.tokenkeeper.Grant;
 import dev.tokenkeeper.TokenEndpoint;
+import dev.tokenkeeper.TokenEndpointException;
+import dev.tokenkeeper.TokenKeeperException;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.testkit.LoopbackServer.Answer;
 import java.net.URI;
@@ -43,7 +46,9 @@ import org.junit.jupiter.api.Test;
  *       (POST and PUT), and no loop when the retry is rejected too;
  *   <li>a streamed body, and one over {@link #MAX_REPLAY_BYTES}, answered with the 401 unretried;
  *   <li>a redirect to another origin followed without the token or the caller's cookies;
- *   <li>16 concurrent 401s: one refresh.
+ *   <li>16 concurrent 401s: one refresh;
+ *   <li>when no token can be had, before the request or after a 401, the manager's exception
+ *       reaches the caller (as the exception or one of its causes) and nothing more is sent.
  * </ul>
  *
  * <p>Every 401 of the kit carries a {@code WWW-Authenticate} challenge, as RFC 9110, section
@@ -117,11 +122,7 @@ public abstract class BearerContract {
 
   @BeforeEach
   void startServersAndClient() throws Exception {
-    provider = LoopbackServer.start(r -> {
-      int n = issued.incrementAndGet();
-      return Answer.json(200, "{\"access_token\":\"at-" + n + "\",\"token_type\":\"Bearer\","
-          + "\"expires_in\":3600,\"refresh_token\":\"rt-" + n + "\"}");
-    });
+    provider = LoopbackServer.start(r -> tokenAnswer(issued.incrementAndGet()));
     api = LoopbackServer.start(r -> Answer.text(200, "api"));
     other = LoopbackServer.start(r -> Answer.text(200, "other"));
     tokenHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -158,6 +159,11 @@ public abstract class BearerContract {
 
   private Reply get(URI uri, Map<String, String> headers) throws Exception {
     return send("GET", uri, headers, null, false);
+  }
+
+  private static Answer tokenAnswer(int n) {
+    return Answer.json(200, "{\"access_token\":\"at-" + n + "\",\"token_type\":\"Bearer\","
+        + "\"expires_in\":3600,\"refresh_token\":\"rt-" + n + "\"}");
   }
 
   /** Token requests with the refresh_token grant. */
@@ -221,6 +227,40 @@ public abstract class BearerContract {
     assertEquals(List.of("Basic dXNlcjpwYXNz"), other.requests().get(1).headers("Authorization"));
     assertEquals(2, other.count(), "a 401 from an origin without the token is not retried");
     assertEquals(0, provider.count(), "no token is needed for another origin");
+  }
+
+  // ---- no token --------------------------------------------------------------------------
+
+  @Test
+  void whenNoTokenCanBeHadTheManagersExceptionReachesTheCaller() {
+    provider.script(r -> Answer.json(400, "{\"error\":\"invalid_client\"}"));
+
+    Exception e = assertThrows(Exception.class, () -> get(api.uri("/x"), Map.of()));
+
+    assertCausedBy(TokenEndpointException.class, e);
+    assertEquals(0, api.count(), "nothing is sent without a token");
+  }
+
+  @Test
+  void whenTheRefreshAfterA401FailsTheManagersExceptionReachesTheCaller() {
+    api.script(BearerContract::rejectFirstToken);
+    provider.script(r -> issued.get() == 0
+        ? tokenAnswer(issued.incrementAndGet())
+        : Answer.json(400, "{\"error\":\"invalid_client\"}"));
+
+    Exception e = assertThrows(Exception.class, () -> get(api.uri("/x"), Map.of()));
+
+    assertCausedBy(TokenKeeperException.class, e);
+    assertEquals(1, api.count(), "the request is not sent again without a new token");
+  }
+
+  private static void assertCausedBy(Class<? extends Throwable> type, Throwable e) {
+    List<Throwable> chain = new ArrayList<>();
+    for (Throwable t = e; t != null && !chain.contains(t); t = t.getCause()) {
+      chain.add(t);
+    }
+    assertTrue(chain.stream().anyMatch(type::isInstance), "the manager's "
+        + type.getSimpleName() + " is the exception or one of its causes: " + chain);
   }
 
   // ---- one refresh, one retry ------------------------------------------------------------

@@ -41,7 +41,14 @@ public final class TokenAttacher implements Request.BeginListener {
       return;
     }
     AccessToken renewed = exchange.takeRenewed();
-    AccessToken token = renewed != null ? renewed : manager.token(key);
+    AccessToken token;
+    try {
+      token = renewed != null ? renewed : manager.token(key);
+    } catch (RuntimeException e) {
+      // Jetty logs and ignores a listener's exception: abort, or the request would go unauthorized.
+      request.abort(e);
+      return;
+    }
     request.headers(h -> h.put(HttpHeader.AUTHORIZATION, token.authorizationHeader()));
     exchange.sent(token);
   }
