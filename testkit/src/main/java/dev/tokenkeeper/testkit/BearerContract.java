@@ -64,7 +64,7 @@ public abstract class BearerContract {
   protected static final long MAX_REPLAY_BYTES = 64 * 1024;
 
   /**
-   * What the client under test is built from.
+   * What the client under test is built from. Immutable.
    *
    * @param manager the manager to take tokens from
    * @param key the key whose token to send
@@ -73,7 +73,7 @@ public abstract class BearerContract {
   public record Setup(TokenManager manager, String key, BearerPolicy policy) {}
 
   /**
-   * A request the kit asks the client under test to send.
+   * A request the kit asks the client under test to send. Immutable (the body is not changed).
    *
    * @param method GET, POST or PUT
    * @param uri the absolute URI
@@ -88,14 +88,17 @@ public abstract class BearerContract {
       boolean streamed) {}
 
   /**
-   * What the caller got.
+   * What the caller got. Immutable.
    *
    * @param status the final status code
    * @param body the final body as UTF-8 text
    */
   public record Reply(int status, String body) {}
 
-  /** The client under test, driven through one blocking method. */
+  /**
+   * The client under test, driven through one blocking method; called from several threads at
+   * once by the concurrency scenario, so it must be as thread-safe as the client it drives.
+   */
   public interface ClientUnderTest extends AutoCloseable {
     /** Sends the call the way a user of this client would, and waits for the answer. */
     Reply send(Call call) throws Exception;
