@@ -58,6 +58,10 @@ import org.junit.jupiter.api.Test;
  * test thread.
  */
 public abstract class BearerContract {
+  /** The manager's client for the token endpoint, shared: Java 17's HttpClient cannot be closed. */
+  private static final HttpClient TOKEN_HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
   /** The key whose tokens the client under test sends. */
   protected static final String KEY = "k1";
   /** The largest body sent again, in the {@link Setup#policy() policy} handed to the client. */
@@ -120,7 +124,6 @@ public abstract class BearerContract {
   /** The manager handed to the client under test. */
   protected TokenManager manager;
   private ClientUnderTest client;
-  private HttpClient tokenHttp;
   private final AtomicInteger issued = new AtomicInteger();
 
   @BeforeEach
@@ -128,10 +131,9 @@ public abstract class BearerContract {
     provider = LoopbackServer.start(r -> tokenAnswer(issued.incrementAndGet()));
     api = LoopbackServer.start(r -> Answer.text(200, "api"));
     other = LoopbackServer.start(r -> Answer.text(200, "other"));
-    tokenHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     manager = TokenManager.builder(TokenEndpoint.builder(provider.uri("/token"),
                 ClientAuthentication.basic("client-1", "client-secret-1"))
-            .httpClient(tokenHttp)
+            .httpClient(TOKEN_HTTP)
             .requestTimeout(Duration.ofSeconds(20))
             .build())
         .primaryGrant(Grant.clientCredentials())
@@ -143,7 +145,9 @@ public abstract class BearerContract {
   @AfterEach
   void stopClientAndServers() throws Exception {
     try {
-      client.close();
+      if (client != null) {
+        client.close();
+      }
     } finally {
       manager.close();
       api.close();
