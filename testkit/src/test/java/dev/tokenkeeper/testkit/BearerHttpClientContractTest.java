@@ -11,11 +11,14 @@ import java.net.http.HttpResponse.BodyHandlers;
 /** Core's {@link BearerHttpClient} keeps the contract every adapter keeps. */
 class BearerHttpClientContractTest extends BearerContract {
 
+  /** One delegate for all tests: Java 17's HttpClient cannot be closed. */
+  private static final HttpClient DELEGATE =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
   @Override
   protected ClientUnderTest newClient(Setup setup) {
-    HttpClient delegate = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     BearerHttpClient client = BearerHttpClient.builder(setup.manager(), setup.key())
-        .delegate(delegate)
+        .delegate(DELEGATE)
         .allowedOrigins(api.uri("/"))
         .maxReplayBytes(setup.policy().maxReplayBytes())
         .followRedirects(HttpClient.Redirect.NORMAL)

@@ -19,11 +19,14 @@ class RestClientBearerContractTest extends BearerContract {
     return true;
   }
 
+  /** One JDK client for all tests: Java 17's HttpClient cannot be closed. */
+  private static final HttpClient JDK =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
   @Override
   protected ClientUnderTest newClient(Setup setup) {
     RestClient client = RestClient.builder()
-        .requestFactory(new JdkClientHttpRequestFactory(
-            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()))
+        .requestFactory(new JdkClientHttpRequestFactory(JDK))
         .requestInterceptor(BearerClientHttpRequestInterceptor
             .of(setup.manager(), setup.key(), setup.policy()))
         .build();

@@ -18,10 +18,13 @@ class RestTemplateBearerContractTest extends BearerContract {
     return true;
   }
 
+  /** One JDK client for all tests: Java 17's HttpClient cannot be closed. */
+  private static final HttpClient JDK =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
   @Override
   protected ClientUnderTest newClient(Setup setup) {
-    RestTemplate template = new RestTemplate(new JdkClientHttpRequestFactory(
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()));
+    RestTemplate template = new RestTemplate(new JdkClientHttpRequestFactory(JDK));
     template.setErrorHandler(new DefaultResponseErrorHandler() {
       @Override
       public boolean hasError(ClientHttpResponse response) {
