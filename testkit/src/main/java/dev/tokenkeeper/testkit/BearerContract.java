@@ -47,6 +47,7 @@ import org.junit.jupiter.api.Test;
  *   <li>a streamed body, and one over {@link #MAX_REPLAY_BYTES}, answered with the 401 unretried;
  *   <li>a redirect to another origin followed without the token or the caller's cookies;
  *   <li>16 concurrent 401s: one refresh;
+ *   <li>a request may name another key than the client's: its token is sent, and refreshed;
  *   <li>when no token can be had, before the request or after a 401, the manager's exception
  *       reaches the caller (as the exception or one of its causes) and nothing more is sent.
  * </ul>
@@ -87,9 +88,11 @@ public abstract class BearerContract {
    * @param streamed whether to send the body as the client streams it: of unknown length, read
    *     once (an {@code InputStream}, a one-shot body); otherwise as bytes the client can send
    *     again
+   * @param key the key this request names for itself (as the adapter documents: a request
+   *     attribute, tag or property), or {@code null} to send the token of {@link Setup#key()}
    */
   public record Call(String method, URI uri, Map<String, String> headers, byte[] body,
-      boolean streamed) {}
+      boolean streamed, String key) {}
 
   /**
    * What the caller got. Immutable.
@@ -161,7 +164,12 @@ public abstract class BearerContract {
   /** Sends through the client under test. */
   protected Reply send(String method, URI uri, Map<String, String> headers, byte[] body,
       boolean streamed) throws Exception {
-    return client.send(new Call(method, uri, headers, body, streamed));
+    return client.send(new Call(method, uri, headers, body, streamed, null));
+  }
+
+  /** Sends a GET that names {@code key} for itself. */
+  protected Reply getWithKey(URI uri, String key) throws Exception {
+    return client.send(new Call("GET", uri, Map.of(), null, false, key));
   }
 
   private Reply get(URI uri, Map<String, String> headers) throws Exception {
@@ -234,6 +242,23 @@ public abstract class BearerContract {
     assertEquals(List.of("Basic dXNlcjpwYXNz"), other.requests().get(1).headers("Authorization"));
     assertEquals(2, other.count(), "a 401 from an origin without the token is not retried");
     assertEquals(0, provider.count(), "no token is needed for another origin");
+  }
+
+  @Test
+  void aRequestCanNameAnotherKeyAndItsRejectionRefreshesThatKeyOnly() throws Exception {
+    api.script(r -> "Bearer at-2".equals(r.header("Authorization"))
+        ? Answer.text(401, "expired").withHeader("WWW-Authenticate", "Bearer")
+        : Answer.text(200, "ok " + r.header("Authorization")));
+
+    Reply own = get(api.uri("/a"), Map.of());
+    Reply other = getWithKey(api.uri("/b"), "k2");
+    Reply ownAgain = get(api.uri("/c"), Map.of());
+
+    assertEquals(new Reply(200, "ok Bearer at-1"), own);
+    assertEquals(new Reply(200, "ok Bearer at-3"), other, "k2's token at-2, refreshed to at-3");
+    assertEquals(new Reply(200, "ok Bearer at-1"), ownAgain, "k1's token is untouched");
+    assertEquals(2, acquisitions());
+    assertEquals(1, refreshes());
   }
 
   // ---- no token --------------------------------------------------------------------------

@@ -34,7 +34,8 @@ class BearerHttpClientContractTest extends BearerContract {
       } else {
         b.method(call.method(), BodyPublishers.ofByteArray(call.body()));
       }
-      HttpResponse<String> r = client.send(b.build(), BodyHandlers.ofString());
+      BearerHttpClient forKey = call.key() == null ? client : client.withKey(call.key());
+      HttpResponse<String> r = forKey.send(b.build(), BodyHandlers.ofString());
       return new Reply(r.statusCode(), r.body());
     };
   }

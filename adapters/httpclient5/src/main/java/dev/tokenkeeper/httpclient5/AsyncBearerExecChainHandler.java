@@ -23,7 +23,8 @@ import org.apache.hc.core5.http.support.BasicRequestBuilder;
 
 /**
  * {@link BearerExecChainHandler} for Apache HttpClient 5's async client: the same contract,
- * without blocking an I/O thread. The request waits for the token through
+ * without blocking an I/O thread. An execution whose context has a
+ * {@link BearerExecChainHandler#KEY_ATTRIBUTE} carries the token of that key. The request waits for the token through
  * {@link TokenManager#tokenAsync}; after a rejection the 401's body is discarded and the request
  * is sent again once the refresh completes. The entity producer is sent again when it is
  * {@linkplain AsyncEntityProducer#isRepeatable() repeatable} and its length is known and at most
@@ -89,17 +90,18 @@ public final class AsyncBearerExecChainHandler implements AsyncExecChainHandler 
       chain.proceed(request, entityProducer, scope, callback);
       return;
     }
+    String key = Hops.key(scope.clientContext, this.key);
     manager.tokenAsync(key).whenComplete((token, failure) -> {
       if (failure != null) {
         callback.failed(Futures.cause(failure));
       } else {
-        send(new Attempt(request, entityProducer, scope, chain, callback), token, false);
+        send(new Attempt(key, request, entityProducer, scope, chain, callback), token, false);
       }
     });
   }
 
   /** What every attempt of one hop shares. */
-  private record Attempt(HttpRequest request, AsyncEntityProducer producer,
+  private record Attempt(String key, HttpRequest request, AsyncEntityProducer producer,
       AsyncExecChain.Scope scope, AsyncExecChain chain, AsyncExecCallback callback) {}
 
   private void send(Attempt a, AccessToken token, boolean retried) {
@@ -117,7 +119,7 @@ public final class AsyncBearerExecChainHandler implements AsyncExecChainHandler 
               retry = true;
               return null; // discard the rejection's body
             }
-            manager.rejected(key, token); // not sent again: the next request gets a new token
+            manager.rejected(a.key(), token); // not sent again: the next request gets a new token
           }
           return a.callback().handleResponse(response, details);
         }
@@ -137,7 +139,7 @@ public final class AsyncBearerExecChainHandler implements AsyncExecChainHandler 
           if (a.producer() != null) {
             a.producer().releaseResources();
           }
-          manager.rejected(key, token).whenComplete((renewed, failure) -> {
+          manager.rejected(a.key(), token).whenComplete((renewed, failure) -> {
             if (failure != null) {
               a.callback().failed(Futures.cause(failure));
             } else {

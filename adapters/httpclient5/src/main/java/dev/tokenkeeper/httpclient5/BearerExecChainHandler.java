@@ -34,6 +34,8 @@ import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
  * }</pre>
  *
  * <ul>
+ *   <li><b>One key per handler, or per execution.</b> An execution whose context has a
+ *       {@link #KEY_ATTRIBUTE} carries the token of that key instead.
  *   <li><b>Allowed origins only.</b> The token goes only to hops whose origin the
  *       {@link BearerPolicy} allows, replacing an {@code Authorization} header of the caller's.
  *   <li><b>One retry after a rejection.</b> When the response {@linkplain
@@ -57,6 +59,12 @@ import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
 public final class BearerExecChainHandler implements ExecChainHandler {
   /** The name of this handler in the exec chain. */
   public static final String NAME = "tokenkeeper-bearer";
+
+  /**
+   * The {@code HttpContext} attribute that names the key whose token to send with one execution,
+   * in place of the handler's: {@code context.setAttribute(KEY_ATTRIBUTE, "alice@example.com")}.
+   */
+  public static final String KEY_ATTRIBUTE = "dev.tokenkeeper.key";
 
   private final TokenManager manager;
   private final String key;
@@ -98,6 +106,7 @@ public final class BearerExecChainHandler implements ExecChainHandler {
     if (!policy.allows(hop)) {
       return chain.proceed(request, scope);
     }
+    String key = Hops.key(scope.clientContext, this.key);
     AccessToken token = manager.token(key);
     ClassicHttpResponse response = chain.proceed(authorized(request, token), scope);
     if (!Hops.rejects(response)) {

@@ -9,6 +9,7 @@ import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleResponseConsumer;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
@@ -51,8 +52,12 @@ class AsyncBearerContractTest extends BearerContract {
               ? new Streamed(new BasicAsyncEntityProducer(call.body(), type, true))
               : new BasicAsyncEntityProducer(call.body(), type);
         }
+        HttpClientContext context = HttpClientContext.create();
+        if (call.key() != null) {
+          context.setAttribute(BearerExecChainHandler.KEY_ATTRIBUTE, call.key());
+        }
         SimpleHttpResponse r = client.execute(new BasicRequestProducer(b.build(), entity),
-            SimpleResponseConsumer.create(), null).get(30, TimeUnit.SECONDS);
+            SimpleResponseConsumer.create(), context, null).get(30, TimeUnit.SECONDS);
         return new Reply(r.getCode(), r.getBodyText() == null ? "" : r.getBodyText());
       }
 

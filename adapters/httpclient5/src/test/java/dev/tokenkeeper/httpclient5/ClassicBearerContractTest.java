@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.util.Map;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
@@ -50,7 +51,11 @@ class ClassicBearerContractTest extends BearerContract {
               : new ByteArrayEntity(call.body(), type);
           b.setEntity(entity);
         }
-        return client.execute(b.build(), response -> new Reply(response.getCode(),
+        HttpClientContext context = HttpClientContext.create();
+        if (call.key() != null) {
+          context.setAttribute(BearerExecChainHandler.KEY_ATTRIBUTE, call.key());
+        }
+        return client.execute(b.build(), context, response -> new Reply(response.getCode(),
             response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity())));
       }
 

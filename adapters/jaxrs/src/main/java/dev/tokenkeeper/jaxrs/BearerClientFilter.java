@@ -41,6 +41,8 @@ import java.util.Set;
  * }</pre>
  *
  * <ul>
+ *   <li><b>One key per filter, or per request.</b> A request with a {@link #KEY_PROPERTY}
+ *       carries the token of that key instead.
  *   <li><b>Allowed origins only.</b> The request filter sets the token only on requests whose
  *       origin the {@link BearerPolicy} allows, replacing an {@code Authorization} header of the
  *       caller's.
@@ -70,6 +72,12 @@ import java.util.Set;
  * <p>Immutable and thread-safe: one instance serves any number of clients and requests.
  */
 public final class BearerClientFilter implements ClientRequestFilter, ClientResponseFilter {
+  /**
+   * The request property that names the key whose token to send with one request, in place of
+   * the filter's: {@code target.request().property(KEY_PROPERTY, "alice@example.com")}.
+   */
+  public static final String KEY_PROPERTY = "dev.tokenkeeper.key";
+
   /** Jersey's per-request switch for its own redirect following. */
   private static final String JERSEY_FOLLOW_REDIRECTS = "jersey.config.client.followRedirects";
   private static final Set<String> NOT_COPIED = Set.of("authorization", "content-length", "host",
@@ -106,7 +114,9 @@ public final class BearerClientFilter implements ClientRequestFilter, ClientResp
   public void filter(ClientRequestContext request) {
     Exchange exchange = (Exchange) request.getProperty(Exchange.PROPERTY);
     if (exchange == null) {
-      exchange = Exchange.start(request.getUri());
+      Object named = request.getProperty(KEY_PROPERTY);
+      exchange = Exchange.start(named instanceof String s && !s.isEmpty() ? s : key,
+          request.getUri());
       request.setProperty(Exchange.PROPERTY, exchange);
     }
     request.setProperty(JERSEY_FOLLOW_REDIRECTS, Boolean.FALSE);
@@ -119,7 +129,9 @@ public final class BearerClientFilter implements ClientRequestFilter, ClientResp
     if (!policy.allows(request.getUri())) {
       return;
     }
-    AccessToken token = exchange.renewed() != null ? exchange.renewed() : manager.token(key);
+    AccessToken token = exchange.renewed() != null
+        ? exchange.renewed()
+        : manager.token(exchange.key());
     headers.keySet().removeIf(name -> name.equalsIgnoreCase(HttpHeaders.AUTHORIZATION));
     headers.putSingle(HttpHeaders.AUTHORIZATION, token.authorizationHeader());
     request.setProperty(Exchange.SENT, token);
@@ -136,10 +148,10 @@ public final class BearerClientFilter implements ClientRequestFilter, ClientResp
     if (sent != null && !exchange.retried() && BearerPolicy.rejectsToken(response.getStatus(),
         response.getHeaders().getOrDefault(HttpHeaders.WWW_AUTHENTICATE, List.of()))) {
       if (!replayable(request.getEntity())) {
-        manager.rejected(key, sent); // not sent again: the next request gets a new token
+        manager.rejected(exchange.key(), sent); // not sent again: the next request gets a new one
         return;
       }
-      AccessToken renewed = Futures.await(manager.rejected(key, sent));
+      AccessToken renewed = Futures.await(manager.rejected(exchange.key(), sent));
       replace(response, send(request, request.getUri(), request.getMethod(), true,
           exchange.retry(renewed)));
       return;

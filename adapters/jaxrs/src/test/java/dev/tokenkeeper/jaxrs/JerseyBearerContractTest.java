@@ -22,6 +22,9 @@ class JerseyBearerContractTest extends BearerContract {
       @Override
       public Reply send(Call call) {
         Invocation.Builder b = client.target(call.uri()).request();
+        if (call.key() != null) {
+          b.property(BearerClientFilter.KEY_PROPERTY, call.key());
+        }
         MediaType type = MediaType.TEXT_PLAIN_TYPE;
         for (var h : call.headers().entrySet()) {
           if (h.getKey().equalsIgnoreCase("Content-Type")) {

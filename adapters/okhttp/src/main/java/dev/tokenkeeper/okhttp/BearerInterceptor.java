@@ -28,6 +28,8 @@ import okhttp3.Response;
  * }</pre>
  *
  * <ul>
+ *   <li><b>One key per interceptor, or per request.</b> A request tagged with a {@link Key}
+ *       carries the token of that key instead.
  *   <li><b>Allowed origins only.</b> The token goes only to requests whose origin is allowed by
  *       the {@link BearerPolicy}; there it replaces an {@code Authorization} header of the
  *       caller's, elsewhere the request passes unchanged.
@@ -72,6 +74,22 @@ public final class BearerInterceptor implements Interceptor {
         + "URI.create(\"https://api.example.com\"))");
   }
 
+  /**
+   * A request tag that names the key whose token to send with that request, in place of the
+   * interceptor's: {@code new Request.Builder().tag(BearerInterceptor.Key.class, new
+   * BearerInterceptor.Key("alice@example.com"))}. Immutable.
+   *
+   * @param value the key
+   */
+  public record Key(String value) {
+    /** @throws IllegalArgumentException the key is null or empty */
+    public Key {
+      if (value == null || value.isEmpty()) {
+        throw new IllegalArgumentException("BearerInterceptor.Key: the key must not be empty");
+      }
+    }
+  }
+
   /** An interceptor that sends the token of {@code key} to the origins {@code policy} allows. */
   public static BearerInterceptor of(TokenManager manager, String key, BearerPolicy policy) {
     return new BearerInterceptor(manager, key, policy);
@@ -93,6 +111,8 @@ public final class BearerInterceptor implements Interceptor {
     if (!policy.allows(request.url().uri())) {
       return proceed(chain, request, new Attempt(false));
     }
+    Key tagged = request.tag(Key.class);
+    String key = tagged != null ? tagged.value() : this.key;
     AccessToken token = manager.token(key);
     Attempt first = new Attempt(true);
     Response response = proceed(chain, authorized(request, token), first);

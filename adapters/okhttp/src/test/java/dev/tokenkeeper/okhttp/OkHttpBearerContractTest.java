@@ -43,6 +43,9 @@ class OkHttpBearerContractTest extends BearerContract {
           body = call.streamed() ? oneShot(type, call.body()) : RequestBody.create(call.body(), type);
         }
         b.method(call.method(), body);
+        if (call.key() != null) {
+          b.tag(BearerInterceptor.Key.class, new BearerInterceptor.Key(call.key()));
+        }
         try (Response r = client.newCall(b.build()).execute()) {
           return new Reply(r.code(), r.body().string());
         }

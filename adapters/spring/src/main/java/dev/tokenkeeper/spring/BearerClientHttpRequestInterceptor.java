@@ -30,6 +30,8 @@ import org.springframework.http.client.ClientHttpResponse;
  * }</pre>
  *
  * <ul>
+ *   <li><b>One key per interceptor, or per request.</b> A request with a {@link #KEY_ATTRIBUTE}
+ *       carries the token of that key instead.
  *   <li><b>Allowed origins only.</b> The token goes only to requests whose origin the
  *       {@link BearerPolicy} allows, replacing an {@code Authorization} header of the caller's.
  *   <li><b>One retry after a rejection.</b> When the response {@linkplain
@@ -56,6 +58,13 @@ import org.springframework.http.client.ClientHttpResponse;
  * <p>Immutable and thread-safe: one instance serves any number of clients and requests.
  */
 public final class BearerClientHttpRequestInterceptor implements ClientHttpRequestInterceptor {
+  /**
+   * The request attribute that names the key whose token to send with one request, in place of
+   * the interceptor's: {@code restClient.get().uri(...).attribute(KEY_ATTRIBUTE,
+   * "alice@example.com")}.
+   */
+  public static final String KEY_ATTRIBUTE = "dev.tokenkeeper.key";
+
   private final TokenManager manager;
   private final String key;
   private final BearerPolicy policy;
@@ -121,6 +130,8 @@ public final class BearerClientHttpRequestInterceptor implements ClientHttpReque
     if (!policy.allows(hop.getURI())) {
       return execution.execute(hop, body);
     }
+    Object named = hop.getAttributes().get(KEY_ATTRIBUTE);
+    String key = named instanceof String s && !s.isEmpty() ? s : this.key;
     AccessToken token = manager.token(key);
     hop.getHeaders().set(HttpHeaders.AUTHORIZATION, token.authorizationHeader());
     ClientHttpResponse response = execution.execute(hop, body);

@@ -28,6 +28,8 @@ import reactor.core.publisher.Mono;
  * }</pre>
  *
  * <ul>
+ *   <li><b>One key per filter, or per request.</b> A request with a {@link #KEY_ATTRIBUTE}
+ *       carries the token of that key instead.
  *   <li><b>Allowed origins only.</b> The token goes only to requests whose origin the
  *       {@link BearerPolicy} allows, replacing an {@code Authorization} header of the caller's.
  *   <li><b>One retry after a rejection.</b> When the response {@linkplain
@@ -51,6 +53,12 @@ import reactor.core.publisher.Mono;
  * <p>Immutable and thread-safe: one instance serves any number of clients and requests.
  */
 public final class BearerExchangeFilterFunction implements ExchangeFilterFunction {
+  /**
+   * The request attribute that names the key whose token to send with one request, in place of
+   * the filter's: {@code webClient.get().uri(...).attribute(KEY_ATTRIBUTE, "alice@example.com")}.
+   */
+  public static final String KEY_ATTRIBUTE = "dev.tokenkeeper.key";
+
   private final TokenManager manager;
   private final String key;
   private final BearerPolicy policy;
@@ -127,6 +135,10 @@ public final class BearerExchangeFilterFunction implements ExchangeFilterFunctio
    * request behind them may serve other callers too.
    */
   private Mono<ClientResponse> withToken(ClientRequest request, ExchangeFunction next) {
+    String key = request.attribute(KEY_ATTRIBUTE)
+        .filter(named -> named instanceof String s && !s.isEmpty())
+        .map(String.class::cast)
+        .orElse(this.key);
     RecordedBody body = new RecordedBody(policy.maxReplayBytes());
     ClientRequest recorded = ClientRequest.from(request).body(body.recording(request.body()))
         .build();

@@ -34,6 +34,9 @@ class RestClientBearerContractTest extends BearerContract {
       RestClient.RequestBodySpec spec = client.method(HttpMethod.valueOf(call.method()))
           .uri(call.uri())
           .headers(h -> call.headers().forEach(h::set));
+      if (call.key() != null) {
+        spec.attribute(BearerClientHttpRequestInterceptor.KEY_ATTRIBUTE, call.key());
+      }
       if (call.body() != null) {
         if (call.streamed()) {
           spec.body(out -> out.write(call.body()));

@@ -35,6 +35,9 @@ class RestTemplateBearerContractTest extends BearerContract {
         .of(setup.manager(), setup.key(), setup.policy())));
     return call -> template.execute(call.uri(), HttpMethod.valueOf(call.method()), request -> {
       call.headers().forEach(request.getHeaders()::set);
+      if (call.key() != null) {
+        request.getAttributes().put(BearerClientHttpRequestInterceptor.KEY_ATTRIBUTE, call.key());
+      }
       if (call.body() != null) {
         if (call.streamed()) {
           // With interceptors, RestTemplate buffers what is written here before they run.

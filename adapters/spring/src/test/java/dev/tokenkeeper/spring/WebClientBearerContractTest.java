@@ -32,6 +32,9 @@ class WebClientBearerContractTest extends BearerContract {
       WebClient.RequestBodySpec spec = client.method(HttpMethod.valueOf(call.method()))
           .uri(call.uri())
           .headers(h -> call.headers().forEach(h::set));
+      if (call.key() != null) {
+        spec.attribute(BearerExchangeFilterFunction.KEY_ATTRIBUTE, call.key());
+      }
       WebClient.RequestHeadersSpec<?> ready = spec;
       if (call.body() != null) {
         if (call.streamed()) {

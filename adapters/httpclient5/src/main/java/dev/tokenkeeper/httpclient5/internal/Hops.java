@@ -35,6 +35,12 @@ public final class Hops {
     }
   }
 
+  /** The key the execution's context names, else {@code fallback}. */
+  public static String key(HttpClientContext context, String fallback) {
+    Object named = context.getAttribute("dev.tokenkeeper.key");
+    return named instanceof String s && !s.isEmpty() ? s : fallback;
+  }
+
   /** The absolute URI a hop is sent to. */
   public static URI uri(HttpRequest request, HttpRoute route) {
     try {

@@ -2,6 +2,7 @@ package dev.tokenkeeper.jetty.client;
 
 import dev.tokenkeeper.BearerPolicy;
 import dev.tokenkeeper.TokenManager;
+import dev.tokenkeeper.jetty.client.internal.JettyKey;
 import dev.tokenkeeper.jetty.client.internal.RetryingProtocolHandler;
 import dev.tokenkeeper.jetty.client.internal.TokenAttacher;
 import java.util.Objects;
@@ -23,6 +24,8 @@ import org.eclipse.jetty.util.component.LifeCycle;
  * }</pre>
  *
  * <ul>
+ *   <li><b>One key per client, or per request.</b> A request with a {@link #KEY_ATTRIBUTE}
+ *       carries the token of that key instead.
  *   <li><b>Allowed origins only.</b> As each request, redirect hop or retry begins, the token is
  *       set if its origin is allowed by the {@link BearerPolicy}, replacing an
  *       {@code Authorization} header of the caller's.
@@ -45,14 +48,20 @@ import org.eclipse.jetty.util.component.LifeCycle;
  * <p>The protocol handler takes the place of Jetty's {@code WWWAuthenticationProtocolHandler}
  * and hands it every response to a request without our token, so Basic and Digest
  * authentication configured in the client's {@code AuthenticationStore} keep working for other
- * requests. One key per client: the listener and the handler serve every request of the client.
- * Getting a token that is not cached blocks the thread that begins the request. A token failure
- * fails the request with the manager's exception ({@code ReauthenticationRequiredException},
+ * requests. Getting a token that is not cached blocks the thread that begins the request. A
+ * token failure fails the request with the manager's exception ({@code ReauthenticationRequiredException},
  * {@code TokenEndpointException}) as its cause.
  *
  * <p>Immutable and thread-safe.
  */
 public final class JettyBearer {
+  /**
+   * The request attribute that names the key whose token to send with one request (and its
+   * redirects and retry), in place of the client's:
+   * {@code client.newRequest(uri).attribute(KEY_ATTRIBUTE, "alice@example.com")}.
+   */
+  public static final String KEY_ATTRIBUTE = JettyKey.ATTRIBUTE;
+
   private final TokenManager manager;
   private final String key;
   private final BearerPolicy policy;

@@ -29,6 +29,9 @@ class JettyBearerContractTest extends BearerContract {
       public Reply send(Call call) throws Exception {
         Request request = client.newRequest(call.uri()).method(call.method())
             .timeout(30, TimeUnit.SECONDS);
+        if (call.key() != null) {
+          request.attribute(JettyBearer.KEY_ATTRIBUTE, call.key());
+        }
         String type = "text/plain";
         for (Map.Entry<String, String> h : call.headers().entrySet()) {
           if (h.getKey().equalsIgnoreCase("Content-Type")) {

@@ -15,6 +15,7 @@ import org.eclipse.jetty.util.Attributes;
  */
 public final class Exchange {
   private static final String FIRST = "dev.tokenkeeper.jetty.first";
+  private static final String KEY = "dev.tokenkeeper.jetty.key";
   private static final String CROSSED = "dev.tokenkeeper.jetty.crossed";
   private static final String RETRIED = "dev.tokenkeeper.jetty.retried";
   private static final String RENEWED = "dev.tokenkeeper.jetty.renewed";
@@ -49,6 +50,25 @@ public final class Exchange {
       return request.getURI();
     }
     return (URI) first;
+  }
+
+  /**
+   * The key of the conversation: the one its first request names in {@code attribute}, else
+   * {@code fallback}; recorded on first sight, since redirect hops do not copy attributes.
+   */
+  public String key(String attribute, String fallback) {
+    Object key = conversation.getAttribute(KEY);
+    if (key == null) {
+      Object named = request.getAttributes().get(attribute);
+      key = named instanceof String s && !s.isEmpty() ? s : fallback;
+      conversation.setAttribute(KEY, key);
+    }
+    return (String) key;
+  }
+
+  /** The key recorded by {@link #key(String, String)}. */
+  public String key() {
+    return (String) conversation.getAttribute(KEY);
   }
 
   public boolean retried() {

@@ -79,7 +79,9 @@ public final class RetryingProtocolHandler implements ProtocolHandler {
       return;
     }
     Response response = result.getResponse();
-    AccessToken sent = Exchange.of(request).sent();
+    Exchange exchange = Exchange.of(request);
+    AccessToken sent = exchange.sent();
+    String key = exchange.key();
     if (!BearerPolicy.rejectsToken(response.getStatus(),
         response.getHeaders().getValuesList(HttpHeader.WWW_AUTHENTICATE))) {
       forward(conversation, result, content);

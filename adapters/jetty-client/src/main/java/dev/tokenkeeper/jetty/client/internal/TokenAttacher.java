@@ -32,6 +32,7 @@ public final class TokenAttacher implements Request.BeginListener {
       return;
     }
     URI uri = request.getURI();
+    String key = exchange.key(JettyKey.ATTRIBUTE, this.key);
     if (exchange.hopCrossesOrigin(BearerPolicy.sameOrigin(exchange.first(), uri))) {
       request.headers(h -> h.remove(HttpHeader.AUTHORIZATION).remove(HttpHeader.COOKIE)
           .remove(HttpHeader.PROXY_AUTHORIZATION));
