@@ -204,11 +204,6 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
         });
   }
 
-  /** A rejected token whose request is not sent again: the next request gets a new token. */
-  private void report(AccessToken token) {
-    shared.manager.rejected(key, token);
-  }
-
   private static AccessToken await(CompletableFuture<AccessToken> future)
       throws IOException, InterruptedException {
     try {
@@ -229,6 +224,11 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
       }
       throw new IOException("token refresh failed", cause);
     }
+  }
+
+  /** A rejected token whose request is not sent again: the next request gets a new token. */
+  private void report(AccessToken token) {
+    shared.manager.rejected(key, token);
   }
 
   /** RETURN and REPORT give the response to the caller; REPORT also reports the token. */
