@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Test;
  *   <li>after a 401, or {@code WWW-Authenticate: Bearer error="invalid_token"}, one refresh
  *       through {@link TokenManager#rejected} and one retry of the same request, body included
  *       (POST and PUT), and no loop when the retry is rejected too;
- *   <li>a streamed body, and one over {@link #MAX_REPLAY_BYTES}, answered with the 401 unretried;
+ *   <li>a streamed body, and one over {@link #MAX_REPLAY_BYTES}, answered with the 401 unretried,
+ *       and so is a request whose token the manager keeps (no new token to retry with);
  *   <li>a redirect to another origin followed without the token or the caller's cookies;
  *   <li>16 concurrent 401s: one refresh;
  *   <li>a request may name another key than the client's: its token is sent, and refreshed;
@@ -373,6 +374,20 @@ public abstract class BearerContract {
 
     assertEquals(new Reply(401, "denied Bearer at-2"), reply);
     assertEquals(2, api.count());
+    assertEquals(1, refreshes());
+  }
+
+  @Test
+  void whenTheManagerKeepsTheRejectedTokenThe401IsReturnedWithoutARetry() throws Exception {
+    // The refresh answers with the same access token: sending it again cannot help.
+    provider.script(r -> tokenAnswer(1));
+    api.script(BearerContract::rejectFirstToken);
+
+    Reply reply = send("POST", api.uri("/x"), text(), "hi".getBytes(StandardCharsets.UTF_8),
+        false);
+
+    assertEquals(401, reply.status());
+    assertEquals(1, api.count(), "no retry with the token just rejected");
     assertEquals(1, refreshes());
   }
 

@@ -8,6 +8,7 @@ import dev.tokenkeeper.httpclient5.internal.Hops;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import org.apache.hc.client5.http.async.AsyncExecCallback;
 import org.apache.hc.client5.http.async.AsyncExecChain;
 import org.apache.hc.client5.http.async.AsyncExecChainHandler;
@@ -109,17 +110,21 @@ public final class AsyncBearerExecChainHandler implements AsyncExecChainHandler 
     authorized.setHeader("Authorization", token.authorizationHeader());
     try {
       a.chain().proceed(authorized, a.producer(), a.scope(), new AsyncExecCallback() {
-        private volatile boolean retry;
+        private volatile CompletableFuture<AccessToken> renewal;
+        private volatile HttpResponse rejection;
 
         @Override
         public AsyncDataConsumer handleResponse(HttpResponse response, EntityDetails details)
             throws HttpException, IOException {
           if (!retried && Hops.rejects(response)) {
-            if (replayable(a.producer())) {
-              retry = true;
+            CompletableFuture<AccessToken> next = manager.rejected(a.key(), token);
+            // Not sent again when the body cannot be, or when the manager kept the token (no
+            // refresh now): the next request gets the new token.
+            if (replayable(a.producer()) && !keptAlready(next, token)) {
+              renewal = next;
+              rejection = response;
               return null; // discard the rejection's body
             }
-            manager.rejected(a.key(), token); // not sent again: the next request gets a new token
           }
           return a.callback().handleResponse(response, details);
         }
@@ -132,16 +137,19 @@ public final class AsyncBearerExecChainHandler implements AsyncExecChainHandler 
 
         @Override
         public void completed() {
-          if (!retry) {
+          CompletableFuture<AccessToken> next = renewal;
+          if (next == null) {
             a.callback().completed();
             return;
           }
           if (a.producer() != null) {
             a.producer().releaseResources();
           }
-          manager.rejected(a.key(), token).whenComplete((renewed, failure) -> {
+          next.whenComplete((renewed, failure) -> {
             if (failure != null) {
               a.callback().failed(Futures.cause(failure));
+            } else if (renewed.value().equals(token.value())) {
+              passOn(rejection, a.callback()); // the manager kept the token: no retry
             } else {
               send(a, renewed, true);
             }
@@ -156,6 +164,24 @@ public final class AsyncBearerExecChainHandler implements AsyncExecChainHandler 
     } catch (HttpException | IOException | RuntimeException e) {
       a.callback().failed(e);
     }
+  }
+
+  /** Hands the caller a rejection whose body was already discarded: status and headers only. */
+  private static void passOn(HttpResponse rejection, AsyncExecCallback callback) {
+    try {
+      callback.handleResponse(rejection, null);
+      callback.completed();
+    } catch (HttpException | IOException | RuntimeException e) {
+      callback.failed(e);
+    }
+  }
+
+  /** Whether the manager has already answered with the token it was told was rejected. */
+  private static boolean keptAlready(CompletableFuture<AccessToken> next, AccessToken token) {
+    if (!next.isDone() || next.isCompletedExceptionally()) {
+      return false;
+    }
+    return next.join().value().equals(token.value());
   }
 
   private boolean replayable(AsyncEntityProducer producer) {

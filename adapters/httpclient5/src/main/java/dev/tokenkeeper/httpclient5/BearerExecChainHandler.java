@@ -116,9 +116,18 @@ public final class BearerExecChainHandler implements ExecChainHandler {
       manager.rejected(key, token); // not sent again: the next request gets a new token
       return response;
     }
+    AccessToken renewed;
+    try {
+      renewed = Futures.await(manager.rejected(key, token));
+    } catch (IOException | RuntimeException | Error e) {
+      response.close();
+      throw e;
+    }
+    if (renewed.value().equals(token.value())) {
+      return response; // the manager kept the token (no refresh now): sending it again won't help
+    }
     EntityUtils.consume(response.getEntity());
     response.close();
-    AccessToken renewed = Futures.await(manager.rejected(key, token));
     return chain.proceed(authorized(request, renewed), scope);
   }
 

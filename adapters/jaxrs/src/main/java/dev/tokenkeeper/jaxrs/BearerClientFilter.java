@@ -152,6 +152,9 @@ public final class BearerClientFilter implements ClientRequestFilter, ClientResp
         return;
       }
       AccessToken renewed = Futures.await(manager.rejected(exchange.key(), sent));
+      if (renewed.value().equals(sent.value())) {
+        return; // the manager kept the token (no refresh now): sending it again won't help
+      }
       replace(response, send(request, request.getUri(), request.getMethod(), true,
           exchange.retry(renewed)));
       return;

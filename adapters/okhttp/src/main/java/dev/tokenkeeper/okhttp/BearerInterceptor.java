@@ -124,8 +124,17 @@ public final class BearerInterceptor implements Interceptor {
       manager.rejected(key, token); // not sent again: the next call gets a new token
       return response;
     }
+    AccessToken renewed;
+    try {
+      renewed = Futures.await(manager.rejected(key, token));
+    } catch (IOException | RuntimeException | Error e) {
+      response.close();
+      throw e;
+    }
+    if (renewed.value().equals(token.value())) {
+      return response; // the manager kept the token (no refresh now): sending it again won't help
+    }
     response.close();
-    AccessToken renewed = Futures.await(manager.rejected(key, token));
     return proceed(chain, authorized(request, renewed), new Attempt(true));
   }
 

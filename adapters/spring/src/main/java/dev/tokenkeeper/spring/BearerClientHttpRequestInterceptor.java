@@ -143,8 +143,17 @@ public final class BearerClientHttpRequestInterceptor implements ClientHttpReque
       manager.rejected(key, token); // not sent again: the next request gets a new token
       return response;
     }
+    AccessToken renewed;
+    try {
+      renewed = Futures.await(manager.rejected(key, token));
+    } catch (IOException | RuntimeException | Error e) {
+      response.close();
+      throw e;
+    }
+    if (renewed.value().equals(token.value())) {
+      return response; // the manager kept the token (no refresh now): sending it again won't help
+    }
     response.close();
-    AccessToken renewed = Futures.await(manager.rejected(key, token));
     hop.getHeaders().set(HttpHeaders.AUTHORIZATION, renewed.authorizationHeader());
     return execution.execute(hop, body);
   }

@@ -152,10 +152,13 @@ public final class BearerExchangeFilterFunction implements ExchangeFilterFunctio
             manager.rejected(key, token); // not sent again: the next request gets a new token
             return Mono.just(response);
           }
-          return response.releaseBody()
-              .then(Mono.fromFuture(() -> manager.rejected(key, token), true))
-              .flatMap(renewed -> next.exchange(authorized(
-                  ClientRequest.from(request).body(body.replay()).build(), renewed)));
+          return Mono.fromFuture(() -> manager.rejected(key, token), true)
+              .onErrorResume(e -> response.releaseBody().then(Mono.error(e)))
+              .flatMap(renewed -> renewed.value().equals(token.value())
+                  // the manager kept the token (no refresh now): sending it again won't help
+                  ? Mono.just(response)
+                  : response.releaseBody().then(next.exchange(authorized(
+                      ClientRequest.from(request).body(body.replay()).build(), renewed))));
         }));
   }
 

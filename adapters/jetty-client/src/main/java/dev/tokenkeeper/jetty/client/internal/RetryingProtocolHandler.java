@@ -98,7 +98,9 @@ public final class RetryingProtocolHandler implements ProtocolHandler {
         forwardFailure(conversation, new Result(request, null, response, Futures.cause(failure)));
         return;
       }
-      if (body != null && !body.rewind()) {
+      // Handed on as it is when the manager kept the token (no refresh now), or the body
+      // cannot be rewound.
+      if (renewed.value().equals(sent.value()) || (body != null && !body.rewind())) {
         forward(conversation, result, content);
         return;
       }
