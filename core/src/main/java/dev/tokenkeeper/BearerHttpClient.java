@@ -146,11 +146,11 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
             return response; // a 401 storm: the manager passed the 401 on without a refresh
           }
         }
+        case REDIRECT -> call.follow(response.statusCode(), response.headers());
         case REPORT -> {
           report(call.token);
           return response;
         }
-        case REDIRECT -> call.follow(response.statusCode(), response.headers());
         default -> {
           return response;
         }
