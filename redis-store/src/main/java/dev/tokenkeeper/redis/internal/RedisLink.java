@@ -24,10 +24,11 @@ import java.util.function.BiConsumer;
 
 /**
  * The Lettuce side: one client (standalone, Sentinel or Cluster, from the URI), one command
- * connection with String keys and byte[] values, and one pub/sub connection. Commands are
- * rejected at once while disconnected (rather than queued), with a command timeout, so that the
- * manager falls back to per-instance behaviour instead of waiting on a Redis that is down;
- * Lettuce reconnects (and resubscribes) in the background.
+ * connection with String keys and byte[] values, and one pub/sub connection. Standalone and
+ * Sentinel commands are rejected at once while disconnected (rather than queued), Cluster
+ * commands wait at most the command timeout, so that the manager falls back to per-instance
+ * behaviour instead of waiting on a Redis that is down; Lettuce reconnects (and resubscribes) in
+ * the background.
  *
  * <p>URIs: {@code redis://}, {@code rediss://} (TLS), {@code redis-sentinel://} as Lettuce reads
  * them, and {@code redis-cluster://host:port[,host:port…]} ({@code rediss-cluster://} with TLS)
@@ -59,7 +60,9 @@ public final class RedisLink implements AutoCloseable {
         RedisClusterClient cc = RedisClusterClient.create(resources, clusterSeeds(uri, timeout));
         cc.setOptions(ClusterClientOptions.builder()
             .autoReconnect(true)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            // Node connections open lazily, so a command may meet one not yet connected: it
+            // waits (bounded by the command timeout) instead of being rejected.
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
             .timeoutOptions(TimeoutOptions.enabled(timeout))
             .build());
         c = cc;
