@@ -41,6 +41,11 @@ public final class RedisKeys {
     return namespace + ":{" + escape(key) + "}:budget";
   }
 
+  /** Never set: the per-key budget has no pause of its own (the endpoint's applies). */
+  public String budgetPause(String key) {
+    return namespace + ":{" + escape(key) + "}:pause";
+  }
+
   /** The endpoint-wide budget (its own slot) and its Retry-After pause. */
   public String endpointBudget(String endpoint) {
     return namespace + ":budget:{" + escape(endpoint) + "}";

@@ -1,0 +1,109 @@
+package dev.tokenkeeper.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenkeeper.redis.internal.SharedBudget;
+import dev.tokenkeeper.redis.testing.RedisServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The Redis-side limiter shared by several instances. */
+class SharedBudgetIT {
+  @RegisterExtension
+  final RedisServer redis = new RedisServer();
+
+  @Test
+  void fourInstancesTogetherStayWithinOneLimit() throws Exception {
+    List<RedisTokenStore> stores = new ArrayList<>();
+    List<SharedBudget> budgets = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      RedisTokenStore s = RedisTokenStore.builder(redis.uri()).plaintext().build();
+      stores.add(s);
+      budgets.add(new SharedBudget(s.engine(), "https://provider/token", 10,
+          Duration.ofMillis(500), 0, null, Duration.ofSeconds(2)));
+    }
+    ConcurrentLinkedQueue<Long> granted = new ConcurrentLinkedQueue<>();
+    AtomicInteger left = new AtomicInteger(60);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 16; t++) {
+      SharedBudget b = budgets.get(t % 4);
+      Thread thread = new Thread(() -> {
+        try {
+          start.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        while (left.get() > 0) {
+          long wait = b.tryAcquire("k");
+          if (wait == 0) {
+            granted.add(System.nanoTime());
+            left.decrementAndGet();
+          } else {
+            LockSupport.parkNanos(Math.abs(wait)); // the limiter's own answer, as the queue waits
+          }
+        }
+      });
+      thread.start();
+      threads.add(thread);
+    }
+    start.countDown();
+    for (Thread t : threads) {
+      t.join(20_000);
+    }
+    stores.forEach(RedisTokenStore::close);
+    List<Long> times = new ArrayList<>(granted);
+    Collections.sort(times);
+    assertTrue(times.size() >= 60);
+    int worst = 0;
+    for (int i = 0; i < times.size(); i++) {
+      int n = 0;
+      for (int j = i; j < times.size() && times.get(j) - times.get(i) < TimeUnit.MILLISECONDS.toNanos(500); j++) {
+        n++;
+      }
+      worst = Math.max(worst, n);
+    }
+    assertTrue(worst <= 10, "at most 10 grants in any 500 ms, across 4 instances; saw " + worst);
+  }
+
+  @Test
+  void aPauseOnOneInstanceHoldsThemAll() {
+    try (RedisTokenStore a = RedisTokenStore.builder(redis.uri()).plaintext().build();
+        RedisTokenStore b = RedisTokenStore.builder(redis.uri()).plaintext().build()) {
+      SharedBudget ba = new SharedBudget(a.engine(), "p", 100, Duration.ofSeconds(1), 0, null,
+          Duration.ofSeconds(2));
+      SharedBudget bb = new SharedBudget(b.engine(), "p", 100, Duration.ofSeconds(1), 0, null,
+          Duration.ofSeconds(2));
+      assertEquals(0, bb.tryAcquire("k"));
+      ba.pause(TimeUnit.SECONDS.toNanos(30)); // 429 Retry-After: 30 seen by A
+      long wait = bb.tryAcquire("other-key");
+      assertTrue(wait > TimeUnit.SECONDS.toNanos(29), "B waits out A's Retry-After: " + wait);
+      ba.pause(TimeUnit.SECONDS.toNanos(5));
+      assertTrue(bb.pausedForNanos() > TimeUnit.SECONDS.toNanos(29), "a pause never shortens");
+    }
+  }
+
+  @Test
+  void thePerKeyLimitHoldsAndGivesBackTheKeysPermitWhenTheEndpointIsFull() {
+    try (RedisTokenStore a = RedisTokenStore.builder(redis.uri()).plaintext().build()) {
+      SharedBudget perKey = new SharedBudget(a.engine(), "p2", 3, Duration.ofSeconds(10), 2,
+          Duration.ofSeconds(10), Duration.ofSeconds(2));
+      assertEquals(0, perKey.tryAcquire("u1"));
+      assertEquals(0, perKey.tryAcquire("u1"));
+      assertTrue(perKey.tryAcquire("u1") < 0, "the key's own limit: a negative wait");
+      assertEquals(0, perKey.tryAcquire("u2"));
+      assertTrue(perKey.tryAcquire("u3") > 0, "the endpoint is full: a positive wait");
+      assertEquals(3, perKey.used());
+    }
+  }
+}
