@@ -58,6 +58,7 @@ class DemoProviderIT {
     manager = TokenManager.builder(endpoint)
         .primaryGrant(grant)
         .clock(clock)
+        .ticker(clock)
         .executor(Runnable::run)
         .retryPolicy(RetryPolicy.none())
         .listener(new TokenListener() {
@@ -145,6 +146,7 @@ class DemoProviderIT {
             .clock(clock).build())
         .primaryGrant(Grant.jwtBearer(provider.issueJwtCredential()))
         .clock(clock)
+        .ticker(clock)
         .build();
     try {
       assertTrue(jwt.token("device").value().length() > 20);
