@@ -47,4 +47,11 @@ public interface TokenListener {
 
   /** The provider session of {@code key} has ended and could not be renewed. */
   default void onSessionEnded(String key, SessionTimeouts timeouts) {}
+
+  /**
+   * The shared {@link TokenStore} failed for {@code key} (unreachable, timed out, or another
+   * instance held the key's lease past the store's maximum wait). The manager carries on with its
+   * own cache, single flight and budget; sharing resumes by itself when the store is back.
+   */
+  default void onStoreUnavailable(String key, Throwable cause) {}
 }

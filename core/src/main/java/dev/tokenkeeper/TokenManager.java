@@ -7,6 +7,7 @@ import dev.tokenkeeper.internal.KeyLifecycle;
 import dev.tokenkeeper.internal.KeySlot;
 import dev.tokenkeeper.internal.KeyTable;
 import dev.tokenkeeper.internal.ManagerContext;
+import dev.tokenkeeper.internal.SharedState;
 import dev.tokenkeeper.internal.Times;
 import dev.tokenkeeper.internal.TokenSender;
 import dev.tokenkeeper.internal.TokenState;
@@ -139,7 +140,8 @@ public final class TokenManager implements AutoCloseable {
         Times.nanos(b.expiryMargin), Times.nanos(b.sessionEndingWarning), 0, 0, b.retryPolicy,
         b.clock, b.ticker, b.executor, b.scheduler != null ? b.scheduler : ownScheduler,
         new Events(b.listeners, b.ticker));
-    this.life = new KeyLifecycle(ctx, new TokenSender(b.endpoint, ctx), b.maximumSize);
+    this.life = new KeyLifecycle(ctx, new TokenSender(b.endpoint, ctx), b.maximumSize,
+        b.store == null ? null : new SharedState(b.store, ctx));
     this.table = life.table();
     this.recordStats = b.recordStats;
   }
@@ -417,6 +419,7 @@ public final class TokenManager implements AutoCloseable {
     private Scheduler scheduler;
     private boolean recordStats;
     private final List<TokenListener> listeners = new ArrayList<>();
+    private TokenStore store;
 
     private Builder(TokenEndpoint endpoint) {
       this.endpoint = Objects.requireNonNull(endpoint, "endpoint is required");
@@ -538,6 +541,19 @@ public final class TokenManager implements AutoCloseable {
     /** Count {@link Stats#hits()} too. Off by default: it adds a shared write to the hot path. */
     public Builder recordStats() {
       this.recordStats = true;
+      return this;
+    }
+
+    /**
+     * Shares the keys' state with the other instances of the application through {@code store}
+     * (such as {@code RedisTokenStore} from {@code tokenkeeper-redis}): one token request per key
+     * across the cluster, a rotated refresh token never used twice, a sign-in or sign-out on one
+     * instance seen by all. This manager's cache becomes the near-cache: the hot path still
+     * reads only memory. Default: none, every state is this instance's own. The store is yours:
+     * {@link TokenManager#close()} does not close it.
+     */
+    public Builder store(TokenStore store) {
+      this.store = Objects.requireNonNull(store, "store");
       return this;
     }
 

@@ -83,6 +83,16 @@ public final class Events {
     }
   }
 
+  public void storeUnavailable(String key, Throwable cause) {
+    for (TokenListener l : listeners) {
+      try {
+        l.onStoreUnavailable(key, cause);
+      } catch (RuntimeException e) {
+        listenerFailed(e);
+      }
+    }
+  }
+
   /**
    * A failed token request sequence of {@code slot}'s key: WARNING at most once per key per
    * {@link #WARNING_INTERVAL}, DEBUG otherwise. The failure's message never holds a secret.

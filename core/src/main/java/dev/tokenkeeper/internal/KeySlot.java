@@ -77,6 +77,8 @@ public final class KeySlot {
   volatile CompletableFuture<Throwable> lateRevocation;
   /** The pending session timer of this slot, or {@code null}; see {@link SessionWatch}. */
   volatile SessionWatch.Timer timer;
+  /** The shared store's version of the state held here (0: none seen); see {@link SharedState}. */
+  private volatile long version;
 
   KeySlot(String key, long now) {
     this.key = key;
@@ -86,6 +88,18 @@ public final class KeySlot {
   /** Whether the slot no longer stands for its key (forgotten, ended, revoked or evicted). */
   public boolean retired() {
     return retired;
+  }
+
+  /** The store version this slot's state corresponds to, 0 when none. */
+  public long version() {
+    return version;
+  }
+
+  /** Records that the state held here is the store's {@code seen}; never goes back. */
+  synchronized void advanceVersion(long seen) {
+    if (seen > version) {
+      version = seen;
+    }
   }
 
   /** Whether a token request is in flight. */
