@@ -54,4 +54,19 @@ public interface TokenListener {
    * own cache, single flight and budget; sharing resumes by itself when the store is back.
    */
   default void onStoreUnavailable(String key, Throwable cause) {}
+
+  /**
+   * The endpoint's {@link TokenBudget} had no free slot for a token request of {@code key}: the
+   * request queues until one frees, or, for a refresh ahead of expiry that cannot even queue, is
+   * put off while the current token stays in service. {@code cause} says which request;
+   * {@code nextSlot} is when the next slot frees. Called on the thread that asked for the token.
+   */
+  default void onBudgetDeferred(String key, RefreshCause cause, java.time.Instant nextSlot) {}
+
+  /**
+   * The endpoint's {@link TokenBudget} refused a token request of {@code key}: its callers waited
+   * the budget's maximum, or the queue was full. They get {@code refusal} (after this and
+   * {@link #onFailure}).
+   */
+  default void onBudgetRefused(String key, TokenBudgetExceededException refusal) {}
 }

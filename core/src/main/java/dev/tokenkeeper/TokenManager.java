@@ -11,11 +11,13 @@ import dev.tokenkeeper.internal.SharedState;
 import dev.tokenkeeper.internal.Times;
 import dev.tokenkeeper.internal.TokenSender;
 import dev.tokenkeeper.internal.TokenState;
+import dev.tokenkeeper.internal.budget.BudgetQueue;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -124,6 +126,7 @@ public final class TokenManager implements AutoCloseable {
   public static final Duration DEFAULT_SESSION_ENDING_WARNING = Duration.ofMinutes(2);
 
   private final ManagerContext ctx;
+  private final TokenSender sender;
   private final KeyLifecycle life;
   /** The per-key slots; the hot path reads them directly. */
   private final KeyTable table;
@@ -140,7 +143,18 @@ public final class TokenManager implements AutoCloseable {
         Times.nanos(b.expiryMargin), Times.nanos(b.sessionEndingWarning), 0, 0, b.retryPolicy,
         b.clock, b.ticker, b.executor, b.scheduler != null ? b.scheduler : ownScheduler,
         new Events(b.listeners, b.ticker));
-    this.life = new KeyLifecycle(ctx, new TokenSender(b.endpoint, ctx), b.maximumSize,
+    TokenBudget budget = b.endpoint.budget().orElse(null);
+    BudgetQueue queue = null;
+    if (budget != null) {
+      // The permits are the endpoint's, shared by every manager on it; the queue (who goes
+      // first) is this manager's, driven by its ticker and scheduler.
+      Ticker t = b.ticker;
+      queue = new BudgetQueue(budget, b.endpoint.limiter(t::read), t::read, b.clock,
+          (task, delay) -> ctx.schedule(task, delay), b.retryPolicy.maxElapsed());
+    }
+    this.sender = new TokenSender(b.endpoint, ctx, queue);
+    this.life = new KeyLifecycle(ctx, sender, b.maximumSize,
+        budget == null ? 0 : budget.spread(),
         b.store == null ? null : new SharedState(b.store, ctx));
     this.table = life.table();
     this.recordStats = b.recordStats;
@@ -286,8 +300,19 @@ public final class TokenManager implements AutoCloseable {
 
   /** A snapshot of the counters; see {@link Stats}. */
   public Stats stats() {
+    BudgetStatus b = sender.budgetStatus().orElse(null);
     return new Stats(ctx.hits.sum(), ctx.waits.sum(), ctx.requests.sum(), ctx.refreshes.sum(),
-        ctx.acquisitions.sum(), ctx.failures.sum(), ctx.rejections.sum(), table.estimatedSize());
+        ctx.acquisitions.sum(), ctx.failures.sum(), ctx.rejections.sum(), table.estimatedSize(),
+        b == null ? 0 : b.deferred(), b == null ? 0 : b.queuedTotal(),
+        b == null ? 0 : b.refused());
+  }
+
+  /**
+   * The token budget's state (used and limit, pause, next slot, queue, counters), when the
+   * endpoint has a {@link TokenBudget}; see {@link TokenEndpoint#budget()}.
+   */
+  public Optional<BudgetStatus> budgetStatus() {
+    return sender.budgetStatus();
   }
 
   /**
@@ -302,9 +327,16 @@ public final class TokenManager implements AutoCloseable {
    * @param failures token request sequences that failed after their retries
    * @param rejections calls of {@link #rejected}
    * @param size keys held now (an estimate while evictions are pending)
+   * @param budgetDeferred refreshes ahead of expiry the {@link TokenBudget} had no slot for at
+   *     once (they queued, or were put off while the current token stayed in service); 0
+   *     without a budget
+   * @param budgetQueued requests that found no budget slot at once and queued for one
+   * @param budgetRefused callers' requests the budget refused with
+   *     {@link TokenBudgetExceededException} (maximum wait passed, or queue full)
    */
   public record Stats(long hits, long waits, long requests, long refreshes, long acquisitions,
-      long failures, long rejections, long size) {}
+      long failures, long rejections, long size, long budgetDeferred, long budgetQueued,
+      long budgetRefused) {}
 
   /**
    * Stops: forgets every token and refuses new token requests with

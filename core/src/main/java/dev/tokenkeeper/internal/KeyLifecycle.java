@@ -7,6 +7,7 @@ import dev.tokenkeeper.RefreshCause;
 import dev.tokenkeeper.SessionTimeouts;
 import dev.tokenkeeper.TokenRequest;
 import dev.tokenkeeper.TokenResponse;
+import dev.tokenkeeper.internal.budget.Spread;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -26,15 +27,23 @@ public final class KeyLifecycle {
   final TokenSender sender;
   /** The shared store, or {@code null}: every state is this instance's own. */
   final SharedState shared;
+  /** The token budget's spread (a fraction of the refresh window), or 0. */
+  private final double spread;
 
   public KeyLifecycle(ManagerContext ctx, TokenSender sender, long maximumSize) {
-    this(ctx, sender, maximumSize, null);
+    this(ctx, sender, maximumSize, 0, null);
   }
 
-  public KeyLifecycle(ManagerContext ctx, TokenSender sender, long maximumSize,
+  /**
+   * @param spread how far, as a fraction of the refresh window, a key's refresh moment may move
+   *     later (each key by its own share of it); 0 for none
+   * @param shared the shared store, or {@code null}
+   */
+  public KeyLifecycle(ManagerContext ctx, TokenSender sender, long maximumSize, double spread,
       SharedState shared) {
     this.ctx = ctx;
     this.sender = sender;
+    this.spread = spread;
     this.shared = shared;
     this.watch = new SessionWatch(ctx);
     this.table = new KeyTable(ctx, maximumSize, this::evicted);
@@ -177,6 +186,11 @@ public final class KeyLifecycle {
     CompletableFuture<TokenState> promise = new CompletableFuture<>();
     CompletableFuture<TokenState> got = h.claim(basis, promise);
     if (got != promise) {
+      if (got != null && cause != RefreshCause.AHEAD_OF_EXPIRY) {
+        // A caller now waits for the request in flight: if it still queues for a token-budget
+        // slot as a refresh ahead of expiry, it goes ahead of the refreshes.
+        sender.promote(h);
+      }
       return got;
     }
     table.retime(h); // no expiry while the request is open: see KeyTable
@@ -190,7 +204,7 @@ public final class KeyLifecycle {
   public void put(String key, TokenResponse response, TokenRequest acquiredWith) {
     ctx.ensureOpen();
     long now = ctx.now();
-    TokenState next = newState(response, baseRequest(acquiredWith, response), null, now,
+    TokenState next = newState(key, response, baseRequest(acquiredWith, response), null, now,
         ctx.wallNow());
     for (;;) {
       KeySlot h = table.getOrCreate(key);
@@ -241,7 +255,7 @@ public final class KeyLifecycle {
       watch.forget(h);
       table.remove(h);
       if (taken.state() != null) {
-        parts.add(revokeQuietly(key, taken.state()));
+        parts.add(revokeQuietly(h, taken.state()));
       }
       CompletableFuture<TokenState> running = taken.inFlight();
       if (running != null) {
@@ -263,11 +277,11 @@ public final class KeyLifecycle {
   }
 
   /** Revokes the refresh token, then the access token; the first failure, or {@code null}. */
-  CompletableFuture<Throwable> revokeQuietly(String key, TokenState s) {
+  CompletableFuture<Throwable> revokeQuietly(KeySlot slot, TokenState s) {
     CompletableFuture<Throwable> first = s.refreshToken == null
         ? CompletableFuture.completedFuture(null)
-        : sender.revoke(key, s.refreshToken, "refresh_token");
-    return first.thenCompose(e1 -> sender.revoke(key, s.token.value(), "access_token")
+        : sender.revoke(slot, s.refreshToken, "refresh_token");
+    return first.thenCompose(e1 -> sender.revoke(slot, s.token.value(), "access_token")
         .thenApply(e2 -> e1 != null ? e1 : e2));
   }
 
@@ -283,6 +297,7 @@ public final class KeyLifecycle {
     ctx.close();
     table.clear();
     watch.clear();
+    sender.close();
   }
 
   // ---- transitions ---------------------------------------------------------------------
@@ -350,12 +365,12 @@ public final class KeyLifecycle {
 
   // ---- requests --------------------------------------------------------------------------
 
-  TokenState newState(TokenResponse response, TokenRequest base, TokenState session, long now,
-      long wallNow) {
+  TokenState newState(String key, TokenResponse response, TokenRequest base, TokenState session,
+      long now, long wallNow) {
     boolean renewable = ctx.hasPrimaryGrant() || response.refreshToken().isPresent()
         || (session != null && session.refreshToken != null);
     return TokenState.of(response, base, session, ctx.refreshWindow, ctx.expiryMargin, renewable,
-        now, wallNow);
+        now, wallNow, spread == 0 || key == null ? 0 : spread * Spread.fraction(key));
   }
 
   /** The request a refresh repeats: {@code acquiredWith}, given the server's endpoint_id. */

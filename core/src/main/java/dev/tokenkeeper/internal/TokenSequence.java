@@ -2,6 +2,7 @@ package dev.tokenkeeper.internal;
 
 import dev.tokenkeeper.RefreshCause;
 import dev.tokenkeeper.ReauthenticationRequiredException;
+import dev.tokenkeeper.TokenBudgetExceededException;
 import dev.tokenkeeper.TokenEndpointException;
 import dev.tokenkeeper.TokenRequest;
 import dev.tokenkeeper.TokenResponse;
@@ -203,7 +204,7 @@ final class TokenSequence {
 
   private void send() {
     attempts++;
-    life.sender.send(slot.key, request)
+    life.sender.send(slot, request, cause, basis)
         .whenComplete((response, failure) -> ctx.execute(() -> handle(response, failure)));
   }
 
@@ -236,7 +237,8 @@ final class TokenSequence {
   private void succeed(TokenResponse response) {
     long now = ctx.now();
     TokenRequest base = refresh ? basis.request : KeyLifecycle.baseRequest(request, response);
-    TokenState next = life.newState(response, base, refresh ? basis : null, now, ctx.wallNow());
+    TokenState next = life.newState(slot.key, response, base, refresh ? basis : null, now,
+        ctx.wallNow());
     TokenStore.Lease l = lease;
     if (l == null) {
       publish(response, next, 0);
@@ -315,7 +317,7 @@ final class TokenSequence {
   /** The key was revoked while this request was in flight: its answer must not be served. */
   private void revokedMeanwhile(TokenState answer) {
     // Set before the callers (and revoke(key), which waits on this request) are released.
-    slot.lateRevocation = life.revokeQuietly(slot.key, answer);
+    slot.lateRevocation = life.revokeQuietly(slot, answer);
     ReauthenticationRequiredException reauth = KeyLifecycle.reauthentication(slot.key,
         "the tokens of key '" + slot.key + "' were revoked while a token request was in flight;"
         + " the tokens it brought were revoked too. Sign the user in again and put() the new"
@@ -324,6 +326,10 @@ final class TokenSequence {
   }
 
   private void retryOrFail(Throwable failure) {
+    if (failure instanceof TokenBudgetExceededException refusal) {
+      budgetRefused(refusal);
+      return;
+    }
     if (refresh && failure instanceof RefusedTokenAnswer refused) {
       // The refresh token sent is rotated (dead); the refused answer brought its successor.
       TokenState rotated = basis.withRefreshToken(refused.refreshToken());
@@ -403,6 +409,36 @@ final class TokenSequence {
         }
       }
     }));
+  }
+
+  /**
+   * The token budget had no slot. Nothing was sent, so nothing is retried here: a refresh ahead of
+   * expiry is deferred (the current token stays in service, and the next call after the next slot
+   * frees, but before the expiry margin, tries again; it is no failure), and callers who wait get
+   * the refusal.
+   */
+  private void budgetRefused(TokenBudgetExceededException refusal) {
+    if (promise.isDone()) {
+      return;
+    }
+    long now = ctx.now();
+    TokenState current = slot.state;
+    boolean deferred = cause == RefreshCause.AHEAD_OF_EXPIRY && current != null
+        && now < current.usableUntil && !current.sessionOver(now, ctx.wallNow(), slot.lastUsed);
+    if (!deferred) {
+      ctx.events.budgetRefused(slot.key, refusal);
+      fail(refusal);
+      return;
+    }
+    long retryIn = Times.nanos(refusal.retryAfter().orElse(null));
+    slot.coolDownUntil = Math.min(Times.add(now, retryIn), current.usableUntil);
+    if (slot.release()) {
+      life.table.reinsert(slot);
+    } else {
+      life.table.retime(slot);
+    }
+    ctx.events.budgetDeferred(slot.key, cause, refusal.nextSlot());
+    promise.completeExceptionally(refusal);
   }
 
   /** {@code invalid_grant} on a refresh: the refresh token is dead. Never send it again. */
