@@ -12,6 +12,8 @@ import dev.tokenkeeper.internal.Times;
 import dev.tokenkeeper.internal.TokenSender;
 import dev.tokenkeeper.internal.TokenState;
 import dev.tokenkeeper.internal.budget.BudgetQueue;
+import dev.tokenkeeper.internal.budget.RateLimiter;
+import dev.tokenkeeper.internal.budget.SharedLimiter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -149,7 +151,16 @@ public final class TokenManager implements AutoCloseable {
       // The permits are the endpoint's, shared by every manager on it; the queue (who goes
       // first) is this manager's, driven by its ticker and scheduler.
       Ticker t = b.ticker;
-      queue = new BudgetQueue(budget, b.endpoint.limiter(t::read), t::read, b.clock,
+      RateLimiter limiter = b.endpoint.limiter(t::read);
+      if (b.store != null && b.store.sharesBudget()) {
+        // Shared by every instance through the store; the endpoint's own limiter takes over
+        // while the store cannot be reached.
+        limiter = new SharedLimiter(b.store, b.endpoint.tokenUri().toString(), budget, limiter,
+            t::read, e -> ctx.events.warn("store-budget", () -> "the shared token budget is"
+                + " unreachable (" + Failures.unwrap(e) + "); this instance keeps its own budget"
+                + " until it is back"));
+      }
+      queue = new BudgetQueue(budget, limiter, t::read, b.clock,
           (task, delay) -> ctx.schedule(task, delay), b.retryPolicy.maxElapsed());
     }
     this.sender = new TokenSender(b.endpoint, ctx, queue);

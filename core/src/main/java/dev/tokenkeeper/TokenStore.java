@@ -66,6 +66,49 @@ public interface TokenStore extends AutoCloseable {
    */
   void listen(VersionListener listener);
 
+  // ---- the token-endpoint budget, shared --------------------------------------------------
+
+  /**
+   * Whether this store also keeps the {@link TokenBudget} of an endpoint for every instance, so
+   * that N instances together stay within the provider's limit. Default {@code false}: each
+   * manager spends its endpoint's budget in-process.
+   */
+  default boolean sharesBudget() {
+    return false;
+  }
+
+  /**
+   * Takes one permit of the budget {@code name} (one per token endpoint) for a request of
+   * {@code key}, within {@code budget}'s limits as counted across every instance. One round trip
+   * to the store; called only when a token request is about to be sent.
+   *
+   * @return 0 when the permit was taken; else nothing was taken, and the value is a positive
+   *     number of nanoseconds until the endpoint may have room (full, or paused by a
+   *     {@code Retry-After}), or a negative one whose magnitude is the key's wait
+   * @throws RuntimeException the store cannot answer (the manager falls back to its own budget)
+   */
+  default long acquirePermit(String name, TokenBudget budget, String key) {
+    throw new UnsupportedOperationException("this TokenStore does not share budgets");
+  }
+
+  /**
+   * Pauses every instance's permits of budget {@code name} for {@code nanos} (the provider's
+   * {@code Retry-After}); never shortens a longer pause.
+   */
+  default void pausePermits(String name, long nanos) {
+    throw new UnsupportedOperationException("this TokenStore does not share budgets");
+  }
+
+  /** Nanoseconds the shared pause of budget {@code name} still lasts, 0 for none. */
+  default long permitPause(String name) {
+    return 0;
+  }
+
+  /** Requests counted now in budget {@code name}'s window, across every instance. */
+  default int permitsUsed(String name, TokenBudget budget) {
+    return 0;
+  }
+
   /** Closes connections and stops the store's threads. Idempotent. */
   @Override
   void close();

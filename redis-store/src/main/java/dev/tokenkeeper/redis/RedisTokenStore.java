@@ -1,9 +1,11 @@
 package dev.tokenkeeper.redis;
 
+import dev.tokenkeeper.TokenBudget;
 import dev.tokenkeeper.TokenStore;
 import dev.tokenkeeper.redis.internal.LeasedStore;
 import dev.tokenkeeper.redis.internal.RedisKeys;
 import dev.tokenkeeper.redis.internal.RedisLink;
+import dev.tokenkeeper.redis.internal.SharedBudget;
 import dev.tokenkeeper.redis.internal.ValueCipher;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,6 +15,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The shared {@link TokenStore} for a cluster of application instances, on Redis through Lettuce:
@@ -63,6 +66,8 @@ public final class RedisTokenStore implements TokenStore {
 
   private final LeasedStore store;
   private final String description;
+  private final Duration commandTimeout;
+  private final ConcurrentHashMap<String, SharedBudget> budgets = new ConcurrentHashMap<>();
 
   private RedisTokenStore(Builder b, ValueCipher cipher) {
     RedisLink link = RedisLink.connect(b.uri, b.commandTimeout);
@@ -73,6 +78,7 @@ public final class RedisTokenStore implements TokenStore {
       link.close();
       throw e;
     }
+    this.commandTimeout = b.commandTimeout;
     this.description = "RedisTokenStore[" + RedisLink.redact(b.uri) + ", namespace="
         + b.namespace + ", lease=" + b.leasePeriod + ", " + cipher + "]";
   }
@@ -105,6 +111,46 @@ public final class RedisTokenStore implements TokenStore {
   @Override
   public void listen(VersionListener listener) {
     store.listen(listener);
+  }
+
+  /**
+   * {@code true}: the token-endpoint budget ({@code TokenBudget}) of every manager using this
+   * store is counted in Redis for all instances together (a sliding window on Redis's clock, in
+   * Lua), and a provider's {@code Retry-After} pauses them all.
+   */
+  @Override
+  public boolean sharesBudget() {
+    return true;
+  }
+
+  @Override
+  public long acquirePermit(String name, TokenBudget budget, String key) {
+    return budget(name, budget).tryAcquire(key);
+  }
+
+  @Override
+  public void pausePermits(String name, long nanos) {
+    SharedBudget b = budgets.get(name);
+    if (b != null) {
+      b.pause(nanos);
+    }
+  }
+
+  @Override
+  public long permitPause(String name) {
+    SharedBudget b = budgets.get(name);
+    return b == null ? 0 : b.pausedForNanos();
+  }
+
+  @Override
+  public int permitsUsed(String name, TokenBudget budget) {
+    return budget(name, budget).used();
+  }
+
+  private SharedBudget budget(String name, TokenBudget budget) {
+    return budgets.computeIfAbsent(name, n -> new SharedBudget(store, n, budget.requests(),
+        budget.window(), budget.perKeyRequests().orElse(0), budget.perKeyWindow().orElse(null),
+        commandTimeout));
   }
 
   /** Closes the connections and the store's thread. Idempotent. */

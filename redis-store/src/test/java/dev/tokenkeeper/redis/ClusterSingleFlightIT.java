@@ -1,0 +1,58 @@
+package dev.tokenkeeper.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenkeeper.redis.testing.ClusterNode;
+import dev.tokenkeeper.redis.testing.RedisServer;
+import dev.tokenkeeper.redis.testing.RotatingProvider;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Four TokenManagers (one JVM, each with its own Redis store, as four instances) × 32 threads on
+ * one key against a provider that rotates single-use refresh tokens: one request per expiry cycle.
+ */
+class ClusterSingleFlightIT {
+  @RegisterExtension
+  static final RedisServer REDIS = new RedisServer();
+
+  @Test
+  void fourInstancesMakeOneTokenRequestPerExpiryCycleAndNeverReuseARefreshToken()
+      throws Exception {
+    try (RotatingProvider provider = new RotatingProvider(1)) {
+      CountDownLatch cycles = new CountDownLatch(6);
+      provider.onArrival(a -> {
+        if (a.grant().equals("refresh_token")) {
+          cycles.countDown();
+        }
+      });
+      List<ClusterNode> nodes = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        nodes.add(new ClusterNode(REDIS.uri(), provider.tokenUri(), Duration.ofMillis(500), null));
+      }
+      try {
+        for (ClusterNode n : nodes) {
+          n.start(32, new String[] {"shared-key"}, 2);
+        }
+        assertTrue(cycles.await(30, TimeUnit.SECONDS), "6 refresh cycles");
+        for (ClusterNode n : nodes) {
+          n.stop();
+        }
+      } finally {
+        nodes.forEach(ClusterNode::close);
+      }
+      ClusterAssertions.oneRequestPerCycle(provider, nodes.stream().map(ClusterNode::result)
+          .toList(), 300);
+      for (ClusterNode n : nodes) {
+        assertEquals(0, n.errors().size(), n.result());
+        assertTrue(n.calls() > 0);
+      }
+    }
+  }
+}
