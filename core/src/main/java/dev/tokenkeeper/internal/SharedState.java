@@ -87,8 +87,8 @@ public final class SharedState {
   void put(KeySlot slot, TokenState s) {
     byte[] value = encode(s);
     store(slot.key, () -> store.put(slot.key, value, expiresAt(s))).whenComplete((e, f) -> {
-      if (e != null && slot.state == s) {
-        slot.advanceVersion(e.version());
+      if (e != null) {
+        slot.advanceVersionIf(s, e.version());
       }
     });
   }
@@ -149,8 +149,7 @@ public final class SharedState {
           return;
         }
         TokenState remote = decode(key, e);
-        if (remote != null && slot.replace(seen, remote)) {
-          slot.advanceVersion(e.version());
+        if (remote != null && slot.replaceIfIdle(seen, remote, e.version())) {
           l.installed(slot, ctx.now());
         }
       });

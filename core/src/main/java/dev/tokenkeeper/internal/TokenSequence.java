@@ -102,12 +102,22 @@ final class TokenSequence {
       adopt(remote, newer.version());
       return;
     }
-    if (remote != null && slot.replace(basis, remote)) {
+    if (remote != null) {
       // Stale or expired there too: refresh from the newest state (its refresh token is the
       // live one; ours may have been rotated away by the instance that wrote it).
+      if (!slot.replace(basis, remote, newer.version())) {
+        if (slot.state != null) {
+          adopt(remote, newer.version()); // a put() landed meanwhile: it wins (SUPERSEDED)
+        } else {
+          fail(new IllegalStateException("the state of key '" + slot.key + "' ended while its"
+              + " request waited for the shared store; call again"));
+        }
+        return;
+      }
       basis = remote;
-      slot.advanceVersion(newer.version());
     }
+    // The version is claimed together with the state it belongs to (or, when the store holds
+    // none, with ours): never a version newer than the refresh token we would send.
     claim(newer.version());
   }
 
@@ -127,11 +137,8 @@ final class TokenSequence {
   /** Serves the state another instance stored, without a request of our own. */
   private void adopt(TokenState remote, long version) {
     TokenState result = remote;
-    switch (slot.publish(basis, remote)) {
-      case STORED -> {
-        slot.advanceVersion(version);
-        life.installed(slot, ctx.now());
-      }
+    switch (slot.publish(basis, remote, version)) {
+      case STORED -> life.installed(slot, ctx.now());
       case SUPERSEDED -> {
         TokenState current = slot.state;
         result = current != null ? current : remote;
@@ -162,8 +169,8 @@ final class TokenSequence {
           .whenComplete((w, f) -> {
             if (f != null) {
               life.shared.unavailable(slot.key, f);
-            } else if (w.written() && slot.state == current) {
-              slot.advanceVersion(w.current().version());
+            } else if (w.written()) {
+              slot.advanceVersionIf(current, w.current().version());
             }
           });
     } else {
@@ -286,11 +293,8 @@ final class TokenSequence {
   private void publish(TokenResponse response, TokenState next, long version) {
     long now = ctx.now();
     TokenState result = next;
-    switch (slot.publish(basis, next)) {
-      case STORED -> {
-        slot.advanceVersion(version);
-        life.installed(slot, now);
-      }
+    switch (slot.publish(basis, next, version)) {
+      case STORED -> life.installed(slot, now);
       case SUPERSEDED -> {
         // put() stored a token meanwhile; it wins, and the callers get it.
         TokenState current = slot.state;
@@ -394,12 +398,11 @@ final class TokenSequence {
           adopt(remote, e.version());
           return;
         }
-        if (!remote.refreshTokenAlive(ctx.now()) || !slot.replace(basis, remote)) {
+        if (!remote.refreshTokenAlive(ctx.now()) || !slot.replace(basis, remote, e.version())) {
           refusedRefreshToken(tee);
           return;
         }
         basis = remote;
-        slot.advanceVersion(e.version());
         request = life.refreshRequest(slot.key, remote);
         send();
       } catch (Throwable t) {

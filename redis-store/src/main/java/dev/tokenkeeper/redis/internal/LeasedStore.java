@@ -242,8 +242,13 @@ public final class LeasedStore implements TokenStore {
               warnings.warn("could not renew the lease of key '" + key + "' (" + failure
                   + "); retrying");
             } else if (renewed == 0L && !ended.get()) {
-              // Lost (the lease lapsed and another instance took it): the fenced write decides.
-              LOG.log(System.Logger.Level.DEBUG, () -> "the lease of key '" + key + "' was lost");
+              // Lost: it lapsed before this renewal (a pause longer than the lease: GC, a frozen
+              // container, a starved thread). Another instance may send a request now; the
+              // fenced write decides whose answer is kept.
+              warnings.warn("the lease of key '" + key + "' lapsed while its token request was"
+                  + " open (this instance paused longer than the lease period, " + leaseMillis
+                  + " ms); another instance may take over. Raise"
+                  + " RedisTokenStore.Builder.leasePeriod if this repeats");
               stopRenewing();
             }
           });

@@ -6,6 +6,7 @@ import dev.tokenkeeper.Grant;
 import dev.tokenkeeper.RetryPolicy;
 import dev.tokenkeeper.TokenBudget;
 import dev.tokenkeeper.TokenEndpoint;
+import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.redis.RedisTokenStore;
 import java.io.BufferedReader;
@@ -35,6 +36,7 @@ public final class ClusterNode implements AutoCloseable {
   public final TokenManager manager;
   private final List<Thread> threads = new ArrayList<>();
   private final AtomicLong calls = new AtomicLong();
+  private final AtomicLong storeFailures = new AtomicLong();
   private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
   private final Set<String> tokens = ConcurrentHashMap.newKeySet();
   private volatile boolean running;
@@ -43,13 +45,19 @@ public final class ClusterNode implements AutoCloseable {
    * @param budget {@code null} for none, else such as {@code 20/1s}
    */
   public ClusterNode(String redisUri, URI tokenUri, Duration lease, String budget) {
+    this(redisUri, tokenUri, lease, budget, "cluster-client");
+  }
+
+  /** @param clientId the client id it authenticates with, so the provider can tell nodes apart */
+  public ClusterNode(String redisUri, URI tokenUri, Duration lease, String budget,
+      String clientId) {
     this.store = RedisTokenStore.builder(redisUri)
         .encryptionKeys("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=")
         .leasePeriod(lease)
-        .maxWait(Duration.ofSeconds(20))
+        .maxWait(Duration.ofSeconds(60))
         .build();
     TokenEndpoint.Builder eb = TokenEndpoint.builder(tokenUri,
-        ClientAuthentication.basic("cluster-client", "cluster-secret"));
+        ClientAuthentication.basic(clientId, "cluster-secret"));
     if (budget != null) {
       eb.budget(TokenBudget.parse(budget).withMaxWait(Duration.ofSeconds(60)));
     }
@@ -58,6 +66,12 @@ public final class ClusterNode implements AutoCloseable {
         .primaryGrant(Grant.clientCredentials())
         .retryPolicy(RetryPolicy.DEFAULT)
         .store(store)
+        .listener(new TokenListener() {
+          @Override
+          public void onStoreUnavailable(String key, Throwable cause) {
+            storeFailures.incrementAndGet();
+          }
+        })
         .build();
   }
 
@@ -101,6 +115,11 @@ public final class ClusterNode implements AutoCloseable {
     return result();
   }
 
+  /** How often the listener heard that the store failed. */
+  public long storeFailures() {
+    return storeFailures.get();
+  }
+
   public long calls() {
     return calls.get();
   }
@@ -128,12 +147,13 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   /**
-   * {@code redisUri tokenUri leaseMillis threads keysCommaSeparated pauseMillis [budget]}: prints
+   * {@code redisUri tokenUri leaseMillis threads keysCommaSeparated pauseMillis clientId [budget]}:
+   * prints
    * {@code READY}, runs until a line arrives on stdin, prints the {@code RESULT} line, exits.
    */
   public static void main(String[] args) throws Exception {
     try (ClusterNode node = new ClusterNode(args[0], URI.create(args[1]),
-        Duration.ofMillis(Long.parseLong(args[2])), args.length > 6 ? args[6] : null)) {
+        Duration.ofMillis(Long.parseLong(args[2])), args.length > 7 ? args[7] : null, args[6])) {
       System.out.println("READY");
       System.out.flush();
       node.start(Integer.parseInt(args[3]), args[4].split(","), Long.parseLong(args[5]));

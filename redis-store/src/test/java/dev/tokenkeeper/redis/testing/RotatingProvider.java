@@ -35,7 +35,7 @@ import java.util.function.Consumer;
 public final class RotatingProvider implements AutoCloseable {
   /** One token request as the provider saw it. */
   public record Arrival(long nanoTime, String grant, String key, String refreshToken,
-      boolean refused) {}
+      boolean refused, String client) {}
 
   private final HttpServer server;
   private final ExecutorService pool = Executors.newFixedThreadPool(32);
@@ -119,7 +119,8 @@ public final class RotatingProvider implements AutoCloseable {
       String grant = form.getOrDefault("grant_type", "");
       String key = form.getOrDefault("endpoint_id", "default");
       String rt = form.get("refresh_token");
-      onArrival.accept(new Arrival(System.nanoTime(), grant, key, rt, false));
+      String client = client(exchange.getRequestHeaders().getFirst("Authorization"));
+      onArrival.accept(new Arrival(System.nanoTime(), grant, key, rt, false, client));
       if (grant.equals("refresh_token")) {
         CountDownLatch gate = refreshGate;
         if (gate != null) {
@@ -140,18 +141,18 @@ public final class RotatingProvider implements AutoCloseable {
         long now = System.nanoTime();
         if (grant.equals("client_credentials")) {
           body = issue(key);
-          arrivals.add(new Arrival(now, grant, key, null, false));
+          arrivals.add(new Arrival(now, grant, key, null, false, client));
         } else if (grant.equals("refresh_token")) {
           presented.merge(rt, 1, Integer::sum);
           if (rt != null && rt.equals(liveRefreshToken.get(key))) {
             deadRefreshTokens.add(rt);
             body = issue(key);
-            arrivals.add(new Arrival(now, grant, key, rt, false));
+            arrivals.add(new Arrival(now, grant, key, rt, false, client));
           } else {
             status = 400;
             body = "{\"error\":\"invalid_grant\",\"error_description\":\"refresh token is"
                 + " invalid or was already used\"}";
-            arrivals.add(new Arrival(now, grant, key, rt, true));
+            arrivals.add(new Arrival(now, grant, key, rt, true, client));
           }
         } else {
           status = 400;
@@ -177,6 +178,18 @@ public final class RotatingProvider implements AutoCloseable {
     liveRefreshToken.put(key, rt);
     return "{\"access_token\":\"AT-" + key + "-" + n + "\",\"token_type\":\"Bearer\","
         + "\"expires_in\":" + expiresIn + ",\"refresh_token\":\"" + rt + "\"}";
+  }
+
+  /** The client id of an HTTP Basic {@code Authorization} header, or {@code ""}. */
+  private static String client(String authorization) {
+    if (authorization == null || !authorization.startsWith("Basic ")) {
+      return "";
+    }
+    String decoded = new String(java.util.Base64.getDecoder().decode(authorization.substring(6)),
+        StandardCharsets.UTF_8);
+    int colon = decoded.indexOf(':');
+    return URLDecoder.decode(colon < 0 ? decoded : decoded.substring(0, colon),
+        StandardCharsets.UTF_8);
   }
 
   private static Map<String, String> form(String body) {
