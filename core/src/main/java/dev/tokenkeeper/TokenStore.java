@@ -92,6 +92,14 @@ public interface TokenStore extends AutoCloseable {
   }
 
   /**
+   * The request sent with this instance's oldest open permit of {@code key} in budget
+   * {@code name} has completed. A store may count a permit from here (as the Redis store does), so
+   * that a request that reached the provider late still falls inside the window it counts in.
+   * Must not block. Default: nothing.
+   */
+  default void completePermit(String name, String key) {}
+
+  /**
    * Pauses every instance's permits of budget {@code name} for {@code nanos} (the provider's
    * {@code Retry-After}); never shortens a longer pause.
    */

@@ -209,6 +209,7 @@ public final class TokenSender {
         slot.budgetTicket = null;
       }
       sender.get().whenComplete((v, e) -> {
+        budget.limiter().completed(slot.key);
         if (e != null) {
           result.completeExceptionally(Failures.unwrap(e));
         } else {

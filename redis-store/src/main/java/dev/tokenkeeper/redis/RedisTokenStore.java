@@ -129,6 +129,14 @@ public final class RedisTokenStore implements TokenStore {
   }
 
   @Override
+  public void completePermit(String name, String key) {
+    SharedBudget b = budgets.get(name);
+    if (b != null) {
+      b.complete(key);
+    }
+  }
+
+  @Override
   public void pausePermits(String name, long nanos) {
     SharedBudget b = budgets.get(name);
     if (b != null) {

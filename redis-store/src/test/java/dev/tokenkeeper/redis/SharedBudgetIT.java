@@ -48,6 +48,7 @@ class SharedBudgetIT {
           long wait = b.tryAcquire("k");
           if (wait == 0) {
             granted.add(new long[] {before, System.nanoTime()});
+            b.complete("k"); // the request went out and was answered at once
             left.decrementAndGet();
           } else {
             LockSupport.parkNanos(Math.abs(wait)); // the limiter's own answer, as the queue waits
@@ -79,6 +80,25 @@ class SharedBudgetIT {
       worst = Math.max(worst, n);
     }
     assertTrue(worst <= 10, "at most 10 grants in any 500 ms, across 4 instances; saw " + worst);
+  }
+
+  @Test
+  void aPermitCountsUntilOneWindowAfterItsRequestCompleted() throws Exception {
+    try (RedisTokenStore a = RedisTokenStore.builder(redis.uri()).plaintext().build()) {
+      SharedBudget b = new SharedBudget(a.engine(), "slow", 1, Duration.ofMillis(100), 0, null,
+          Duration.ofSeconds(2));
+      assertEquals(0, b.tryAcquire("k"));
+      // The request is still in flight (a slow provider, or a late arrival): no second permit,
+      // however long it takes, and the caller is told to look again soon.
+      Thread.sleep(300); // longer than the window
+      long wait = b.tryAcquire("k");
+      assertTrue(wait > 0 && wait <= TimeUnit.MILLISECONDS.toNanos(250), "wait " + wait);
+      b.complete("k");
+      assertTrue(b.tryAcquire("k") > TimeUnit.MILLISECONDS.toNanos(50),
+          "counted for a window after its completion");
+      Thread.sleep(200);
+      assertEquals(0, b.tryAcquire("k"));
+    }
   }
 
   @Test

@@ -28,6 +28,14 @@ public interface RateLimiter {
    */
   long tryAcquire(String key);
 
+  /**
+   * The request sent with a permit of {@code key} has completed (answered or failed). A limiter
+   * that counts a permit from the request's completion rather than its grant (the shared one:
+   * the provider counts a request when it arrives, which may be late on a loaded machine, and is
+   * never after its completion) needs this; the in-process one ignores it.
+   */
+  default void completed(String key) {}
+
   /** Grants no permit for {@code nanos} from now; never shortens a pause already in force. */
   void pause(long nanos);
 

@@ -66,6 +66,15 @@ public final class SharedLimiter implements RateLimiter {
   }
 
   @Override
+  public void completed(String key) {
+    try {
+      store.completePermit(name, key);
+    } catch (RuntimeException e) {
+      onFailure.accept(e);
+    }
+  }
+
+  @Override
   public void pause(long nanos) {
     local.pause(nanos);
     if (nanos > 0) {

@@ -118,9 +118,13 @@ final class Scripts {
       """;
 
   /**
-   * A sliding-window limiter shared by every instance: KEYS window (a sorted set of admission
-   * times), pause; ARGV limit, window millis, a unique member. Returns 0 when admitted, else the
-   * milliseconds until a slot frees (or the pause ends). Time is Redis's, the same for all.
+   * A sliding-window limiter shared by every instance: KEYS window (a sorted set of permits),
+   * pause; ARGV limit, window millis, a unique member, in-flight cap millis. A permit is counted
+   * from its grant until its request completes ({@link #COMPLETE} stamps it then) plus the window:
+   * the provider counts a request when it arrives, somewhere between the two. An open permit
+   * carries the score {@code now + cap} until then, so one whose holder died ends by itself.
+   * Returns 0 when admitted, else the milliseconds until a slot may free (or the pause ends).
+   * Time is Redis's, the same for all.
    */
   static final String ACQUIRE = """
       local t = redis.call('TIME')
@@ -129,16 +133,29 @@ final class Scripts {
       if paused > 0 then return paused end
       local limit = tonumber(ARGV[1])
       local window = tonumber(ARGV[2])
+      local cap = tonumber(ARGV[4])
       redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
       if redis.call('ZCARD', KEYS[1]) < limit then
-        redis.call('ZADD', KEYS[1], now, ARGV[3])
-        redis.call('PEXPIRE', KEYS[1], window + 1000)
+        redis.call('ZADD', KEYS[1], now + cap, ARGV[3])
+        redis.call('PEXPIRE', KEYS[1], window + cap + 1000)
         return 0
       end
       local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-      local wait = tonumber(oldest[2]) + window - now + 1
+      local score = tonumber(oldest[2])
+      if score > now then
+        return math.max(10, math.min(250, math.floor(window / 20)))
+      end
+      local wait = score + window - now + 1
       if wait < 1 then wait = 1 end
       return wait
+      """;
+
+  /** Complete: KEYS window; ARGV member. Stamps an open permit with Redis's time now. */
+  static final String COMPLETE = """
+      local t = redis.call('TIME')
+      local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+      return 1
       """;
 
   /** Pause: KEYS pause; ARGV millis. Extends the pause to at least that long, never shortens. */

@@ -3,16 +3,20 @@ package dev.tokenkeeper.redis.internal;
 import io.lettuce.core.ScriptOutputType;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A token-endpoint budget shared by every instance through Redis: a sliding window of admission
- * times per endpoint (and, optionally, per key, in the key's own slot), each step one Lua script
- * on Redis's clock, and the provider's {@code Retry-After} as a pause key that every instance
- * reads. So N instances with a budget of 20 per second send at most 20 per second between them.
+ * A token-endpoint budget shared by every instance through Redis: a sliding window of permits
+ * per endpoint (and, optionally, per key, in the key's own slot), each step one Lua script on
+ * Redis's clock, and the provider's {@code Retry-After} as a pause key that every instance reads.
+ * A permit counts from its grant until one window after its request completed, so N instances
+ * with a budget of 20 per second send at most 20 in any second as the provider counts them, however
+ * late a request reaches it.
  *
  * <p>Answers in relative nanoseconds like the in-process limiter: {@code 0} granted, {@code > 0}
  * nanoseconds until the endpoint has room (full or paused), {@code < 0} the key's wait.
@@ -32,6 +36,12 @@ public final class SharedBudget {
   private final long timeoutMillis;
   private final String instanceId;
   private final AtomicLong members = new AtomicLong();
+  /** Open permits of this instance per key, oldest first: {member, key window, key member}. */
+  private final ConcurrentHashMap<String, ConcurrentLinkedDeque<String[]>> open =
+      new ConcurrentHashMap<>();
+
+  /** How long an open permit counts at most before its completion (its holder may have died). */
+  static final long IN_FLIGHT_CAP_MILLIS = 120_000;
 
   /**
    * @param endpoint names the budget (one per provider), such as the token URI
@@ -77,12 +87,46 @@ public final class SharedBudget {
         return -TimeUnit.MILLISECONDS.toNanos(keyWait);
       }
     }
-    long wait = acquire(window, pause, limit, windowMillis, member());
-    if (wait > 0 && keyWindow != null) {
-      // The endpoint said no: give the key's permit back.
-      call(link.commands().zrem(keyWindow, keyMember.getBytes(StandardCharsets.UTF_8)));
+    String member = member();
+    long wait = acquire(window, pause, limit, windowMillis, member);
+    if (wait > 0) {
+      if (keyWindow != null) {
+        // The endpoint said no: give the key's permit back.
+        call(link.commands().zrem(keyWindow, keyMember.getBytes(StandardCharsets.UTF_8)));
+      }
+    } else {
+      open.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>())
+          .add(new String[] {member, keyWindow, keyMember});
     }
     return TimeUnit.MILLISECONDS.toNanos(wait);
+  }
+
+  /**
+   * The request of this instance's oldest open permit of {@code key} completed: from now on it
+   * counts for one window more. Asynchronous; an open permit whose stamp is lost ends by its cap.
+   */
+  public void complete(String key) {
+    ConcurrentLinkedDeque<String[]> permits = open.get(key);
+    String[] permit = permits == null ? null : permits.poll();
+    if (permit == null) {
+      return;
+    }
+    if (permits.isEmpty()) {
+      open.remove(key, permits);
+    }
+    stamp(window, permit[0]);
+    if (permit[1] != null) {
+      stamp(permit[1], permit[2]);
+    }
+  }
+
+  private void stamp(String windowKey, String member) {
+    try {
+      link.commands().<Long>eval(Scripts.COMPLETE, ScriptOutputType.INTEGER,
+          new String[] {windowKey}, bytes(member));
+    } catch (RuntimeException e) {
+      // Unreachable: the permit ends by its in-flight cap.
+    }
   }
 
   /** Pauses every instance's requests for {@code nanos}; never shortens a longer pause. */
@@ -113,7 +157,7 @@ public final class SharedBudget {
   private long acquire(String windowKey, String pauseKey, int max, long millis, String member) {
     Long wait = call(link.commands().<Long>eval(Scripts.ACQUIRE, ScriptOutputType.INTEGER,
         new String[] {windowKey, pauseKey}, bytes(Integer.toString(max)),
-        bytes(Long.toString(millis)), bytes(member)));
+        bytes(Long.toString(millis)), bytes(member), bytes(Long.toString(IN_FLIGHT_CAP_MILLIS))));
     return wait == null ? 0 : wait;
   }
 

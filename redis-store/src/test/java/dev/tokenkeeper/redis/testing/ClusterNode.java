@@ -34,6 +34,7 @@ public final class ClusterNode implements AutoCloseable {
   public final RedisTokenStore store;
   public final TokenEndpoint endpoint;
   public final TokenManager manager;
+  private final java.util.concurrent.ExecutorService pool;
   private final List<Thread> threads = new ArrayList<>();
   private final AtomicLong calls = new AtomicLong();
   private final AtomicLong storeFailures = new AtomicLong();
@@ -55,6 +56,9 @@ public final class ClusterNode implements AutoCloseable {
         .encryptionKeys("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=")
         .leasePeriod(lease)
         .maxWait(Duration.ofSeconds(60))
+        // This machine is shared and often loaded far past its two cores: a generous timeout
+        // keeps a slow answer from counting as an outage (RedisOutageIT stops Redis for real).
+        .commandTimeout(Duration.ofSeconds(10))
         .build();
     TokenEndpoint.Builder eb = TokenEndpoint.builder(tokenUri,
         ClientAuthentication.basic(clientId, "cluster-secret"));
@@ -62,7 +66,15 @@ public final class ClusterNode implements AutoCloseable {
       eb.budget(TokenBudget.parse(budget).withMaxWait(Duration.ofSeconds(60)));
     }
     this.endpoint = eb.build();
+    // Each instance its own small pool, as separate servers would have: four managers on the
+    // JVM-wide common pool (one thread on two cores) would queue each other's work.
+    this.pool = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, clientId + "-pool");
+      t.setDaemon(true);
+      return t;
+    });
     this.manager = TokenManager.builder(endpoint)
+        .executor(pool)
         .primaryGrant(Grant.clientCredentials())
         .retryPolicy(RetryPolicy.DEFAULT)
         .store(store)
@@ -144,6 +156,7 @@ public final class ClusterNode implements AutoCloseable {
     manager.close();
     endpoint.close();
     store.close();
+    pool.shutdownNow();
   }
 
   /**
