@@ -41,9 +41,12 @@ import java.util.regex.Pattern;
  *       acquired together are not all refreshed in the same second.
  * </ul>
  *
- * <p>A request counts from the moment it is sent; its slot frees one window later, plus a guard
- * of a hundredth of the window (at most a second) so that a request that reaches the provider a
- * little late still falls in the provider's next window.
+ * <p>A request holds its slot from the moment it is sent until one window after its answer
+ * arrived (plus a guard of a hundredth of the window, at most a second). The provider logs each
+ * request at some moment between the two, so it never counts more than the limit in any window,
+ * however the network delays or bunches requests; the price is that a slot is held for the
+ * window plus the provider's latency (at 50 ms latency, a 200/1s budget sends about 190 a
+ * second).
  *
  * <pre>{@code
  * TokenEndpoint endpoint = TokenEndpoint.builder(tokenUri, ClientAuthentication.basic(id, secret))
@@ -273,8 +276,8 @@ public final class TokenBudget implements Serializable {
   }
 
   /**
-   * How long after it was sent a request stops counting: the window plus a guard of a hundredth
-   * of it, at most a second.
+   * How long after its answer a request stops counting: the window plus a guard of a hundredth of
+   * it, at most a second.
    */
   public static Duration occupancy(Duration window) {
     return window.plus(Duration.ofMillis(Math.min(1000, window.toMillis() / 100)));

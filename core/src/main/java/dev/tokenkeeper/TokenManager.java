@@ -101,6 +101,19 @@ import java.util.function.Function;
  * {@linkplain Builder#sessionEndingWarning warning period} before the earlier deadline, and
  * {@link TokenListener#onSessionEnded} when it has passed and no primary grant can renew it.
  *
+ * <h2>Token budget</h2>
+ *
+ * <p>When the endpoint has a {@link TokenBudget} ({@link TokenEndpoint#budget()}), every token
+ * request, retry and revocation this manager sends takes a slot of it first (the slots are the
+ * endpoint's, shared by every manager on it). Callers without a usable token wait for a slot in
+ * arrival order, at most the budget's maximum wait, and then get a
+ * {@link TokenBudgetExceededException}; a refresh ahead of expiry waits behind them, ordered by
+ * its token's expiry margin, while the current token stays in service. A 429 or 503 with
+ * {@code Retry-After} on any request pauses every key's requests until then.
+ * {@link #budgetStatus()} and {@link Stats} show what the budget does;
+ * {@link TokenListener#onBudgetDeferred} and {@link TokenListener#onBudgetRefused} tell it as it
+ * happens.
+ *
  * <h2>Threads</h2>
  *
  * <p>Without a scheduler of yours, delayed work runs on one daemon {@code tokenkeeper-scheduler-<n>}
@@ -124,6 +137,13 @@ public final class TokenManager implements AutoCloseable {
    */
   public static final Duration DEFAULT_EXPIRY_MARGIN = Duration.ofSeconds(30);
 
+  /**
+   * The default cool-down after a token request sequence failed for a key without a usable token,
+   * 10 seconds (a provider's {@code Retry-After} decides it when sent): during it every caller of
+   * the key fails fast with the same exception.
+   */
+  public static final Duration DEFAULT_FAILURE_COOL_DOWN = Duration.ofSeconds(10);
+
   /** The default warning period before a provider session ends, 2 minutes. */
   public static final Duration DEFAULT_SESSION_ENDING_WARNING = Duration.ofMinutes(2);
 
@@ -142,7 +162,8 @@ public final class TokenManager implements AutoCloseable {
     this.ticker = b.ticker;
     this.ownScheduler = b.scheduler != null ? null : new DaemonScheduler("scheduler", b.executor);
     this.ctx = new ManagerContext(b.primaryRequest, Times.nanos(b.refreshWindow),
-        Times.nanos(b.expiryMargin), Times.nanos(b.sessionEndingWarning), 0, 0, b.retryPolicy,
+        Times.nanos(b.expiryMargin), Times.nanos(b.sessionEndingWarning),
+        Times.nanos(b.failureCoolDown), 0, b.retryPolicy,
         b.clock, b.ticker, b.executor, b.scheduler != null ? b.scheduler : ownScheduler,
         new Events(b.listeners, b.ticker));
     TokenBudget budget = b.endpoint.budget().orElse(null);
@@ -454,6 +475,7 @@ public final class TokenManager implements AutoCloseable {
     private Duration refreshWindow = DEFAULT_REFRESH_WINDOW;
     private Duration expiryMargin = DEFAULT_EXPIRY_MARGIN;
     private Duration sessionEndingWarning = DEFAULT_SESSION_ENDING_WARNING;
+    private Duration failureCoolDown = DEFAULT_FAILURE_COOL_DOWN;
     private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
     private long maximumSize = 10_000;
     private Clock clock;
@@ -516,6 +538,19 @@ public final class TokenManager implements AutoCloseable {
      */
     public Builder sessionEndingWarning(Duration warning) {
       this.sessionEndingWarning = nonNegative("sessionEndingWarning", warning);
+      return this;
+    }
+
+    /**
+     * How long a key without a usable token fails fast after its token request sequence failed
+     * (the provider refused the grant or the client, as with {@code invalid_client}, or could not
+     * be reached within the retry budget): every caller gets the same exception meanwhile, and no
+     * request is sent. A provider's {@code Retry-After} takes precedence (at most an hour).
+     * Default {@link #DEFAULT_FAILURE_COOL_DOWN} (10 s); zero turns it off. A {@code put()} ends
+     * it at once.
+     */
+    public Builder failureCoolDown(Duration coolDown) {
+      this.failureCoolDown = nonNegative("failureCoolDown", coolDown);
       return this;
     }
 

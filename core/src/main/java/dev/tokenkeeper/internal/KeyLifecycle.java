@@ -79,6 +79,10 @@ public final class KeyLifecycle {
       }
       TokenState s = h.state;
       if (s == null) {
+        RuntimeException coolingDown = h.coolingDown(ctx.now());
+        if (coolingDown != null) {
+          throw coolingDown; // the same cause for every caller until the cool-down passes
+        }
         CompletableFuture<TokenState> f = startOrJoin(h, null, RefreshCause.INITIAL);
         if (f == null) {
           continue;
@@ -124,6 +128,10 @@ public final class KeyLifecycle {
             + s.token.expiresAt() + " and there is neither a live refresh token nor a primary"
             + " grant; sign the user in again and put() the new token", null);
       }
+      RuntimeException coolingDown = h.coolingDown(now);
+      if (coolingDown != null) {
+        throw coolingDown;
+      }
       CompletableFuture<TokenState> f = startOrJoin(h, s, RefreshCause.EXPIRED);
       if (f == null) {
         continue;
@@ -165,6 +173,10 @@ public final class KeyLifecycle {
           throw reauthentication(key, "the resource server rejected the token of key '" + key
               + "' and there is neither a live refresh token nor a primary grant to get another;"
               + " sign the user in again and put() the new token", null);
+        }
+        RuntimeException coolingDown = h.coolingDown(now);
+        if (coolingDown != null) {
+          return CompletableFuture.failedFuture(coolingDown);
         }
         CompletableFuture<TokenState> f = startOrJoin(h, s, RefreshCause.REJECTED);
         if (f != null) {

@@ -64,7 +64,7 @@ public final class KeySlot {
   /** Background refreshes wait until here after one failed; callers without a token fail fast. */
   volatile long coolDownUntil;
   /** Why the key cools down, for callers that fail fast; {@code null} when not cooling down. */
-  volatile Throwable coolDownCause;
+  volatile RuntimeException coolDownCause;
   /** The empty slot is kept until here (cool-down, the memory of an ended session). */
   volatile long keepUntil;
   /** The session end {@code onSessionEnding} was last fired for. */
@@ -172,6 +172,7 @@ public final class KeySlot {
       return current == null ? null : CompletableFuture.completedFuture(current);
     }
     inFlight = promise;
+    keepUntil = 0; // the grace of an empty slot, or the memory of an ended session, is used up
     return promise;
   }
 
@@ -250,11 +251,11 @@ public final class KeySlot {
    * @return the state without the refresh token, or {@code null} when {@code basis} is no longer
    *     the state
    */
-  synchronized TokenState stripRefreshToken(TokenState basis) {
+  synchronized TokenState stripRefreshToken(TokenState basis, boolean renewable) {
     if (retired || state != basis) {
       return null;
     }
-    TokenState stripped = basis.withoutRefreshToken();
+    TokenState stripped = basis.withoutRefreshToken(renewable);
     state = stripped;
     return stripped;
   }
@@ -340,6 +341,22 @@ public final class KeySlot {
     }
     retired = true;
     return true;
+  }
+
+  /**
+   * The key failed without a usable token: callers fail fast with {@code cause} until
+   * {@code until}, and the empty slot is kept that long.
+   */
+  synchronized void coolDown(long until, RuntimeException cause) {
+    coolDownUntil = until;
+    coolDownCause = cause;
+    keepUntil = Math.max(keepUntil, until);
+  }
+
+  /** The failure callers get at {@code now} while the key cools down, or {@code null}. */
+  RuntimeException coolingDown(long now) {
+    RuntimeException cause = coolDownCause;
+    return cause != null && now < coolDownUntil ? cause : null;
   }
 
   /** Whether the next token of this key is a re-acquisition after a session end. */

@@ -59,14 +59,14 @@ public final class TokenSender {
   public CompletableFuture<TokenResponse> send(KeySlot slot, TokenRequest request,
       RefreshCause cause, TokenState basis) {
     if (budget == null) {
-      return sendNow(request);
+      return sendNow(slot.key, request);
     }
     BudgetQueue.Lane lane = cause == RefreshCause.AHEAD_OF_EXPIRY
         ? BudgetQueue.Lane.REFRESH : BudgetQueue.Lane.WAITING;
     long deadline = basis != null ? basis.usableUntil : ctx.now();
     CompletableFuture<TokenResponse> result = new CompletableFuture<>();
     BudgetQueue.Ticket ticket = budget.submit(
-        new Budgeted<>(slot, true, result, () -> sendNow(request)), lane, deadline);
+        new Budgeted<>(slot, true, result, () -> sendNow(slot.key, request)), lane, deadline);
     if (ticket.queued()) {
       slot.budgetTicket = ticket;
       ctx.events.budgetDeferred(slot.key, cause, nextSlot());
@@ -86,11 +86,11 @@ public final class TokenSender {
   public CompletableFuture<Throwable> revoke(KeySlot slot, String token, String tokenTypeHint) {
     CompletableFuture<Void> sent;
     if (budget == null) {
-      sent = revokeNow(token, tokenTypeHint);
+      sent = revokeNow(slot.key, token, tokenTypeHint);
     } else {
       // A revocation waits like a caller: someone is signing out, and its token must die now.
       sent = new CompletableFuture<>();
-      budget.submit(new Budgeted<>(slot, false, sent, () -> revokeNow(token, tokenTypeHint)),
+      budget.submit(new Budgeted<>(slot, false, sent, () -> revokeNow(slot.key, token, tokenTypeHint)),
           BudgetQueue.Lane.WAITING, ctx.now());
     }
     return sent.handle((v, e) -> e == null ? null : Failures.unwrap(e));
@@ -127,31 +127,42 @@ public final class TokenSender {
 
   // ---- sending ---------------------------------------------------------------------------
 
-  private CompletableFuture<TokenResponse> sendNow(TokenRequest request) {
+  private CompletableFuture<TokenResponse> sendNow(String key, TokenRequest request) {
     ctx.requests.increment();
     CompletableFuture<TokenResponse> answer;
     try {
       answer = endpoint.requestAsync(request);
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+      answer = CompletableFuture.failedFuture(e);
     }
-    if (budget != null) {
-      answer.whenComplete((response, failure) -> observe(failure));
-    }
-    return answer;
+    return answered(key, answer);
   }
 
-  private CompletableFuture<Void> revokeNow(String token, String tokenTypeHint) {
+  private CompletableFuture<Void> revokeNow(String key, String token, String tokenTypeHint) {
     CompletableFuture<Void> answer;
     try {
       answer = endpoint.revokeAsync(token, tokenTypeHint);
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+      answer = CompletableFuture.failedFuture(e);
     }
-    if (budget != null) {
-      answer.whenComplete((v, failure) -> observe(failure));
+    return answered(key, answer);
+  }
+
+  /**
+   * The answer, once the budget has heard of it: a pause the provider asked for is in force, and
+   * the permit's slot counts from the answer, before anyone waiting on the answer goes on.
+   */
+  private <T> CompletableFuture<T> answered(String key, CompletableFuture<T> answer) {
+    if (budget == null) {
+      return answer;
     }
-    return answer;
+    return answer.whenComplete((v, failure) -> {
+      try {
+        observe(failure);
+      } finally {
+        budget.completed(key);
+      }
+    });
   }
 
   /**
@@ -209,7 +220,6 @@ public final class TokenSender {
         slot.budgetTicket = null;
       }
       sender.get().whenComplete((v, e) -> {
-        budget.limiter().completed(slot.key);
         if (e != null) {
           result.completeExceptionally(Failures.unwrap(e));
         } else {

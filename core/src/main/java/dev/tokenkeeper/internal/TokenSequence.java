@@ -24,6 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class TokenSequence {
   /** The least cool-down after a failed background refresh. */
   private static final long MINIMUM_COOL_DOWN = 1_000_000_000L;
+  /** The longest cool-down, whatever {@code Retry-After} says: an hour. */
+  static final long MAXIMUM_COOL_DOWN = 3_600_000_000_000L;
 
   private final KeyLifecycle life;
   private final ManagerContext ctx;
@@ -448,7 +450,7 @@ final class TokenSequence {
   private void refusedRefreshToken(TokenEndpointException tee) {
     // First out of the state, before any fallback is sent: if the fallback fails too, no later
     // call or background cycle finds the dead token.
-    TokenState stripped = slot.stripRefreshToken(basis);
+    TokenState stripped = slot.stripRefreshToken(basis, ctx.hasPrimaryGrant());
     if (stripped != null) {
       basis = stripped;
     }
@@ -501,15 +503,30 @@ final class TokenSequence {
     endLease(current);
     boolean stillServing = current != null && now < current.usableUntil
         && !current.sessionOver(now, ctx.wallNow(), slot.lastUsed);
-    if (stillServing) {
+    // A token budget's refusal sent nothing, so the provider has nothing to cool down from: the
+    // key's next caller queues again (bounded by the budget's queue and wait).
+    boolean sentNothing = failure instanceof TokenBudgetExceededException;
+    if (stillServing && !sentNothing) {
       long coolDown = Math.max(MINIMUM_COOL_DOWN, Times.nanos(ctx.retryPolicy.maxDelay()));
       if (failure instanceof TokenEndpointException tee && tee.retryAfter().isPresent()) {
         coolDown = Math.max(coolDown, Times.nanos(tee.retryAfter().get()));
       }
       slot.coolDownUntil = Times.add(now, coolDown);
     }
+    boolean coolsDown = false;
+    if (!stillServing && !sentNothing && failure instanceof TokenEndpointException tee) {
+      // No usable token, and the provider said no (or could not be reached within the retry
+      // budget): every caller fails fast with this cause until the cool-down passes, instead of
+      // sending a request each. Retry-After decides it when sent, within MAXIMUM_COOL_DOWN.
+      long coolDown = Math.min(MAXIMUM_COOL_DOWN,
+          tee.retryAfter().map(Times::nanos).orElse(ctx.failureCoolDown));
+      if (coolDown > 0) {
+        slot.coolDown(Times.add(now, coolDown), tee);
+        coolsDown = true;
+      }
+    }
     boolean evicted = slot.release();
-    if (current == null && slot.retireIfEmpty()) {
+    if (current == null && !coolsDown && slot.retireIfEmpty()) {
       life.table.remove(slot); // an empty slot is not kept
     } else if (evicted) {
       life.table.reinsert(slot);

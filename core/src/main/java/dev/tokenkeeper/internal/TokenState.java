@@ -173,9 +173,15 @@ public final class TokenState {
         wallNow, Math.max(0, Math.min(0.5, spread)));
   }
 
-  /** The same state without its refresh token, after the provider refused it. */
-  public TokenState withoutRefreshToken() {
-    return new TokenState(this, null, NEVER, Math.min(usableUntil, absoluteDeadline));
+  /**
+   * The same state without its refresh token, after the provider refused it.
+   *
+   * @param renewable whether a primary grant can still renew the token (it then stays STALE from
+   *     the refresh moment on, else it is served until it expires)
+   */
+  public TokenState withoutRefreshToken(boolean renewable) {
+    return new TokenState(this, null, NEVER,
+        Math.min(renewable ? refreshAt : usableUntil, absoluteDeadline));
   }
 
   /**

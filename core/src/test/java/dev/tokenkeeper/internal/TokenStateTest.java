@@ -42,6 +42,6 @@ class TokenStateTest {
   @Test
   void withoutItsRefreshTokenAStateKeepsItsTouchInterval() {
     TokenState s = state(b -> b.sessionIdleTimeout(Duration.ofSeconds(10)));
-    assertEquals(MS * 100, s.withoutRefreshToken().touchInterval);
+    assertEquals(MS * 100, s.withoutRefreshToken(false).touchInterval);
   }
 }

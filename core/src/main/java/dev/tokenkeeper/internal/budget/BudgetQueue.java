@@ -153,6 +153,16 @@ public final class BudgetQueue {
     return new Ticket(entry);
   }
 
+  /**
+   * A request of {@code key} that took a permit has its answer (or failed): its slot frees one
+   * window from now; the queue is looked at again (with every slot in flight, this is what wakes
+   * it).
+   */
+  public void completed(String key) {
+    limiter.complete(key);
+    poll();
+  }
+
   /** Pauses every permit for {@code delay} from now: the provider answered 429 or 503. */
   public void pause(Duration delay) {
     limiter.pause(saturatedNanos(delay));

@@ -29,12 +29,12 @@ public interface RateLimiter {
   long tryAcquire(String key);
 
   /**
-   * The request sent with a permit of {@code key} has completed (answered or failed). A limiter
-   * that counts a permit from the request's completion rather than its grant (the shared one:
-   * the provider counts a request when it arrives, which may be late on a loaded machine, and is
-   * never after its completion) needs this; the in-process one ignores it.
+   * The request of {@code key} that took a permit has its answer, or failed: from now on its slot
+   * counts for one window, then frees. A permit counts from the moment it is granted until then,
+   * so the provider, whichever moment between sending and answering it logs the request at, never
+   * sees more than the limit in any window. Must be called once per granted permit.
    */
-  default void completed(String key) {}
+  void complete(String key);
 
   /** Grants no permit for {@code nanos} from now; never shortens a pause already in force. */
   void pause(long nanos);
@@ -45,10 +45,12 @@ public interface RateLimiter {
   /**
    * A snapshot.
    *
-   * @param used requests counting against the endpoint's limit now
+   * @param used requests counting against the endpoint's limit now: in flight, or answered
+   *     within the last window
    * @param limit the endpoint's limit per window
    * @param pausedForNanos how much longer the pause lasts, or 0
-   * @param nextSlotInNanos when the endpoint has a free slot, 0 for now
+   * @param nextSlotInNanos when the endpoint has a free slot, 0 for now; when every slot is taken
+   *     by a request still in flight, one window (the earliest it can be)
    */
   record Usage(int used, int limit, long pausedForNanos, long nextSlotInNanos) {}
 }

@@ -3,6 +3,8 @@ package dev.tokenkeeper.internal.budget;
 import dev.tokenkeeper.TokenBudget;
 import dev.tokenkeeper.TokenStore;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -25,6 +27,8 @@ public final class SharedLimiter implements RateLimiter {
   private final RateLimiter local;
   private final LongSupplier ticker;
   private final Consumer<Throwable> onFailure;
+  /** Permits the local fallback granted, per key, whose requests have not completed. */
+  private final ConcurrentHashMap<String, AtomicInteger> localOpen = new ConcurrentHashMap<>();
   private volatile long fullUntil;
   private volatile boolean full;
 
@@ -54,7 +58,11 @@ public final class SharedLimiter implements RateLimiter {
       r = store.acquirePermit(name, budget, key);
     } catch (RuntimeException e) {
       onFailure.accept(e);
-      return local.tryAcquire(key);
+      long granted = local.tryAcquire(key);
+      if (granted == GRANTED) {
+        localOpen.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+      }
+      return granted;
     }
     if (r > 0) {
       fullUntil = now + r;
@@ -66,7 +74,15 @@ public final class SharedLimiter implements RateLimiter {
   }
 
   @Override
-  public void completed(String key) {
+  public void complete(String key) {
+    AtomicInteger open = localOpen.get(key);
+    if (open != null && open.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+      if (open.get() == 0) {
+        localOpen.remove(key, open);
+      }
+      local.complete(key); // granted by the fallback while the store was away
+      return;
+    }
     try {
       store.completePermit(name, key);
     } catch (RuntimeException e) {

@@ -8,15 +8,18 @@ import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
- * The in-process {@link RateLimiter}: an exact sliding window. It remembers when each of the last
- * {@code N} permits was granted and grants another only when the oldest of them is one
- * {@linkplain TokenBudget#occupancy occupancy} (the window plus a small guard) old, so no window of
- * that length ever holds more than {@code N} requests, however they are timed. The per-key limit
- * is the same, per key; a key's record is dropped once its last request has left its window, so
- * memory follows the keys active within one window.
+ * The in-process {@link RateLimiter}: an exact sliding window counted from the answers. A permit
+ * holds its slot while its request is in flight and for one {@linkplain TokenBudget#occupancy
+ * occupancy} (the window plus a small guard) after the answer arrived; a new permit is granted only
+ * while fewer than {@code N} slots are held. The provider logs a request at some moment between
+ * its sending and its answer, so two requests it logs in the same slot are always at least one
+ * window apart: no window it measures ever holds more than {@code N}, however late the network
+ * delivers them. The per-key limit is the same, per key; a key's record is dropped once it has
+ * nothing in flight and nothing left in its window, so memory follows the keys active within one
+ * window.
  *
- * <p>Thread-safe (one lock; every operation is a few array reads and writes, no I/O). Time comes
- * from a monotonic ticker in nanoseconds, so a wall-clock step changes nothing.
+ * <p>Thread-safe (one lock; every operation is a few deque operations, no I/O). Time comes from a
+ * monotonic ticker in nanoseconds, so a wall-clock step changes nothing.
  *
  * <p>Internal: not part of TokenKeeper's API.
  */
@@ -25,7 +28,7 @@ public final class SlidingWindowLimiter implements RateLimiter {
   private final Window endpoint;
   private final int perKeyRequests;
   private final long perKeyOccupancy;
-  /** Per-key windows, in the order of their last grant (oldest first), so expired ones are found first. */
+  /** Per-key windows, in the order they were last touched (oldest first). */
   private final Map<String, Window> keys = new LinkedHashMap<>();
   private long pausedUntil;
   private boolean paused;
@@ -56,32 +59,43 @@ public final class SlidingWindowLimiter implements RateLimiter {
     if (wait > 0) {
       return wait;
     }
-    Window perKey = null;
     if (perKeyRequests > 0) {
       dropIdleKeys(now);
-      perKey = keys.get(key);
-      if (perKey != null) {
-        long keyWait = perKey.waitNanos(now);
-        if (keyWait > 0) {
-          return -keyWait;
-        }
-        keys.remove(key); // re-inserted below: the map stays in order of the last grant
-      } else {
+      Window perKey = keys.remove(key); // re-inserted last: the map stays in order of use
+      if (perKey == null) {
         perKey = new Window(perKeyRequests, perKeyOccupancy);
       }
-      perKey.record(now);
+      long keyWait = perKey.waitNanos(now);
       keys.put(key, perKey);
+      if (keyWait > 0) {
+        return -keyWait;
+      }
+      perKey.inFlight++;
     }
-    endpoint.record(now);
+    endpoint.inFlight++;
     return GRANTED;
+  }
+
+  @Override
+  public synchronized void complete(String key) {
+    long now = ticker.getAsLong();
+    endpoint.complete(now);
+    if (perKeyRequests > 0) {
+      Window perKey = keys.remove(key);
+      if (perKey != null) {
+        perKey.complete(now);
+        keys.put(key, perKey);
+      }
+    }
   }
 
   private void dropIdleKeys(long now) {
     Iterator<Window> it = keys.values().iterator();
     while (it.hasNext()) {
       Window w = it.next();
-      if (now - w.newest() < w.occupancy) {
-        return;
+      w.expire(now);
+      if (w.inFlight > 0 || !w.answered.isEmpty()) {
+        return; // still holding a slot; the keys behind it were used later
       }
       it.remove();
     }
@@ -104,61 +118,55 @@ public final class SlidingWindowLimiter implements RateLimiter {
   public synchronized Usage usage() {
     long now = ticker.getAsLong();
     long pausedFor = paused && pausedUntil - now > 0 ? pausedUntil - now : 0;
-    return new Usage(endpoint.used(now), endpoint.limit(), pausedFor,
+    endpoint.expire(now);
+    return new Usage(endpoint.inFlight + endpoint.answered.size(), endpoint.limit, pausedFor,
         Math.max(pausedFor, endpoint.waitNanos(now)));
   }
 
   /** Keys with a per-key record now (for tests: memory stays bounded). */
   synchronized int trackedKeys() {
+    dropIdleKeys(ticker.getAsLong());
     return keys.size();
   }
 
-  /** The grant times of the last {@code limit} permits, in a ring. */
+  /** The slots of one limit: requests in flight, and when the answered ones were answered. */
   private static final class Window {
+    final int limit;
     final long occupancy;
-    final long[] granted;
-    int count;
-    int next;
+    /** Answer times within the last occupancy, oldest first; at most {@code limit}. */
+    final java.util.ArrayDeque<Long> answered = new java.util.ArrayDeque<>();
+    int inFlight;
 
     Window(int limit, long occupancy) {
-      this.granted = new long[limit];
+      this.limit = limit;
       this.occupancy = occupancy;
     }
 
-    int limit() {
-      return granted.length;
+    void expire(long now) {
+      while (!answered.isEmpty() && now - answered.peekFirst() >= occupancy) {
+        answered.pollFirst();
+      }
     }
 
     /** 0 when a permit may be granted at {@code now}, else the nanoseconds until one may. */
     long waitNanos(long now) {
-      if (count < granted.length) {
+      expire(now);
+      if (inFlight + answered.size() < limit) {
         return 0;
       }
-      long oldest = granted[next]; // the ring is full: the next slot to overwrite is the oldest
-      long age = now - oldest;
-      return age >= occupancy ? 0 : occupancy - age;
+      // Full: the oldest answer's slot frees first; with every slot in flight, one window after
+      // the first answer, which is at least one window away.
+      return answered.isEmpty() ? occupancy : occupancy - (now - answered.peekFirst());
     }
 
-    void record(long now) {
-      granted[next] = now;
-      next = (next + 1) % granted.length;
-      if (count < granted.length) {
-        count++;
-      }
-    }
-
-    long newest() {
-      return granted[(next - 1 + granted.length) % granted.length];
-    }
-
-    int used(long now) {
-      int used = 0;
-      for (int i = 0; i < count; i++) {
-        if (now - granted[i] < occupancy) {
-          used++;
+    void complete(long now) {
+      if (inFlight > 0) {
+        inFlight--;
+        answered.addLast(now);
+        if (answered.size() > limit) {
+          answered.pollFirst();
         }
       }
-      return used;
     }
   }
 }

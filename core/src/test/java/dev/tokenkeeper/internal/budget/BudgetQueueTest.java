@@ -23,6 +23,9 @@ class BudgetQueueTest {
   /** What happened, in order: "sent KEY" or "refused KEY". */
   private final List<String> log = Collections.synchronizedList(new ArrayList<>());
 
+  /** The queue under test: a request "sent" is answered at once. */
+  private BudgetQueue current;
+
   private final class Req implements BudgetQueue.Request {
     final String key;
     volatile boolean wanted = true;
@@ -47,6 +50,7 @@ class BudgetQueueTest {
     public void send() {
       sentAt = time.elapsedNanos();
       log.add("sent " + key);
+      current.completed(key);
     }
 
     @Override
@@ -57,8 +61,9 @@ class BudgetQueueTest {
   }
 
   private BudgetQueue queue(TokenBudget budget) {
-    return new BudgetQueue(budget, new SlidingWindowLimiter(budget, time), time, time, time,
+    current = new BudgetQueue(budget, new SlidingWindowLimiter(budget, time), time, time, time,
         Duration.ofSeconds(30));
+    return current;
   }
 
   private long in(Duration d) {
