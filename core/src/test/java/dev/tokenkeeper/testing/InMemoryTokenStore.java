@@ -209,17 +209,25 @@ public final class InMemoryTokenStore implements TokenStore {
         Entry current = backend.entries.getOrDefault(key, Entry.ABSENT);
         if ((holder != null && !holder.equals(owner)) || current.version() != version) {
           backend.writesRefused.incrementAndGet();
-          return CompletableFuture.completedFuture(Write.refused(current));
+          wake = null;
+          if (owner.equals(holder)) {
+            backend.leases.remove(key); // the lease ends either way
+            wake = backend.waiters.remove(key);
+          }
+          w = Write.refused(current);
+        } else {
+          Entry e = Entry.of(backend.versions.incrementAndGet(), value);
+          backend.entries.put(key, e);
+          if (owner.equals(holder)) {
+            backend.leases.remove(key);
+          }
+          wake = backend.waiters.remove(key);
+          w = Write.written(e);
         }
-        Entry e = Entry.of(backend.versions.incrementAndGet(), value);
-        backend.entries.put(key, e);
-        if (owner.equals(holder)) {
-          backend.leases.remove(key);
-        }
-        wake = backend.waiters.remove(key);
-        w = Write.written(e);
       }
-      backend.announce(key, w.current().version());
+      if (w.written()) {
+        backend.announce(key, w.current().version());
+      }
       Backend.run(wake);
       return CompletableFuture.completedFuture(w);
     }

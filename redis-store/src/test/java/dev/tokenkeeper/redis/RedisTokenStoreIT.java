@@ -116,6 +116,22 @@ class RedisTokenStoreIT {
   }
 
   @Test
+  void aRefusedWriteEndsTheWritersLeaseSoTheNextInstanceNeedNotWaitForItsExpiry()
+      throws Exception {
+    // Found by ClusterBenchmark: a first claim raced a put(), its write was refused, and its
+    // lease stayed until expiry, so every instance waited ~9 s at the next expiry.
+    RedisTokenStore a = store(KEY1, Duration.ofSeconds(10));
+    RedisTokenStore b = store(KEY1, Duration.ofSeconds(10));
+    Lease lease = get(a.claim("k", 0)).lease();
+    Entry put = get(b.put("k", "sign-in".getBytes(UTF_8), null));
+    assertFalse(get(lease.write("late".getBytes(UTF_8), null)).written());
+
+    Claim next = b.claim("k", put.version()).get(2, TimeUnit.SECONDS);
+
+    assertNotNull(next.lease(), "granted at once, not after the refused writer's 10 s lease");
+  }
+
+  @Test
   void aLapsedLeaseWithNobodyWritingSinceStillWrites() throws Exception {
     // The provider has already rotated the refresh token: refusing this answer would lose the
     // only live one.

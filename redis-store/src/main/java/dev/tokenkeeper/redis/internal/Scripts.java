@@ -63,12 +63,18 @@ final class Scripts {
    * The fenced write: KEYS state, lease; ARGV owner, expected version, value ('' removes),
    * ttl millis (0: none), channel, key, tombstone millis. Written only if the lease is the
    * writer's, or lapsed with nobody holding it now, and the version is still the expected one.
-   * Returns {1, new version} or {0, version, value} (refused: what is stored).
+   * The writer's lease ends either way. Returns {1, new version} or {0, version, value}
+   * (refused: what is stored).
    */
   static final String FENCED_WRITE = NEXT_VERSION + """
       local holder = redis.call('GET', KEYS[2])
       local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
       if (holder and holder ~= ARGV[1]) or v ~= tonumber(ARGV[2]) then
+        if holder == ARGV[1] then
+          -- Refused, but the lease is still ours: it ends here, and the waiters are told.
+          redis.call('DEL', KEYS[2])
+          redis.call('PUBLISH', ARGV[5], ARGV[6] .. '\\nreleased')
+        end
         return {0, v, redis.call('HGET', KEYS[1], 'd')}
       end
       local nv = nextVersion(v)
