@@ -156,6 +156,26 @@ class RedisTokenStoreIT {
   }
 
   @Test
+  void theStoredVersionIsTheOneReturnedToTheLastDigit() throws Exception {
+    // Regression: Lua's %.14g rounded 16-digit versions to 100 microseconds in Redis, so two
+    // quick writes could store the same version and a stale writer pass the fence.
+    RedisTokenStore a = store(KEY1, Duration.ofSeconds(5));
+    long previous = 0;
+    for (int i = 0; i < 20; i++) {
+      Entry put = get(a.put("k", ("v" + i).getBytes(UTF_8), null));
+      assertEquals(put.version(), get(a.read("k")).version());
+      assertTrue(put.version() > previous);
+      previous = put.version();
+      Lease lease = get(a.claim("k", put.version())).lease();
+      assertNotNull(lease, "the version read back is the one claimed");
+      Write w = get(lease.write(("w" + i).getBytes(UTF_8), null));
+      assertTrue(w.written());
+      assertEquals(w.current().version(), get(a.read("k")).version());
+      previous = w.current().version();
+    }
+  }
+
+  @Test
   void theStateExpiresWhenNothingCanReviveIt() throws Exception {
     RedisTokenStore a = store(KEY1, Duration.ofSeconds(5));
     get(a.put("k", "1".getBytes(UTF_8), Instant.now().plusSeconds(100)));

@@ -13,12 +13,20 @@ package dev.tokenkeeper.redis.internal;
 final class Scripts {
   private Scripts() {}
 
+  /**
+   * Versions are written as decimal strings: a Lua number passed to {@code redis.call} becomes
+   * {@code %.14g} text, which would round a 16-digit version to 100 microseconds (two versions
+   * could then compare equal, and a stale writer pass the fence).
+   */
   private static final String NEXT_VERSION = """
       local function nextVersion(old)
         local t = redis.call('TIME')
         local micros = tonumber(t[1]) * 1000000 + tonumber(t[2])
         if micros > old then return micros end
         return old + 1
+      end
+      local function text(n)
+        return string.format('%.0f', n)
       end
       """;
 
@@ -80,10 +88,10 @@ final class Scripts {
       local nv = nextVersion(v)
       if ARGV[3] == '' then
         redis.call('HDEL', KEYS[1], 'd')
-        redis.call('HSET', KEYS[1], 'v', nv)
+        redis.call('HSET', KEYS[1], 'v', text(nv))
         redis.call('PEXPIRE', KEYS[1], ARGV[7])
       else
-        redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[3])
+        redis.call('HSET', KEYS[1], 'v', text(nv), 'd', ARGV[3])
         if tonumber(ARGV[4]) > 0 then
           redis.call('PEXPIRE', KEYS[1], ARGV[4])
         else
@@ -91,7 +99,7 @@ final class Scripts {
         end
       end
       if holder then redis.call('DEL', KEYS[2]) end
-      redis.call('PUBLISH', ARGV[5], ARGV[6] .. '\\n' .. string.format('%.0f', nv))
+      redis.call('PUBLISH', ARGV[5], ARGV[6] .. '\\n' .. text(nv))
       return {1, nv}
       """;
 
@@ -104,17 +112,17 @@ final class Scripts {
       local nv = nextVersion(v)
       if ARGV[1] == '' then
         redis.call('HDEL', KEYS[1], 'd')
-        redis.call('HSET', KEYS[1], 'v', nv)
+        redis.call('HSET', KEYS[1], 'v', text(nv))
         redis.call('PEXPIRE', KEYS[1], ARGV[5])
       else
-        redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[1])
+        redis.call('HSET', KEYS[1], 'v', text(nv), 'd', ARGV[1])
         if tonumber(ARGV[2]) > 0 then
           redis.call('PEXPIRE', KEYS[1], ARGV[2])
         else
           redis.call('PERSIST', KEYS[1])
         end
       end
-      redis.call('PUBLISH', ARGV[3], ARGV[4] .. '\\n' .. string.format('%.0f', nv))
+      redis.call('PUBLISH', ARGV[3], ARGV[4] .. '\\n' .. text(nv))
       return nv
       """;
 
