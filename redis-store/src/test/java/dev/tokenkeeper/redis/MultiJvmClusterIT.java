@@ -48,11 +48,12 @@ class MultiJvmClusterIT {
               LEASE_MILLIS, 32, KEY, 2, null));
         }
         assertTrue(cycles.await(60, TimeUnit.SECONDS), "20 refresh cycles within 60 s");
+        long done = System.nanoTime();
         List<String> results = new ArrayList<>();
         for (NodeProcess n : nodes) {
           results.add(n.stop());
         }
-        ClusterAssertions.oneRequestPerCycle(provider, results, 300);
+        ClusterAssertions.oneRequestPerCycle(provider, results, 300, done);
         for (String r : results) {
           assertTrue(r.endsWith("errors={}"), "no caller saw an error (no invalid_grant): " + r);
           assertFalse(r.startsWith("RESULT calls=0 "), r);
