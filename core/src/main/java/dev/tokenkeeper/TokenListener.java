@@ -56,10 +56,20 @@ public interface TokenListener {
   default void onStoreUnavailable(String key, Throwable cause) {}
 
   /**
+   * {@link TokenManager#revoke} has asked the provider to revoke tokens of {@code key}, and says
+   * what was and was not revoked. Called once for the tokens held when {@code revoke(key)} was
+   * called, and once more for those of a token request that was in flight then; on the thread
+   * that received the revocation endpoint's answer, before the future of {@code revoke(key)}
+   * completes.
+   */
+  default void onRevoked(String key, Revocation revocation) {}
+
+  /**
    * The endpoint's {@link TokenBudget} had no free slot for a token request of {@code key}: the
    * request queues until one frees, or, for a refresh ahead of expiry that cannot even queue, is
    * put off while the current token stays in service. {@code cause} says which request;
-   * {@code nextSlot} is when the next slot frees. Called on the thread that asked for the token.
+   * {@code nextSlot} is when the next slot frees. Called on the thread that asked for the token,
+   * or on the manager's executor or scheduler (a retry, or a refresh the full queue pushed out).
    */
   default void onBudgetDeferred(String key, RefreshCause cause, java.time.Instant nextSlot) {}
 

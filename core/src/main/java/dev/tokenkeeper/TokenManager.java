@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -59,7 +60,10 @@ import java.util.function.Function;
  *       token is returned at once and one background refresh starts; callers never wait for it.
  *       If it fails, the token stays in service, {@link TokenListener#onFailure} hears
  *       {@code stillServing = true}, and the next background attempt waits a cool-down.
- *   <li><b>EXPIRED</b> (or no token yet) — callers wait for the one in-flight token request.
+ *   <li><b>EXPIRED</b> (or no token yet) — callers wait for the one in-flight token request. When
+ *       it fails, the key cools down: until {@code Retry-After} (else the
+ *       {@linkplain Builder#failureCoolDown failure cool-down}) passes, every caller fails fast
+ *       with the same exception and no request is sent.
  *   <li><b>DEAD</b> — the provider session is over (idle or absolute timeout), or the refresh token
  *       has expired or was refused ({@code invalid_grant}): the refresh token is never sent again.
  *       With a {@linkplain Builder#primaryGrant primary grant} a new token is acquired with it;
@@ -144,14 +148,23 @@ public final class TokenManager implements AutoCloseable {
    */
   public static final Duration DEFAULT_FAILURE_COOL_DOWN = Duration.ofSeconds(10);
 
+  /**
+   * The default rejection interval, 10 seconds: {@link #rejected} causes at most one refresh per
+   * key per interval, so a resource server that rejects every token (a wrong audience, a clock
+   * skew) cannot make the manager refresh on every call.
+   */
+  public static final Duration DEFAULT_REJECTION_INTERVAL = Duration.ofSeconds(10);
+
   /** The default warning period before a provider session ends, 2 minutes. */
   public static final Duration DEFAULT_SESSION_ENDING_WARNING = Duration.ofMinutes(2);
 
   private final ManagerContext ctx;
   private final TokenSender sender;
   private final KeyLifecycle life;
-  /** The per-key slots; the hot path reads them directly. */
+  /** The per-key slots. */
   private final KeyTable table;
+  /** The same slots as a plain map, read by the hot path (never written through it). */
+  private final ConcurrentHashMap<String, KeySlot> slots;
   /** The monotonic time source of every duration; the hot path reads it once. */
   private final Ticker ticker;
   private final boolean recordStats;
@@ -163,9 +176,11 @@ public final class TokenManager implements AutoCloseable {
     this.ownScheduler = b.scheduler != null ? null : new DaemonScheduler("scheduler", b.executor);
     this.ctx = new ManagerContext(b.primaryRequest, Times.nanos(b.refreshWindow),
         Times.nanos(b.expiryMargin), Times.nanos(b.sessionEndingWarning),
-        Times.nanos(b.failureCoolDown), 0, b.retryPolicy,
+        Times.nanos(b.failureCoolDown), Times.nanos(b.rejectionInterval), b.retryPolicy,
         b.clock, b.ticker, b.executor, b.scheduler != null ? b.scheduler : ownScheduler,
         new Events(b.listeners, b.ticker));
+    TokenSender.Transport transport = b.transport != null ? b.transport
+        : TokenSender.Transport.of(b.endpoint);
     TokenBudget budget = b.endpoint.budget().orElse(null);
     BudgetQueue queue = null;
     if (budget != null) {
@@ -184,11 +199,12 @@ public final class TokenManager implements AutoCloseable {
       queue = new BudgetQueue(budget, limiter, t::read, b.clock,
           (task, delay) -> ctx.schedule(task, delay), b.retryPolicy.maxElapsed());
     }
-    this.sender = new TokenSender(b.endpoint, ctx, queue);
+    this.sender = new TokenSender(transport, ctx, queue);
     this.life = new KeyLifecycle(ctx, sender, b.maximumSize,
         budget == null ? 0 : budget.spread(),
         b.store == null ? null : new SharedState(b.store, ctx));
     this.table = life.table();
+    this.slots = table.hotPathView();
     this.recordStats = b.recordStats;
   }
 
@@ -224,7 +240,7 @@ public final class TokenManager implements AutoCloseable {
    * allocation; small enough to be inlined.
    */
   private AccessToken freshOrNull(String key) {
-    KeySlot h = table.peek(key);
+    KeySlot h = slots.get(key);
     if (h != null) {
       TokenState s = h.state;
       if (s != null) {
@@ -258,6 +274,12 @@ public final class TokenManager implements AutoCloseable {
    * {@code key}, and then only once however many callers report it; if a newer token is already
    * current, returns it at once. As the PBX provider's documentation asks, a new token is requested
    * even if {@code expires_in} has not passed.
+   *
+   * <p>At most one refresh per key per {@linkplain Builder#rejectionInterval rejection interval}
+   * (10 s by default) is caused here: a further 401 for the current token within it completes
+   * with that same token, without a refresh, so a resource server that rejects every token costs
+   * one refresh per interval, not one per call. Compare the result with the rejected token to
+   * tell.
    *
    * <p>The future fails with {@link ReauthenticationRequiredException} when neither a live
    * refresh token nor a primary grant can replace the token (the key is then evicted), and with
@@ -476,6 +498,7 @@ public final class TokenManager implements AutoCloseable {
     private Duration expiryMargin = DEFAULT_EXPIRY_MARGIN;
     private Duration sessionEndingWarning = DEFAULT_SESSION_ENDING_WARNING;
     private Duration failureCoolDown = DEFAULT_FAILURE_COOL_DOWN;
+    private Duration rejectionInterval = DEFAULT_REJECTION_INTERVAL;
     private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
     private long maximumSize = 10_000;
     private Clock clock;
@@ -483,6 +506,7 @@ public final class TokenManager implements AutoCloseable {
     private Executor executor = ForkJoinPool.commonPool();
     private Scheduler scheduler;
     private boolean recordStats;
+    private TokenSender.Transport transport;
     private final List<TokenListener> listeners = new ArrayList<>();
     private TokenStore store;
 
@@ -554,6 +578,17 @@ public final class TokenManager implements AutoCloseable {
       return this;
     }
 
+    /**
+     * At most one refresh per key per this interval is caused by {@link TokenManager#rejected}:
+     * within it, a 401 for the current token passes through ({@code rejected} completes with that
+     * same token, and {@link BearerHttpClient} returns the 401 without retrying). Default
+     * {@link #DEFAULT_REJECTION_INTERVAL} (10 s); zero refreshes on every 401.
+     */
+    public Builder rejectionInterval(Duration interval) {
+      this.rejectionInterval = nonNegative("rejectionInterval", interval);
+      return this;
+    }
+
     /** How transient failures are retried. Default {@link RetryPolicy#DEFAULT}. */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
@@ -613,6 +648,15 @@ public final class TokenManager implements AutoCloseable {
      */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Sends token requests and revocations here instead of to the endpoint: for interleaving
+     * tests in this package, which drive the manager against a synchronous fake.
+     */
+    Builder transport(TokenSender.Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
       return this;
     }
 

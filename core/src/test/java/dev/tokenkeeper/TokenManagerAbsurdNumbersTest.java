@@ -2,6 +2,7 @@ package dev.tokenkeeper;
 
 import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -71,6 +73,21 @@ class TokenManagerAbsurdNumbersTest {
     assertTrue(e.getMessage().contains("retry budget is used up"), e.getMessage());
     assertEquals(1, server.count());
     assertEquals(List.of(), fx.scheduler().pending(), "nothing left scheduled");
+  }
+
+  @Test
+  void aRetryPolicyOfCenturiesWaitsInsteadOfOverflowing() throws Exception {
+    ScriptedServer server = fx.serve(r -> Answer.error(503, "temporarily_unavailable"));
+    Duration centuries = Duration.ofSeconds(Long.MAX_VALUE / 4);
+    TokenManager manager = fx.manager(fx.builder().primaryGrant(Grant.clientCredentials())
+        .scheduler(fx.scheduler())
+        .retryPolicy(new RetryPolicy(3, centuries, centuries, centuries)));
+
+    CompletableFuture<AccessToken> token = manager.tokenAsync("k1");
+
+    fx.scheduler().awaitPending(1); // the retry waits its (saturated) turn
+    assertFalse(token.isDone(), () -> "failed: " + token);
+    assertEquals(1, server.count());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.tokenkeeper.internal;
 
 import dev.tokenkeeper.AccessToken;
 import dev.tokenkeeper.RefreshCause;
+import dev.tokenkeeper.Revocation;
 import dev.tokenkeeper.SessionTimeouts;
 import dev.tokenkeeper.Ticker;
 import dev.tokenkeeper.TokenBudgetExceededException;
@@ -111,6 +112,16 @@ public final class Events {
     for (TokenListener l : listeners) {
       try {
         l.onStoreUnavailable(key, cause);
+      } catch (RuntimeException e) {
+        listenerFailed(e);
+      }
+    }
+  }
+
+  public void revoked(String key, Revocation revocation) {
+    for (TokenListener l : listeners) {
+      try {
+        l.onRevoked(key, revocation);
       } catch (RuntimeException e) {
         listenerFailed(e);
       }

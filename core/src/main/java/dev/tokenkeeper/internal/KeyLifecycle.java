@@ -4,7 +4,9 @@ import dev.tokenkeeper.AccessToken;
 import dev.tokenkeeper.Grant;
 import dev.tokenkeeper.ReauthenticationRequiredException;
 import dev.tokenkeeper.RefreshCause;
+import dev.tokenkeeper.Revocation;
 import dev.tokenkeeper.SessionTimeouts;
+import dev.tokenkeeper.TokenEndpointException;
 import dev.tokenkeeper.TokenRequest;
 import dev.tokenkeeper.TokenResponse;
 import dev.tokenkeeper.internal.budget.Spread;
@@ -178,8 +180,17 @@ public final class KeyLifecycle {
         if (coolingDown != null) {
           return CompletableFuture.failedFuture(coolingDown);
         }
+        if (Times.minus(now, h.rejectedRefreshAt) < ctx.rejectionInterval) {
+          // A 401 storm (a resource server that rejects every token): one refresh per key per
+          // interval. Callers that race the refresh join it; later 401s pass through with the
+          // current token, which the caller recognises as the one rejected.
+          CompletableFuture<TokenState> running = h.inFlight();
+          return running != null ? toTokenFuture(running)
+              : CompletableFuture.completedFuture(s.token);
+        }
         CompletableFuture<TokenState> f = startOrJoin(h, s, RefreshCause.REJECTED);
         if (f != null) {
+          h.rejectedRefreshAt = now;
           return toTokenFuture(f);
         }
       }
@@ -288,13 +299,38 @@ public final class KeyLifecycle {
     });
   }
 
-  /** Revokes the refresh token, then the access token; the first failure, or {@code null}. */
+  /**
+   * Revokes the refresh token, then the access token (both are attempted), tells the listeners
+   * what became of each, and completes with the first failure, or {@code null}. After the
+   * refresh token was revoked, {@code unsupported_token_type} for the access token is no failure
+   * (RFC 7009, sections 2.1 and 2.2.1: a server must revoke refresh tokens, and may not revoke
+   * access tokens).
+   */
   CompletableFuture<Throwable> revokeQuietly(KeySlot slot, TokenState s) {
-    CompletableFuture<Throwable> first = s.refreshToken == null
-        ? CompletableFuture.completedFuture(null)
-        : sender.revoke(slot, s.refreshToken, "refresh_token");
+    String key = slot.key;
+    boolean hasRefreshToken = s.refreshToken != null;
+    CompletableFuture<Throwable> first = hasRefreshToken
+        ? sender.revoke(slot, s.refreshToken, "refresh_token")
+        : CompletableFuture.completedFuture(null);
     return first.thenCompose(e1 -> sender.revoke(slot, s.token.value(), "access_token")
-        .thenApply(e2 -> e1 != null ? e1 : e2));
+        .thenApply(e2 -> {
+          Revocation.Outcome refresh = !hasRefreshToken ? Revocation.Outcome.NOT_HELD
+              : e1 == null ? Revocation.Outcome.REVOKED : outcome(e1);
+          Revocation.Outcome access = e2 == null ? Revocation.Outcome.REVOKED : outcome(e2);
+          Throwable accessFailure = e2;
+          if (access == Revocation.Outcome.UNSUPPORTED
+              && refresh == Revocation.Outcome.REVOKED) {
+            accessFailure = null; // the server has done what it can
+          }
+          ctx.events.revoked(key, new Revocation(refresh, access));
+          return e1 != null ? e1 : accessFailure;
+        }));
+  }
+
+  private static Revocation.Outcome outcome(Throwable failure) {
+    return failure instanceof TokenEndpointException tee
+        && "unsupported_token_type".equals(tee.error().orElse(null))
+        ? Revocation.Outcome.UNSUPPORTED : Revocation.Outcome.FAILED;
   }
 
   // ---- observe ---------------------------------------------------------------------------

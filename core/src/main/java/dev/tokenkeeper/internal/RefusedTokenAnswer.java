@@ -22,6 +22,12 @@ public final class RefusedTokenAnswer extends TokenEndpointException {
     this.refreshToken = refreshToken;
   }
 
+  /** Shown as the public type it is, never with the refresh token. */
+  @Override
+  public String toString() {
+    return TokenEndpointException.class.getName() + ": " + getMessage();
+  }
+
   /** The refresh token the refused answer carried; a secret. */
   public String refreshToken() {
     return refreshToken;

@@ -101,7 +101,8 @@ public final class StateCodec {
           ticker(m, "use", now, wallNow), ticker(m, "rtx", now, wallNow),
           ticker(m, "abs", now, wallNow), JSONObjectUtils.getLong(m, "absw"),
           JSONObjectUtils.getLong(m, "idle"), ticker(m, "fresh", now, wallNow),
-          JSONObjectUtils.getLong(m, "touch"), JSONObjectUtils.getString(m, "sid"), request);
+          JSONObjectUtils.getLong(m, "touch"), JSONObjectUtils.getString(m, "sid"), request,
+          now, wallNow);
     } catch (ParseException | RuntimeException e) {
       if (e instanceof IllegalArgumentException iae && iae.getMessage() != null
           && iae.getMessage().startsWith("a stored token state")) {

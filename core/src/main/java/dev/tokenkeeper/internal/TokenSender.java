@@ -29,22 +29,55 @@ import java.util.function.Supplier;
  * manager, still waiting is never sent.
  */
 public final class TokenSender {
-  private final TokenEndpoint endpoint;
+
+  /**
+   * Where requests go: the {@link TokenEndpoint} in production; a synchronous fake in
+   * interleaving tests (model checkers cannot follow real I/O threads).
+   */
+  public interface Transport {
+    CompletableFuture<TokenResponse> request(TokenRequest request);
+
+    CompletableFuture<Void> revoke(String token, String tokenTypeHint);
+
+    boolean supportsRevocation();
+
+    /** The endpoint itself. */
+    static Transport of(TokenEndpoint endpoint) {
+      return new Transport() {
+        @Override
+        public CompletableFuture<TokenResponse> request(TokenRequest request) {
+          return endpoint.requestAsync(request);
+        }
+
+        @Override
+        public CompletableFuture<Void> revoke(String token, String tokenTypeHint) {
+          return endpoint.revokeAsync(token, tokenTypeHint);
+        }
+
+        @Override
+        public boolean supportsRevocation() {
+          return endpoint.supportsRevocation();
+        }
+      };
+    }
+  }
+
+  private final Transport transport;
   private final ManagerContext ctx;
   /** {@code null} without a budget. */
   private final BudgetQueue budget;
   /** 429 answers without {@code Retry-After} in a row: the exponent of the pause. */
   private final AtomicInteger bare429s = new AtomicInteger();
 
-  public TokenSender(TokenEndpoint endpoint, ManagerContext ctx) {
-    this(endpoint, ctx, null);
+  public TokenSender(Transport transport, ManagerContext ctx) {
+    this(transport, ctx, null);
   }
 
   /**
    * @param budget the queue in front of the endpoint's limiter, or {@code null} for no budget
    */
-  public TokenSender(TokenEndpoint endpoint, ManagerContext ctx, BudgetQueue budget) {
-    this.endpoint = endpoint;
+  public TokenSender(Transport transport, ManagerContext ctx, BudgetQueue budget) {
+    this.transport = transport;
     this.ctx = ctx;
     this.budget = budget;
   }
@@ -97,7 +130,7 @@ public final class TokenSender {
   }
 
   public boolean supportsRevocation() {
-    return endpoint.supportsRevocation();
+    return transport.supportsRevocation();
   }
 
   /** The budget's state, when there is one. */
@@ -131,7 +164,7 @@ public final class TokenSender {
     ctx.requests.increment();
     CompletableFuture<TokenResponse> answer;
     try {
-      answer = endpoint.requestAsync(request);
+      answer = transport.request(request);
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
@@ -141,7 +174,7 @@ public final class TokenSender {
   private CompletableFuture<Void> revokeNow(String key, String token, String tokenTypeHint) {
     CompletableFuture<Void> answer;
     try {
-      answer = endpoint.revokeAsync(token, tokenTypeHint);
+      answer = transport.revoke(token, tokenTypeHint);
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }

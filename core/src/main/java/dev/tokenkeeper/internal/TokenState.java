@@ -71,12 +71,21 @@ public final class TokenState {
   public final String sessionId;
   /** The request whose {@code endpoint_id}, scope and TTLs a refresh sends again, or {@code null}. */
   public final TokenRequest request;
+  /**
+   * The ticker and the wall clock read together when the state was made: deadlines are shown as
+   * wall instants from this one pair, so they read the same however often they are asked for.
+   */
+  public final long anchorNanos;
+  /** See {@link #anchorNanos}; epoch milliseconds. */
+  public final long anchorWallMillis;
 
   private TokenState(TokenResponse response, TokenRequest request, TokenState session,
       long refreshWindow, long expiryMargin, boolean renewable, long now, long wallNow,
       double spread) {
     this.token = response.accessToken();
     this.request = request;
+    this.anchorNanos = now;
+    this.anchorWallMillis = wallNow;
     // The answer may have arrived a little earlier (a login callback put()s it later): its
     // durations run from its arrival. A wall clock stepped back since then counts as no delay.
     long age = Math.max(0, Times.minus(wallNow, Times.epochMillis(response.receivedAt())));
@@ -207,6 +216,8 @@ public final class TokenState {
     this.touchInterval = other.touchInterval;
     this.sessionId = other.sessionId;
     this.request = other.request;
+    this.anchorNanos = other.anchorNanos;
+    this.anchorWallMillis = other.anchorWallMillis;
   }
 
   /**
@@ -216,16 +227,18 @@ public final class TokenState {
   static TokenState restore(AccessToken token, String refreshToken, long expiresAt,
       long refreshAt, long usableUntil, long refreshTokenExpiresAt, long absoluteDeadline,
       long absoluteWall, long idleTimeout, long freshUntil, long touchInterval, String sessionId,
-      TokenRequest request) {
+      TokenRequest request, long now, long wallNow) {
     return new TokenState(token, refreshToken, expiresAt, refreshAt, usableUntil,
         refreshTokenExpiresAt, absoluteDeadline, absoluteWall, idleTimeout, freshUntil,
-        touchInterval, sessionId, request);
+        touchInterval, sessionId, request, now, wallNow);
   }
 
   private TokenState(AccessToken token, String refreshToken, long expiresAt, long refreshAt,
       long usableUntil, long refreshTokenExpiresAt, long absoluteDeadline, long absoluteWall,
       long idleTimeout, long freshUntil, long touchInterval, String sessionId,
-      TokenRequest request) {
+      TokenRequest request, long now, long wallNow) {
+    this.anchorNanos = now;
+    this.anchorWallMillis = wallNow;
     this.token = token;
     this.refreshToken = refreshToken;
     this.expiresAt = expiresAt;
@@ -280,6 +293,15 @@ public final class TokenState {
     long end = sessionEnd(lastUsed);
     return Math.min(end,
         refreshToken != null ? Math.max(refreshTokenExpiresAt, expiresAt) : expiresAt);
+  }
+
+  /** A ticker deadline as a wall instant, from this state's anchor; NEVER stays NEVER. */
+  public long wallMillis(long deadline) {
+    if (deadline == NEVER) {
+      return NEVER;
+    }
+    return Times.add(anchorWallMillis,
+        Math.floorDiv(Times.minus(deadline, anchorNanos), 1_000_000L));
   }
 
   private static long refreshInNanos(TokenResponse response, long lifetime) {
