@@ -35,6 +35,8 @@ import org.eclipse.jetty.util.resource.ResourceFactory;
  *   /               status page (index.html, status.js, status.css; no external assets)
  *   /status.json    the same state as JSON
  *   /app/call       calls the provider's API through the request's BearerHttpClient (filtered)
+ *   /oauth/...      sign-in with the demo provider: login, callback, logout, session (demo mode)
+ *   /api/...        the token relay to the demo API, for the signed-in user (demo mode)
  *   /demo/...       the demo provider: token endpoint, API, controls (demo mode only)
  * </pre>
  */
@@ -151,7 +153,10 @@ public final class ExampleApp {
     contexts.addHandler(webapp);
     if (options.demoMode()) {
       DemoProvider provider = new DemoProvider(options.demo(), Clock.systemUTC());
+      provider.openId().configure(base + DEMO_PATH, URI.create(base + "/oauth/backchannel-logout"));
       contexts.addHandler(DemoProviderContext.create(DEMO_PATH, provider));
+      // Sign-in with the demo provider (LoginFilter) and the relay: WEB-INF/login.xml.
+      webapp.addOverrideDescriptor(root.resolve("WEB-INF/login.xml").getURI().toString());
       webapp.setAttribute(StatusServlet.DEMO_ATTRIBUTE, provider);
       params = demoParams(options, base, provider, server);
       info.put("mode", "demo");
@@ -191,6 +196,10 @@ public final class ExampleApp {
     p.put("example.grant", options.filterGrant());
     p.put("example.api-url", base + DEMO_API_PATH);
     p.put("example.allowed-origins", base);
+    p.put("example.issuer", base + DEMO_PATH);
+    p.put("example.redirect-uri", base + "/oauth/callback");
+    p.put("example.post-logout-redirect-uri", base + "/");
+    p.put("example.relay-upstream", base + DEMO_PATH + "/api");
     if (options.refreshWindow() != null) {
       p.put("example.refresh-window", Long.toString(options.refreshWindow().toSeconds()));
     }
