@@ -115,6 +115,16 @@ public final class TokenResponseParser {
     Duration expiresIn = a.seconds(json, "expires_in");
     if (expiresIn == null) {
       expiresIn = expiryOfJwt(accessToken, receivedAt);
+      if (expiresIn.isZero()) {
+        throw a.problem("without expires_in and with a JWT access token whose exp has passed;"
+            + " the token is expired on arrival, so it is never served (check the clocks of"
+            + " the provider and this host)");
+      }
+    } else if (expiresIn.isZero()) {
+      // RFC 6749, section 5.1: the lifetime in seconds. 0 is a token expired on arrival, which
+      // must never be served; a provider that means "unknown" omits the member instead.
+      throw a.problem("with expires_in 0; the token is expired on arrival, so it is never"
+          + " served (a provider whose tokens have no known lifetime omits expires_in)");
     }
     TokenResponse.Builder builder = TokenResponse.builder(accessToken, receivedAt)
         .tokenType(tokenType)
