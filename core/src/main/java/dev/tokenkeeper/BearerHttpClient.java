@@ -1,6 +1,5 @@
 package dev.tokenkeeper;
 
-import dev.tokenkeeper.internal.BearerChallenges;
 import dev.tokenkeeper.internal.Daemons;
 import dev.tokenkeeper.internal.Failures;
 import dev.tokenkeeper.internal.Origin;
@@ -54,8 +53,12 @@ import javax.net.ssl.SSLParameters;
  *       more with the new token. A second rejection is returned to the caller: there is no loop. A
  *       401 whose Bearer challenge names another error ({@code invalid_request},
  *       {@code insufficient_scope}) is returned as is, since a new token would not help. The
- *       request body is sent again, so use a body publisher that can be subscribed to twice (all of
- *       {@link HttpRequest.BodyPublishers}' are; {@code ofInputStream} calls its supplier again).
+ *       request body is sent again when its length is known and at most
+ *       {@link Builder#maxReplayBytes} (all of {@link HttpRequest.BodyPublishers}' with a known
+ *       length can be subscribed to twice). A body of unknown length, such as
+ *       {@code ofInputStream}'s, is a stream that may not be readable twice: the rejection is then
+ *       returned to the caller, and the token is still reported, so that the next request carries
+ *       a new one.
  *   <li><b>Redirects are followed here, not by the delegate</b>, which must be built with
  *       {@link HttpClient.Redirect#NEVER} (the JDK would copy the {@code Authorization} header to
  *       any origin). With {@link Builder#followRedirects} {@code NORMAL} or {@code ALWAYS},
@@ -151,6 +154,10 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
           }
         }
         case REDIRECT -> call.follow(response.statusCode(), response.headers());
+        case REPORT -> {
+          report(call.token);
+          return response;
+        }
         default -> {
           return response;
         }
@@ -204,6 +211,9 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
             case REDIRECT:
               call.follow(response.statusCode(), response.headers());
               return attempt(call, null, pushPromiseHandler);
+            case REPORT:
+              report(call.token);
+              return CompletableFuture.completedFuture(response);
             default:
               return CompletableFuture.completedFuture(response);
           }
@@ -257,7 +267,13 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
     }
   }
 
-  private enum Next { RETURN, RETRY, REDIRECT }
+  /** A rejected token whose request is not sent again: the next request gets a new token. */
+  private void report(AccessToken token) {
+    shared.manager.rejected(key, token);
+  }
+
+  /** RETURN and REPORT give the response to the caller; REPORT also reports the token. */
+  private enum Next { RETURN, RETRY, REPORT, REDIRECT }
 
   /** The state of one logical exchange: the retry after a 401 and the redirect chain. */
   private final class Call<T> {
@@ -277,7 +293,7 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
 
     boolean wantsToken() {
       return !crossedOrigin && firstOrigin != null
-          && shared.allowedOrigins.contains(Origin.of(request.uri()));
+          && shared.policy.allows(request.uri());
     }
 
     HttpRequest authorized(AccessToken t) {
@@ -292,15 +308,19 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
 
     /** Reads the body only of the response the caller gets; discards the others. */
     BodyHandler<T> handler() {
-      return info -> next(info.statusCode(), info.headers()) == Next.RETURN
-          ? userHandler.apply(info)
-          : BodySubscribers.replacing(null);
+      return info -> {
+        Next next = next(info.statusCode(), info.headers());
+        return next == Next.RETURN || next == Next.REPORT
+            ? userHandler.apply(info)
+            : BodySubscribers.replacing(null);
+      };
     }
 
     /** A pure function of the response and this call's state, so the handler and the caller agree. */
     Next next(int status, HttpHeaders headers) {
-      if (token != null && !retried && rejects(status, headers)) {
-        return Next.RETRY;
+      if (token != null && !retried
+          && BearerPolicy.rejectsToken(status, headers.allValues("WWW-Authenticate"))) {
+        return replayable() ? Next.RETRY : Next.REPORT;
       }
       if (redirectTarget(status, headers) != null) {
         return Next.REDIRECT;
@@ -308,12 +328,10 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
       return Next.RETURN;
     }
 
-    private boolean rejects(int status, HttpHeaders headers) {
-      String error = BearerChallenges.bearerError(headers);
-      if ("invalid_token".equals(error)) {
-        return true;
-      }
-      return status == 401 && (error == null || error.isEmpty());
+    private boolean replayable() {
+      long length = request.bodyPublisher()
+          .map(HttpRequest.BodyPublisher::contentLength).orElse(0L);
+      return shared.policy.replayable(length);
     }
 
     private URI redirectTarget(int status, HttpHeaders headers) {
@@ -435,7 +453,7 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
 
   @Override
   public String toString() {
-    return "BearerHttpClient[key=" + key + ", allowedOrigins=" + shared.allowedOrigins
+    return "BearerHttpClient[key=" + key + ", policy=" + shared.policy
         + ", followRedirects=" + shared.redirect + "]";
   }
 
@@ -450,16 +468,16 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
   private static final class Shared {
     final TokenManager manager;
     final HttpClient delegate;
-    final Set<Origin> allowedOrigins;
+    final BearerPolicy policy;
     final Redirect redirect;
     /** The executor of the delegate built by the builder, {@code null} for a given one. */
     final ExecutorService ownExecutor;
 
-    Shared(TokenManager manager, HttpClient delegate, Set<Origin> allowedOrigins,
+    Shared(TokenManager manager, HttpClient delegate, BearerPolicy policy,
         Redirect redirect, ExecutorService ownExecutor) {
       this.manager = manager;
       this.delegate = delegate;
-      this.allowedOrigins = allowedOrigins;
+      this.policy = policy;
       this.redirect = redirect;
       this.ownExecutor = ownExecutor;
     }
@@ -470,7 +488,8 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
     private final TokenManager manager;
     private final String key;
     private HttpClient delegate;
-    private final Set<Origin> allowedOrigins = new LinkedHashSet<>();
+    private final Set<URI> allowedOrigins = new LinkedHashSet<>();
+    private long maxReplayBytes = BearerPolicy.DEFAULT_MAX_REPLAY_BYTES;
     private Redirect redirect = Redirect.NEVER;
 
     private Builder(TokenManager manager, String key) {
@@ -502,14 +521,24 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
 
     /** As {@link #allowedOrigins(URI...)}. */
     public Builder allowedOrigins(Collection<URI> origins) {
-      for (URI uri : origins) {
-        Origin origin = Origin.of(uri);
-        if (origin == null || !(origin.scheme().equals("http") || origin.scheme().equals("https"))) {
-          throw new IllegalArgumentException("allowedOrigins: " + uri + " is not an absolute http"
-              + " or https URI with a host, such as https://api.example.com");
-        }
-        allowedOrigins.add(origin);
+      List<URI> list = List.copyOf(origins);
+      if (!list.isEmpty()) {
+        BearerPolicy.allowedOrigins(list); // validates each
       }
+      allowedOrigins.addAll(list);
+      return this;
+    }
+
+    /**
+     * The largest request body sent again after a rejection (default
+     * {@link BearerPolicy#DEFAULT_MAX_REPLAY_BYTES}); see {@link BearerPolicy#withMaxReplayBytes}.
+     */
+    public Builder maxReplayBytes(long maxReplayBytes) {
+      if (maxReplayBytes < 0) {
+        throw new IllegalArgumentException(
+            "maxReplayBytes must be 0 or more, not " + maxReplayBytes);
+      }
+      this.maxReplayBytes = maxReplayBytes;
       return this;
     }
 
@@ -543,8 +572,9 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
       HttpClient client = delegate != null ? delegate
           : Daemons.build(HttpClient.newBuilder().followRedirects(Redirect.NEVER)
               .executor(ownExecutor));
-      return new BearerHttpClient(new Shared(manager, client, Set.copyOf(allowedOrigins),
-          redirect, ownExecutor), key);
+      BearerPolicy policy =
+          BearerPolicy.allowedOrigins(allowedOrigins).withMaxReplayBytes(maxReplayBytes);
+      return new BearerHttpClient(new Shared(manager, client, policy, redirect, ownExecutor), key);
     }
   }
 }

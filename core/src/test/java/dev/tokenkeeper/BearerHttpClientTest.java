@@ -353,4 +353,40 @@ class BearerHttpClientTest {
         BearerHttpClient.builder(manager, "k1").allowedOrigins(api.uri("/")).build()
             .followRedirects());
   }
+
+  @Test
+  void aStreamedBodyIsNotSentAgainButTheTokenIsStillReported() throws Exception {
+    api.script(BearerHttpClientTest::rejectFirstToken);
+    HttpRequest post = HttpRequest.newBuilder(api.uri("/upload"))
+        .POST(BodyPublishers.ofInputStream(
+            () -> new java.io.ByteArrayInputStream("once".getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+        .build();
+    BearerHttpClient client = client().build();
+
+    HttpResponse<String> response = client.send(post, BodyHandlers.ofString());
+    HttpResponse<String> next = client.send(get(api.uri("/next")), BodyHandlers.ofString());
+
+    assertEquals(401, response.statusCode());
+    assertEquals("once", api.requests().get(0).body());
+    assertEquals(200, next.statusCode());
+    // The next request may set out before the refresh lands; it ends with the new token.
+    assertEquals("Bearer k1-2", api.requests().get(api.count() - 1).header("Authorization"));
+    assertEquals(1, refreshes(provider));
+  }
+
+  @Test
+  void aBodyOverMaxReplayBytesIsNotSentAgain() throws Exception {
+    api.script(BearerHttpClientTest::rejectFirstToken);
+    HttpRequest post = HttpRequest.newBuilder(api.uri("/upload"))
+        .POST(BodyPublishers.ofString("six b!")).build();
+
+    HttpResponse<String> response = client().maxReplayBytes(5).build()
+        .send(post, BodyHandlers.ofString());
+
+    assertEquals(401, response.statusCode());
+    assertEquals(1, api.count());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> client().maxReplayBytes(-1));
+    assertEquals("maxReplayBytes must be 0 or more, not -1", e.getMessage());
+  }
 }

@@ -117,13 +117,15 @@ class TokenResponseParsingTest {
   }
 
   @Test
-  void aJwtAccessTokenThatExpiredAlreadyGivesZeroLifetime() {
+  void aJwtAccessTokenThatExpiredAlreadyIsRefusedNamingExp() {
     String jwt = new PlainJWT(new JWTClaimsSet.Builder()
         .expirationTime(Date.from(NOW.minusSeconds(10))).build()).serialize();
 
-    TokenResponse response = answer("{\"access_token\":\"" + jwt + "\",\"token_type\":\"bearer\"}");
+    TokenEndpointException e = assertThrows(TokenEndpointException.class,
+        () -> answer("{\"access_token\":\"" + jwt + "\",\"token_type\":\"bearer\"}"));
 
-    assertEquals(Duration.ZERO, response.expiresIn());
+    assertTrue(e.getMessage().contains("exp has passed"), e.getMessage());
+    assertFalse(e.getMessage().contains(jwt), e.getMessage());
   }
 
   @Test

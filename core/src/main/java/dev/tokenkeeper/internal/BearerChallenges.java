@@ -1,6 +1,7 @@
 package dev.tokenkeeper.internal;
 
 import java.net.http.HttpHeaders;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -22,8 +23,13 @@ public final class BearerChallenges {
    * Bearer challenge.
    */
   public static String bearerError(HttpHeaders headers) {
+    return bearerError(headers.allValues("WWW-Authenticate"));
+  }
+
+  /** As {@link #bearerError(HttpHeaders)}, for the values of the {@code WWW-Authenticate} headers. */
+  public static String bearerError(List<String> wwwAuthenticate) {
     String found = NO_CHALLENGE;
-    for (String value : headers.allValues("WWW-Authenticate")) {
+    for (String value : wwwAuthenticate) {
       String error = bearerError(value);
       if (error != null && (found == null || found.isEmpty())) {
         found = error;

@@ -1,10 +1,14 @@
 package dev.tokenkeeper.internal;
 
+import com.nimbusds.jose.shaded.gson.stream.JsonReader;
+import com.nimbusds.jose.shaded.gson.stream.JsonToken;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
 import dev.tokenkeeper.TokenEndpointException;
 import dev.tokenkeeper.TokenResponse;
+import java.io.IOException;
+import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +21,8 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Date;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -115,6 +121,16 @@ public final class TokenResponseParser {
     Duration expiresIn = a.seconds(json, "expires_in");
     if (expiresIn == null) {
       expiresIn = expiryOfJwt(accessToken, receivedAt);
+      if (expiresIn.isZero()) {
+        throw a.problem("without expires_in and with a JWT access token whose exp has passed;"
+            + " the token is expired on arrival, so it is never served (check the clocks of"
+            + " the provider and this host)");
+      }
+    } else if (expiresIn.isZero()) {
+      // RFC 6749, section 5.1: the lifetime in seconds. 0 is a token expired on arrival, which
+      // must never be served; a provider that means "unknown" omits the member instead.
+      throw a.problem("with expires_in 0; the token is expired on arrival, so it is never"
+          + " served (a provider whose tokens have no known lifetime omits expires_in)");
     }
     TokenResponse.Builder builder = TokenResponse.builder(accessToken, receivedAt)
         .tokenType(tokenType)
@@ -251,6 +267,14 @@ public final class TokenResponseParser {
       try {
         return JSONObjectUtils.parse(text);
       } catch (ParseException | RuntimeException malformed) {
+        DuplicateMembers duplicates = DuplicateMembers.scan(text);
+        if (duplicates != null && !duplicates.names.isEmpty()) {
+          throw duplicates.refusal(problem("with duplicate JSON members ("
+              + String.join(", ", duplicates.names.stream().limit(5).map(this::shortValue)
+                  .toList())
+              + "); which value the provider meant is unknown, so the answer is refused (a"
+              + " token response names each member once, RFC 8259 section 4)"));
+        }
         throw problem("with malformed JSON (" + body.length + " bytes, truncated or invalid); "
             + rule);
       }
@@ -368,6 +392,51 @@ public final class TokenResponseParser {
       } catch (IllegalArgumentException bad) {
         return "an invalid URI";
       }
+    }
+  }
+
+  /**
+   * A JSON object that is well-formed but for members named twice, which the JSON parser refuses.
+   * The answer is refused all the same, but it was read: a refresh token named once (or twice
+   * with the same value) is the provider's rotation and is handed over with the refusal.
+   */
+  private static final class DuplicateMembers {
+    final Set<String> names = new LinkedHashSet<>();
+    private final Set<String> refreshTokens = new LinkedHashSet<>();
+
+    /** The duplicates of a well-formed JSON object, or null if it is not one. */
+    static DuplicateMembers scan(String text) {
+      // The JSON reader Nimbus JOSE+JWT parses with (the one JSON library), without its maps.
+      try (JsonReader reader = new JsonReader(new StringReader(text))) {
+        DuplicateMembers found = new DuplicateMembers();
+        Set<String> seen = new HashSet<>();
+        reader.beginObject();
+        while (reader.hasNext()) {
+          String name = reader.nextName();
+          if (!seen.add(name)) {
+            found.names.add(name);
+          }
+          if ("refresh_token".equals(name) && reader.peek() == JsonToken.STRING) {
+            found.refreshTokens.add(reader.nextString());
+          } else {
+            reader.skipValue();
+          }
+        }
+        reader.endObject();
+        return reader.peek() == JsonToken.END_DOCUMENT ? found : null;
+      } catch (IOException | RuntimeException malformed) {
+        return null;
+      }
+    }
+
+    TokenEndpointException refusal(TokenEndpointException problem) {
+      if (refreshTokens.size() == 1) {
+        String rotated = refreshTokens.iterator().next();
+        if (!rotated.isEmpty()) {
+          return new RefusedTokenAnswer(problem, rotated);
+        }
+      }
+      return problem; // none, or two different ones: which one lives is unknown
     }
   }
 

@@ -79,10 +79,13 @@ class AbsurdNumbersTest {
   }
 
   @Test
-  void zeroMeansExpiredOnArrival() {
-    TokenResponse r = parse(",\"expires_in\":0");
-
-    assertEquals(NOW, r.expiresAt());
+  void zeroMeansExpiredOnArrivalAndIsRefusedNamingTheField() {
+    for (String zero : new String[] {"0", "\"0\"", "\"-0\"", "\"000\""}) {
+      TokenEndpointException e = assertThrows(TokenEndpointException.class,
+          () -> parse(",\"expires_in\":" + zero));
+      assertTrue(e.getMessage().contains("expires_in 0") && e.getMessage().contains("expired"),
+          e.getMessage());
+    }
   }
 
   @Test

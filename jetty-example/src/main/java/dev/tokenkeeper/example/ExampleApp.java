@@ -99,6 +99,11 @@ public final class ExampleApp {
     } else {
       System.out.println("  provider: " + options.tokenUrl() + " (grant " + options.grant() + ")");
     }
+    if (options.store() != null) {
+      System.out.println("  shared store: " + dev.tokenkeeper.redis.RedisTokenStore.class
+          .getSimpleName() + " on " + redactedStore(options.store().uri())
+          + (options.store().plaintext() ? " (plaintext)" : " (encrypted)"));
+    }
     if (options.tokenBudget() != null) {
       System.out.println("  token budget: " + options.tokenBudget()
           + " (callers without a token first; refreshes ahead of expiry deferred)");
@@ -199,6 +204,7 @@ public final class ExampleApp {
       p.put("example.refresh-window", Long.toString(options.refreshWindow().toSeconds()));
     }
     putIfSet(p, "example.token-budget", options.tokenBudget());
+    putStore(p, options);
     SecretFiles files = new SecretFiles(server);
     p.put("example.client-secret-file", files.write("client-secret", DemoProvider.CLIENT_SECRET));
     switch (options.grant()) {
@@ -232,13 +238,31 @@ public final class ExampleApp {
       p.put("example.refresh-window", Long.toString(options.refreshWindow().toSeconds()));
     }
     putIfSet(p, "example.token-budget", options.tokenBudget());
+    putStore(p, options);
     return p;
+  }
+
+  /** {@code --redis}: the filter's store init-params. */
+  private static void putStore(Map<String, String> p, ExampleOptions options) {
+    ExampleOptions.Store store = options.store();
+    if (store != null) {
+      p.put("example.store", store.uri());
+      putIfSet(p, "example.store-encryption-keys-env", store.keysEnv());
+      if (store.plaintext()) {
+        p.put("example.store-plaintext", "true");
+      }
+    }
   }
 
   private static void putIfSet(Map<String, String> p, String name, String value) {
     if (value != null) {
       p.put(name, value);
     }
+  }
+
+  /** The store URI without a password, for the console. */
+  static String redactedStore(String uri) {
+    return uri.replaceAll("://([^:@/]*):[^@/]*@", "://$1:██@");
   }
 
   static String origin(URI uri) {

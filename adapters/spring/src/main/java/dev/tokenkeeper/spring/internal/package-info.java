@@ -1,0 +1,2 @@
+/** Internal: not part of TokenKeeper's API; may change in any release. */
+package dev.tokenkeeper.spring.internal;
