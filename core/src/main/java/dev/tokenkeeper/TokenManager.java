@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.tokenkeeper.internal.DaemonScheduler;
+import dev.tokenkeeper.internal.Keys;
 import dev.tokenkeeper.internal.TokenState;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,8 +30,16 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
- * Keeps one access token per key ({@code endpoint_id}) and hands it out, refreshing it ahead of
- * expiry and after a 401, with at most one token request in flight per key.
+ * Keeps one access token per key and hands it out, refreshing it ahead of expiry and after a 401,
+ * with at most one token request in flight per key.
+ *
+ * <p>A key names whose token it is: a user, a device, a service account. It is any string of 1 to
+ * {@value #MAX_KEY_LENGTH} characters without control characters ({@code alice@example.com},
+ * {@code tenant-7/reporting}); other keys are refused with {@link IllegalArgumentException}.
+ * Whether the key also reaches the provider, as RingCentral's {@code endpoint_id}, is the
+ * endpoint's {@link Dialect}'s choice ({@link Dialect#endpointIdFor}): with
+ * {@link Dialect#ringCentral()} it does, with the default {@link Dialect#standard()} nothing is
+ * sent for it.
  *
  * <p>Thread-safe: build one per provider and share it. The cached-token path takes no lock, does
  * no I/O, and in {@link #token} allocates nothing; token requests are sent asynchronously through
@@ -121,6 +131,9 @@ public final class TokenManager implements AutoCloseable {
   /** The default warning period before a provider session ends, 2 minutes. */
   public static final Duration DEFAULT_SESSION_ENDING_WARNING = Duration.ofMinutes(2);
 
+  /** The longest key, in characters (UTF-16 code units): 512. */
+  public static final int MAX_KEY_LENGTH = Keys.MAX_LENGTH;
+
   private static final long MINIMUM_COOL_DOWN_MILLIS = 1000;
 
   private final TokenEndpoint endpoint;
@@ -194,6 +207,7 @@ public final class TokenManager implements AutoCloseable {
    * @throws TokenEndpointException the token endpoint failed and the retry budget is used up, or
    *     refused the primary grant
    * @throws TokenKeeperException the thread was interrupted while waiting (the flag is restored)
+   * @throws IllegalArgumentException {@code key} is not a valid key (see the class description)
    * @throws IllegalStateException the manager is closed
    */
   public AccessToken token(String key) {
@@ -292,8 +306,8 @@ public final class TokenManager implements AutoCloseable {
   /**
    * Stores a token obtained elsewhere, e.g. by a login callback, replacing any current one and
    * starting a new provider session for {@code key}. A later refresh sends the refresh token with
-   * the request of the primary grant's parameters when one is configured, else with
-   * {@code endpoint_id = key}; use {@link #put(String, TokenResponse, TokenRequest)} to name the
+   * the request of the primary grant's parameters when one is configured, else with the
+   * {@code endpoint_id} the {@link Dialect} chooses for the key; use {@link #put(String, TokenResponse, TokenRequest)} to name the
    * request whose {@code scope} and TTLs a refresh must send again.
    */
   public void put(String key, TokenResponse response) {
@@ -305,10 +319,11 @@ public final class TokenManager implements AutoCloseable {
    * request), whose {@code endpoint_id}, {@code scope} and TTLs a refresh sends again.
    *
    * @param acquiredWith the request that got the token, or {@code null}
+   * @throws IllegalArgumentException {@code key} is not a valid key (see the class description)
    * @throws IllegalStateException the manager is closed
    */
   public void put(String key, TokenResponse response, TokenRequest acquiredWith) {
-    Objects.requireNonNull(key, "key is required");
+    Keys.check(key);
     Objects.requireNonNull(response, "response is required");
     ensureOpen();
     install(key, newState(response, baseRequest(acquiredWith, response), null));
@@ -440,6 +455,28 @@ public final class TokenManager implements AutoCloseable {
     return s == null ? SessionTimeouts.NONE : timeouts(s, h.lastUsed);
   }
 
+  /**
+   * The earliest expiry among the access tokens held now that have not expired yet, or empty
+   * when none is held: how close the manager is to serving no valid token for some key (a metric
+   * to alert on when refreshes keep failing). Walks every key, so call it for a metrics scrape,
+   * not per request.
+   */
+  public Optional<Instant> earliestExpiry() {
+    long now = clock.millis();
+    long earliest = Long.MAX_VALUE;
+    for (Holder h : index.values()) {
+      TokenState s = h.retired ? null : h.state;
+      if (s != null) {
+        long expiresAt = s.token.expiresAt().toEpochMilli();
+        if (expiresAt > now && expiresAt < earliest) {
+          earliest = expiresAt;
+        }
+      }
+    }
+    return earliest == Long.MAX_VALUE ? Optional.empty()
+        : Optional.of(Instant.ofEpochMilli(earliest));
+  }
+
   /** A snapshot of the counters; see {@link Stats}. */
   public Stats stats() {
     return new Stats(hits.sum(), waits.sum(), requests.sum(), refreshes.sum(), acquisitions.sum(),
@@ -486,7 +523,7 @@ public final class TokenManager implements AutoCloseable {
 
   /** The token to serve now (an {@link AccessToken}), or the future to wait for. */
   private Object resolve(String key) {
-    Objects.requireNonNull(key, "key is required");
+    Keys.check(key);
     ensureOpen();
     RefreshCause firstCause = RefreshCause.INITIAL;
     for (;;) {
@@ -621,6 +658,19 @@ public final class TokenManager implements AutoCloseable {
     private void send() {
       attempts++;
       requests.increment();
+      RefreshCause sentFor = cause;
+      String grantType = request.grant().grantType();
+      int attempt = attempts;
+      LOG.log(System.Logger.Level.DEBUG, () -> "token request for key '" + h.key + "': grant_type "
+          + grantType + ", cause " + sentFor + ", attempt " + attempt);
+      for (TokenListener l : listeners) {
+        try {
+          l.onTokenRequestSent(h.key, grantType, sentFor);
+        } catch (RuntimeException e) {
+          listenerFailed(e);
+        }
+      }
+      long sent = clock.millis();
       CompletableFuture<TokenResponse> answer;
       try {
         answer = endpoint.requestAsync(request);
@@ -628,12 +678,31 @@ public final class TokenManager implements AutoCloseable {
         answer = CompletableFuture.failedFuture(e);
       }
       answer.whenComplete((response, failure) -> {
-        try {
-          executor.execute(() -> handle(response, failure));
-        } catch (RejectedExecutionException e) {
+        Runnable task = () -> {
+          completed(grantType, sentFor, sent, failure);
           handle(response, failure);
+        };
+        try {
+          executor.execute(task);
+        } catch (RejectedExecutionException e) {
+          task.run();
         }
       });
+    }
+
+    private void completed(String grantType, RefreshCause sentFor, long sent, Throwable failure) {
+      Duration elapsed = Duration.ofMillis(Math.max(0, clock.millis() - sent));
+      Throwable why = failure == null ? null : unwrap(failure);
+      LOG.log(System.Logger.Level.DEBUG, () -> "token request for key '" + h.key + "' ("
+          + grantType + ") " + (why == null ? "answered with a token" : "failed: " + why)
+          + " after " + elapsed.toMillis() + " ms");
+      for (TokenListener l : listeners) {
+        try {
+          l.onTokenRequestCompleted(h.key, grantType, sentFor, elapsed, why);
+        } catch (RuntimeException e) {
+          listenerFailed(e);
+        }
+      }
     }
 
     /** The next attempt, when its delay is over (or at once when the manager is closed). */
@@ -1123,7 +1192,7 @@ public final class TokenManager implements AutoCloseable {
   /** The request a refresh repeats: {@code acquiredWith}, given the server's endpoint_id. */
   private static TokenRequest baseRequest(TokenRequest acquiredWith, TokenResponse response) {
     if (acquiredWith != null && acquiredWith.endpointId() == null) {
-      // The provider generated an endpoint_id (seed 002): keep the client instance on refresh.
+      // The provider generated an endpoint_id (RingCentral does): keep the client instance on refresh.
       String generated = response.endpointId().orElse(null);
       if (generated != null && TokenRequest.ENDPOINT_ID.matcher(generated).matches()) {
         return acquiredWith.withEndpointId(generated);
@@ -1140,8 +1209,9 @@ public final class TokenManager implements AutoCloseable {
     if (primaryRequest != null) {
       return primaryRequestFor(key).withGrant(grant);
     }
-    String endpointId = TokenRequest.ENDPOINT_ID.matcher(key).matches() ? key : null;
-    return TokenRequest.builder(grant).endpointId(endpointId).build();
+    return TokenRequest.builder(grant)
+        .endpointId(endpoint.dialect().endpointIdFor(key).orElse(null))
+        .build();
   }
 
   private TokenRequest primaryRequestFor(String key) {
@@ -1297,13 +1367,16 @@ public final class TokenManager implements AutoCloseable {
 
     /**
      * Acquire tokens with this grant (such as {@code client_credentials}, jwt-bearer or
-     * password), sending the key as {@code endpoint_id}. Keys must then match
-     * {@link TokenRequest#ENDPOINT_ID}. Without a primary grant, tokens arrive only through
-     * {@link TokenManager#put}.
+     * password), sending the {@code endpoint_id} the endpoint's {@link Dialect} chooses for the
+     * key ({@link Dialect#endpointIdFor}; none with the default {@link Dialect#standard()}).
+     * Without a primary grant, tokens arrive only through {@link TokenManager#put}.
      */
     public Builder primaryGrant(Grant grant) {
       Objects.requireNonNull(grant, "grant");
-      return primaryRequest(key -> TokenRequest.builder(grant).endpointId(key).build());
+      Dialect dialect = endpoint.dialect();
+      return primaryRequest(key -> TokenRequest.builder(grant)
+          .endpointId(dialect.endpointIdFor(key).orElse(null))
+          .build());
     }
 
     /**
@@ -1405,6 +1478,7 @@ public final class TokenManager implements AutoCloseable {
       return this;
     }
 
+    /** The manager; it holds no token until the first {@code token(key)} or {@code put}. */
     public TokenManager build() {
       return new TokenManager(this);
     }

@@ -125,9 +125,40 @@ class ExampleAppIT {
   }
 
   @Test
-  void anEndpointIdBreakingTheProvidersRuleIs400() throws Exception {
-    HttpResponse<String> call = app.post("/app/call", "not/valid");
+  void aKeyBreakingTheKeyRuleIs400() throws Exception {
+    HttpResponse<String> call = app.post("/app/call", "k".repeat(513));
 
     assertEquals(400, call.statusCode(), call.body());
+  }
+
+  @Test
+  void anEmailAddressIsAKeySentToTheDemoProviderAsItsDerivedEndpointId() throws Exception {
+    HttpResponse<String> call = app.post("/app/call", "dana@example.com");
+
+    assertEquals(200, call.statusCode(), call.body());
+    assertEquals(dev.tokenkeeper.Dialect.ringCentralEndpointId("dana@example.com"),
+        map(json(call), "api").get("endpoint_id"));
+  }
+
+  @Test
+  void metricsAnswerInPrometheusTextFormatAndFollowTheTokenRequests() throws Exception {
+    assertEquals(200, app.post("/app/call", "it-metrics").statusCode());
+    HttpResponse<String> metrics = app.get("/metrics");
+
+    assertEquals(200, metrics.statusCode());
+    assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
+        metrics.headers().toString());
+    String body = metrics.body();
+    assertTrue(body.contains("# TYPE tokenkeeper_token_requests_seconds summary"), body);
+    assertTrue(java.util.regex.Pattern.compile("(?m)^tokenkeeper_token_requests_seconds_count\\{"
+        + "[^}]*cause=\"initial\"[^}]*grant=\"password\"[^}]*manager=\"example\"[^}]*"
+        + "outcome=\"success\"[^}]*\\} [1-9]").matcher(body).find(), body);
+    assertTrue(java.util.regex.Pattern.compile("(?m)^tokenkeeper_keys\\{manager=\"example\"\\}"
+        + " [1-9]").matcher(body).find(), body);
+    assertTrue(body.contains("# TYPE tokenkeeper_token_rejections_total counter"), body);
+    assertTrue(body.contains("tokenkeeper_token_requests_active{manager=\"example\"} 0"), body);
+    assertTrue(body.contains("tokenkeeper_token_expiry_min_seconds{manager=\"example\"}"), body);
+    assertTrue(body.contains("tokenkeeper_session_ended_total{manager=\"example\"}"), body);
+    assertTrue(!body.contains("it-metrics"), "no key in any tag");
   }
 }
