@@ -88,7 +88,10 @@ public sealed interface Grant
 
   // ---- shapes ----------------------------------------------------------------------------
 
-  /** {@code authorization_code} (RFC 6749, section 4.1); PKCE {@code code_verifier} optional. */
+  /**
+   * {@code authorization_code} (RFC 6749, section 4.1); PKCE {@code code_verifier} optional.
+   * Immutable.
+   */
   record AuthorizationCode(String code, String redirectUri, String codeVerifier) implements Grant {
 /** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public AuthorizationCode {
@@ -112,6 +115,7 @@ public sealed interface Grant
   /**
    * {@code password} (RFC 6749, section 4.3; also RingCentral's legacy password request):
    * {@code username}, {@code password}, and the deprecated {@code extension} and {@code pin}.
+   * Immutable.
    */
   record Password(String username, String password, String extension, String pin) implements Grant {
 /** Checks the fields; the message names a missing or invalid one and never shows a secret. */
@@ -140,7 +144,7 @@ public sealed interface Grant
     }
   }
 
-  /** {@code refresh_token} (RFC 6749, section 6). */
+  /** {@code refresh_token} (RFC 6749, section 6). Immutable. */
   record RefreshToken(String refreshToken) implements Grant {
 /** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public RefreshToken {
@@ -158,7 +162,7 @@ public sealed interface Grant
 
   /**
    * {@code client_credentials} (RFC 6749, section 4.4): plain, with RingCentral's
-   * {@code account_id}, or with its {@code brand_id} and {@code partner_account_id}.
+   * {@code account_id}, or with its {@code brand_id} and {@code partner_account_id}. Immutable.
    */
   record ClientCredentials(String accountId, String brandId, String partnerAccountId)
       implements Grant {
@@ -201,7 +205,7 @@ public sealed interface Grant
     }
   }
 
-  /** {@code urn:ietf:params:oauth:grant-type:jwt-bearer} (RFC 7523, section 2.1). */
+  /** {@code urn:ietf:params:oauth:grant-type:jwt-bearer} (RFC 7523, section 2.1). Immutable. */
   record JwtBearer(String assertion) implements Grant {
 /** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public JwtBearer {
@@ -217,7 +221,7 @@ public sealed interface Grant
     @Override public String toString() { return "JwtBearer[assertion=██]"; }
   }
 
-  /** {@code partner_jwt}, RingCentral's partner JWT grant. */
+  /** {@code partner_jwt}, RingCentral's partner JWT grant. Immutable. */
   record PartnerJwt(String assertion) implements Grant {
 /** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public PartnerJwt {
@@ -235,7 +239,7 @@ public sealed interface Grant
 
   /**
    * {@code personal_jwt}. RingCentral's API names the grant type but gives it no fields of its own;
-   * like the other JWT grants it carries the token in {@code assertion}.
+   * like the other JWT grants it carries the token in {@code assertion}. Immutable.
    */
   record PersonalJwt(String assertion) implements Grant {
 /** Checks the fields; the message names a missing or invalid one and never shows a secret. */
@@ -252,7 +256,7 @@ public sealed interface Grant
     @Override public String toString() { return "PersonalJwt[assertion=██]"; }
   }
 
-  /** {@code urn:ietf:params:oauth:grant-type:device_code} (RFC 8628, section 3.4). */
+  /** {@code urn:ietf:params:oauth:grant-type:device_code} (RFC 8628, section 3.4). Immutable. */
   record DeviceCode(String deviceCode) implements Grant {
 /** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public DeviceCode {
@@ -271,6 +275,7 @@ public sealed interface Grant
   /**
    * {@code device_certificate}. RingCentral's API gives it no fields of its own: the device proves itself
    * with its TLS client certificate, configured on the {@code HttpClient}'s {@code SSLContext}.
+   * Immutable.
    */
   record DeviceCertificate() implements Grant {
     @Override public String grantType() { return "device_certificate"; }
@@ -278,7 +283,7 @@ public sealed interface Grant
     @Override public Map<String, String> parameters() { return Map.of(); }
   }
 
-  /** {@code otp}, RingCentral's one-time password grant: the password in {@code code}. */
+  /** {@code otp}, RingCentral's one-time password grant: the password in {@code code}; immutable. */
   record Otp(String code) implements Grant {
 /** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public Otp {
@@ -292,7 +297,7 @@ public sealed interface Grant
     @Override public String toString() { return "Otp[code=██]"; }
   }
 
-  /** {@code ivr_pin}, RingCentral's IVR PIN grant. */
+  /** {@code ivr_pin}, RingCentral's IVR PIN grant. Immutable. */
   record IvrPin(String ivrPin) implements Grant {
 /** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public IvrPin {
@@ -306,7 +311,10 @@ public sealed interface Grant
     @Override public String toString() { return "IvrPin[ivrPin=██]"; }
   }
 
-  /** {@code guest}, RingCentral's guest grant: {@code brand_id}, {@code resource_type}, {@code resource}. */
+  /**
+   * {@code guest}, RingCentral's guest grant: {@code brand_id}, {@code resource_type},
+   * {@code resource}. Immutable.
+   */
   record Guest(String brandId, String resourceType, String resource) implements Grant {
 /** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public Guest {
@@ -324,7 +332,7 @@ public sealed interface Grant
 
   /**
    * An extension grant (RFC 6749, section 4.5) by its {@code grant_type} and parameters. The
-   * parameters may hold secrets, so {@code toString()} shows their names only.
+   * parameters may hold secrets, so {@code toString()} shows their names only. Immutable.
    */
   record Custom(String grantType, Map<String, String> parameters) implements Grant {
 /** Checks the fields; the message names a missing or invalid one and never shows a secret. */

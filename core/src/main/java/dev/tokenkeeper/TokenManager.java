@@ -307,8 +307,9 @@ public final class TokenManager implements AutoCloseable {
    * Stores a token obtained elsewhere, e.g. by a login callback, replacing any current one and
    * starting a new provider session for {@code key}. A later refresh sends the refresh token with
    * the request of the primary grant's parameters when one is configured, else with the
-   * {@code endpoint_id} the {@link Dialect} chooses for the key; use {@link #put(String, TokenResponse, TokenRequest)} to name the
-   * request whose {@code scope} and TTLs a refresh must send again.
+   * {@code endpoint_id} the {@link Dialect} chooses for the key; use
+   * {@link #put(String, TokenResponse, TokenRequest)} to name the request whose {@code scope} and
+   * TTLs a refresh must send again.
    */
   public void put(String key, TokenResponse response) {
     put(key, response, null);

@@ -31,7 +31,7 @@ public record TokenRequest(
     Integer accessTokenTtl,
     Integer refreshTokenTtl) {
 
-  /** RingCentral's rule for {@code endpoint_id}: letters, digits, {@code _} and {@code -}, 1 to 64. */
+  /** RingCentral's rule for {@code endpoint_id}: 1 to 64 letters, digits, {@code _} and {@code -}. */
   public static final Pattern ENDPOINT_ID = Pattern.compile("[a-zA-Z0-9_\\-]{1,64}");
 
 /** Checks the parameters; the message names a wrong one and never shows a secret. */

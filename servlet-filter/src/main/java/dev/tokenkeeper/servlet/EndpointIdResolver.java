@@ -28,7 +28,7 @@ public interface EndpointIdResolver {
    */
   String resolve(HttpServletRequest request);
 
-  /** The same key for every request, e.g. a service account's; checked against the key rule at once. */
+  /** The same key for every request, e.g. a service account's; checked against the key rule now. */
   static EndpointIdResolver fixed(String endpointId) {
     return Resolvers.fixed(endpointId);
   }
