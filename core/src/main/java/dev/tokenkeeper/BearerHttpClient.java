@@ -138,6 +138,9 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
         case RETRY -> {
           call.retried = true;
           renewed = await(shared.manager.rejected(key, call.token));
+          if (sameToken(renewed, call.token)) {
+            return response; // a 401 storm: the manager passed the 401 on without a refresh
+          }
         }
         case REDIRECT -> call.follow(response.statusCode(), response.headers());
         default -> {
@@ -183,7 +186,9 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
             case RETRY:
               call.retried = true;
               return shared.manager.rejected(key, call.token)
-                  .thenCompose(t -> attempt(call, t, pushPromiseHandler));
+                  .thenCompose(t -> sameToken(t, call.token)
+                      ? CompletableFuture.completedFuture(response)
+                      : attempt(call, t, pushPromiseHandler));
             case REDIRECT:
               call.follow(response.statusCode(), response.headers());
               return attempt(call, null, pushPromiseHandler);
@@ -191,6 +196,10 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
               return CompletableFuture.completedFuture(response);
           }
         });
+  }
+
+  private static boolean sameToken(AccessToken renewed, AccessToken rejected) {
+    return renewed != null && rejected != null && renewed.value().equals(rejected.value());
   }
 
   private static AccessToken await(CompletableFuture<AccessToken> future)

@@ -56,12 +56,18 @@ public record RetryPolicy(
    * @param random a number in {@code [0, 1)}, the jitter
    */
   public Duration backoff(int failures, double random) {
-    long cap = initialDelay.toMillis();
-    for (int i = 1; i < failures && cap < maxDelay.toMillis(); i++) {
-      cap *= 2;
+    long max = millis(maxDelay);
+    long cap = millis(initialDelay);
+    for (int i = 1; i < failures && cap < max; i++) {
+      cap = cap > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : cap * 2;
     }
-    cap = Math.min(cap, maxDelay.toMillis());
+    cap = Math.min(cap, max);
     return Duration.ofMillis((long) (cap * random));
+  }
+
+  /** Milliseconds, saturated: a delay of centuries is "as long as it gets", not an overflow. */
+  private static long millis(Duration d) {
+    return d.getSeconds() >= Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : d.toMillis();
   }
 
   private static void requireNonNegative(String name, Duration value) {

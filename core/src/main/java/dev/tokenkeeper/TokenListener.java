@@ -77,4 +77,13 @@ public interface TokenListener {
 
   /** The provider session of {@code key} has ended and could not be renewed. */
   default void onSessionEnded(String key, SessionTimeouts timeouts) {}
+
+  /**
+   * {@link TokenManager#revoke} has asked the provider to revoke tokens of {@code key}, and says
+   * what was and was not revoked. Called once for the tokens held when {@code revoke(key)} was
+   * called, and once more for those of a token request that was in flight then; on the thread
+   * that received the revocation endpoint's answer, before the future of {@code revoke(key)}
+   * completes.
+   */
+  default void onRevoked(String key, Revocation revocation) {}
 }

@@ -45,7 +45,7 @@ class BearerHttpClientTest {
         + ("refresh_token".equals(r.grantType()) ? "-2" : "-1"), 3600, "rt"));
     api = ScriptedServer.start(r -> Answer.text(200, "api"));
     other = ScriptedServer.start(r -> Answer.text(200, "other"));
-    manager = TokenManager.builder(endpoint(provider, clock))
+    manager = TokenManager.builder(endpoint(provider, clock)).ticker(clock)
         .primaryGrant(Grant.clientCredentials()).build();
   }
 
@@ -287,7 +287,7 @@ class BearerHttpClientTest {
 
   @Test
   void whenNoTokenCanBeHadTheManagersExceptionReachesTheCaller() {
-    TokenManager noGrant = TokenManager.builder(endpoint(provider, clock)).build();
+    TokenManager noGrant = TokenManager.builder(endpoint(provider, clock)).ticker(clock).build();
     BearerHttpClient client = BearerHttpClient.builder(noGrant, "k1").delegate(HTTP)
         .allowedOrigins(api.uri("/")).build();
 
@@ -301,7 +301,7 @@ class BearerHttpClientTest {
 
   @Test
   void whenTheRefreshAfterA401FailsThenSendThrowsItsException() {
-    TokenManager userSession = TokenManager.builder(endpoint(provider, clock)).build();
+    TokenManager userSession = TokenManager.builder(endpoint(provider, clock)).ticker(clock).build();
     userSession.put("k1", TokenManagerFixture.response(clock, "k1-1", 3600, null));
     api.script(r -> Answer.status(401));
     BearerHttpClient client = BearerHttpClient.builder(userSession, "k1").delegate(HTTP)

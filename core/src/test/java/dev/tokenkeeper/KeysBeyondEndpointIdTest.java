@@ -34,7 +34,8 @@ class KeysBeyondEndpointIdTest {
         .clock(clock)
         .httpClient(TokenManagerFixture.HTTP)
         .build();
-    return fx.manager(TokenManager.builder(endpoint).primaryGrant(Grant.clientCredentials()));
+    return fx.manager(TokenManager.builder(endpoint).ticker(clock)
+        .primaryGrant(Grant.clientCredentials()));
   }
 
   @Test

@@ -156,7 +156,7 @@ class TokenManagerCacheTest {
     TokenEndpoint noRevocation = TokenEndpoint.builder(server.uri("/token"),
         ClientAuthentication.none("client-1")).clock(clock).httpClient(TokenManagerFixture.HTTP)
         .build();
-    TokenManager manager = fx.manager(TokenManager.builder(noRevocation));
+    TokenManager manager = fx.manager(TokenManager.builder(noRevocation).ticker(clock));
     manager.put("k1", fx.response("at-1", 3600, null));
 
     manager.revoke("k1").join();
@@ -218,7 +218,7 @@ class TokenManagerCacheTest {
     ScriptedServer server = fx.serve(r -> ok("at-1", 3600, null));
     TokenManager manager = fx.manager();
     TokenState state = TokenState.of(fx.response("at-secret", 3600, "rt-secret"), null, null,
-        300_000, 30_000, true);
+        300_000_000_000L, 30_000_000_000L, true, 0, 0);
     assertFalse(state.toString().contains("secret"), state.toString());
     assertFalse(manager.stats().toString().contains("secret"));
     BearerHttpClient client = BearerHttpClient.builder(manager, "k1")

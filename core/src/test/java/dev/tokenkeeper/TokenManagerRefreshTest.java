@@ -185,7 +185,7 @@ class TokenManagerRefreshTest {
   }
 
   @Test
-  void primaryGrantWhenRefusedThenFailsWithoutLoopingAndTheNextCallTriesAgain() {
+  void primaryGrantWhenRefusedThenFailsWithoutLoopingAndTheNextCallAfterTheCoolDownTriesAgain() {
     ScriptedServer server = fx.serve(r -> Answer.error(400, "invalid_grant"));
     TokenManager manager = fx.manager(builder().primaryGrant(Grant.password("alice", "wrong")));
 
@@ -194,10 +194,17 @@ class TokenManagerRefreshTest {
     assertTrue(e.isInvalidGrant());
     assertEquals(1, server.count());
     assertEquals(1, manager.stats().failures());
-    assertEquals(0, manager.stats().size(), "an empty entry is not kept");
 
+    // Within the cool-down the same failure, without a request (issue 8, item 5).
+    assertSame(e, assertThrows(TokenEndpointException.class, () -> manager.token("k1")));
+    assertEquals(1, server.count());
+
+    clock.advance(TokenManager.DEFAULT_FAILURE_COOL_DOWN);
     assertThrows(TokenEndpointException.class, () -> manager.token("k1"));
     assertEquals(2, server.count());
+    clock.advance(TokenManager.DEFAULT_FAILURE_COOL_DOWN);
+    manager.cleanUp();
+    assertEquals(0, manager.stats().size(), "the empty entry is not kept past its cool-down");
   }
 
   @Test

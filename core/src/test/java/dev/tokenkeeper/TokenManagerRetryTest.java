@@ -154,7 +154,7 @@ class TokenManagerRetryTest {
     ScriptedServer gone = ScriptedServer.start(r -> ok("x", 1, null));
     TokenEndpoint unreachable = endpoint(gone, clock);
     gone.close();
-    TokenManager manager = fx.manager(TokenManager.builder(unreachable)
+    TokenManager manager = fx.manager(TokenManager.builder(unreachable).ticker(clock)
         .scheduler(scheduler)
         .primaryGrant(Grant.clientCredentials())
         .retryPolicy(new RetryPolicy(2, Duration.ofMillis(100), Duration.ofMillis(100),

@@ -164,7 +164,7 @@ class TokenManagerSessionTest {
     int sent = server.count();
 
     // Warning: 2 minutes before the idle deadline (at most half the idle timeout).
-    assertEquals(at(780).toEpochMilli(), scheduler.pending().get(0).dueAt());
+    assertEquals(Duration.ofSeconds(780).toNanos(), scheduler.pending().get(0).dueAt());
     clock.advance(Duration.ofSeconds(779));
     scheduler.runDue();
     assertEquals(List.of(), events);
@@ -191,7 +191,7 @@ class TokenManagerSessionTest {
     clock.advance(Duration.ofSeconds(80));
     scheduler.runDue();
     assertEquals(List.of(), events, "used 80 s ago: not ending");
-    assertEquals(at(1480).toEpochMilli(), scheduler.pending().get(0).dueAt());
+    assertEquals(Duration.ofSeconds(1480).toNanos(), scheduler.pending().get(0).dueAt());
 
     clock.advance(Duration.ofSeconds(700));
     scheduler.runDue();
@@ -230,13 +230,13 @@ class TokenManagerSessionTest {
     assertEquals(0, manager.indexSize());
   }
 
-  /** A clock that runs a hook inside its n-th reading: to land a put() mid-decision. */
-  private static final class HookClock extends java.time.Clock {
-    private final java.time.Clock delegate;
+  /** A ticker that runs a hook inside its n-th reading: to land a put() mid-decision. */
+  private static final class HookTicker implements dev.tokenkeeper.Ticker {
+    private final dev.tokenkeeper.Ticker delegate;
     private volatile int countdown;
     private volatile Runnable hook;
 
-    HookClock(java.time.Clock delegate) {
+    HookTicker(dev.tokenkeeper.Ticker delegate) {
       this.delegate = delegate;
     }
 
@@ -246,36 +246,21 @@ class TokenManagerSessionTest {
     }
 
     @Override
-    public long millis() {
+    public long read() {
       Runnable h = hook;
       if (h != null && --countdown == 0) {
         hook = null;
         h.run();
       }
-      return delegate.millis();
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis());
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return delegate.getZone();
-    }
-
-    @Override
-    public java.time.Clock withZone(java.time.ZoneId zone) {
-      return this;
+      return delegate.read();
     }
   }
 
   @Test
   void aPutThatLandsWhileTheOldTokenIsJudgedDeadIsKept() {
     ScriptedServer server = fx.serve(r -> ok("never", 3600, null));
-    HookClock hookClock = new HookClock(clock);
-    TokenManager manager = fx.manager(fx.builder().clock(hookClock).scheduler(scheduler)
+    HookTicker hookTicker = new HookTicker(clock);
+    TokenManager manager = fx.manager(fx.builder().ticker(hookTicker).scheduler(scheduler)
         .listener(recorder));
     manager.put("k1", fx.response("at-1", 3600, null));
     // Inside the expiry margin, with nothing to renew it: dead, though the cache still holds it.
@@ -283,7 +268,7 @@ class TokenManagerSessionTest {
 
     // The user signs in again just as a caller finds the old token dead: the second clock
     // reading of token() is the slow path's, after it has read the old state.
-    hookClock.onReading(2, () -> manager.put("k1", fx.response("at-new", 3600, "rt-new")));
+    hookTicker.onReading(2, () -> manager.put("k1", fx.response("at-new", 3600, "rt-new")));
     assertEquals("at-new", manager.token("k1").value());
     assertEquals("at-new", manager.token("k1").value());
     assertEquals(List.of(), events, "nothing ended");

@@ -67,7 +67,16 @@ public final class TokenResponseParser {
       // Some providers say no with 200 and an error body; believe the body.
       throw answer.oauthError(json);
     }
-    return toTokenResponse(json, receivedAt, answer);
+    try {
+      return toTokenResponse(json, receivedAt, answer);
+    } catch (TokenEndpointException refused) {
+      // The answer was read: a refresh token in it is the provider's rotation, and the one that
+      // was sent is dead now. Hand it over with the refusal (never in the message).
+      if (json.get("refresh_token") instanceof String rotated && !rotated.isEmpty()) {
+        throw new RefusedTokenAnswer(refused, rotated);
+      }
+      throw refused;
+    }
   }
 
   /** Succeeds on 2xx (RFC 7009, section 2.2: 200 also for an unknown token), else throws. */

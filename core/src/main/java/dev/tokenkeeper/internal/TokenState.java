@@ -1,27 +1,45 @@
 package dev.tokenkeeper.internal;
 
+import static dev.tokenkeeper.internal.Times.NEVER;
+
 import dev.tokenkeeper.AccessToken;
 import dev.tokenkeeper.TokenRequest;
 import dev.tokenkeeper.TokenResponse;
-import java.time.Instant;
 
 /**
  * What a {@code TokenManager} holds for one key at one moment: the access token, the refresh
- * token, and every deadline as epoch milliseconds, so that the hot path compares {@code long}s
- * and allocates nothing. Immutable: a refresh publishes a new instance with one volatile write,
- * so the rotated refresh token and the new access token are always seen together.
+ * token, and every deadline as {@link dev.tokenkeeper.Ticker} nanoseconds, so that the hot path
+ * compares {@code long}s and allocates nothing. Immutable: a refresh publishes a new instance with
+ * one volatile write, so the rotated refresh token and the new access token are always seen
+ * together.
+ *
+ * <p>Durations the provider sent ({@code expires_in}, {@code refresh_token_expires_in},
+ * {@code session_expires_in}, {@code session_idle_timeout}) are anchored on the monotonic ticker
+ * when the state is made, so a wall-clock step never changes them. The one absolute instant,
+ * {@code session_expiration_time}, is kept on the wall clock ({@link #absoluteWall}); its ticker
+ * estimate ({@link #absoluteDeadline}) only times the hot path and the session timer, and every
+ * decision that a session is over reads the wall clock. Every sum saturates at {@link Times#NEVER}.
  *
  * <p>Internal: not part of TokenKeeper's API.
  */
 public final class TokenState {
   /** A deadline that never comes. */
-  public static final long NEVER = Long.MAX_VALUE;
+  public static final long NEVER = Times.NEVER;
+
+  /**
+   * The touch interval of a state without session timeouts, 30 seconds: at 100,000 keys served
+   * in turn, a write every second per key would make about one call in six write.
+   */
+  public static final long COARSE_TOUCH_INTERVAL = 30_000_000_000L;
+
+  private static final long SECOND = 1_000_000_000L;
+  private static final long MILLISECOND = 1_000_000L;
 
   /** The token handed out. */
   public final AccessToken token;
   /** The refresh token, or {@code null}. A secret. */
   public final String refreshToken;
-  /** When the access token expires ({@code receivedAt + expires_in}). */
+  /** When the access token expires (ticker nanos). */
   public final long expiresAt;
   /** From here on the token is STALE: still served, and one background refresh starts. */
   public final long refreshAt;
@@ -29,9 +47,14 @@ public final class TokenState {
   public final long usableUntil;
   /** When the refresh token expires; {@link #NEVER} when the provider did not say. */
   public final long refreshTokenExpiresAt;
-  /** The absolute end of the provider session, or {@link #NEVER}. */
+  /**
+   * The absolute end of the provider session on the ticker: exact for {@code session_expires_in},
+   * an estimate for {@code session_expiration_time}; {@link #NEVER} for none.
+   */
   public final long absoluteDeadline;
-  /** {@code session_idle_timeout} in milliseconds, or {@link #NEVER}. */
+  /** {@code session_expiration_time} as epoch milliseconds on the wall clock, or {@link #NEVER}. */
+  public final long absoluteWall;
+  /** {@code session_idle_timeout} in nanoseconds, or {@link #NEVER}. */
   public final long idleTimeout;
   /** The hot path serves the token while {@code now < freshUntil}. */
   public final long freshUntil;
@@ -39,37 +62,34 @@ public final class TokenState {
    * How stale the recorded last use may get before a call records it again (and checks the
    * session). With an idle timeout it bounds how early the idle deadline may err: a hundredth of
    * the timeout, at most a second. With only an absolute deadline, a second, so that its warning
-   * is noticed on use even when the timer is late. Without a session the recorded use only tells
-   * Caffeine's size eviction that the key is in use, which needs no precision:
-   * {@link #COARSE_TOUCH_INTERVAL}.
+   * (and a wall-clock step past it) is noticed on use even when the timer is late. Without a
+   * session the recorded use only tells Caffeine's size eviction that the key is in use, which
+   * needs no precision: {@link #COARSE_TOUCH_INTERVAL}.
    */
   public final long touchInterval;
-
-  /**
-   * The touch interval of a state without session timeouts, 30 seconds: at 100,000 keys served
-   * in turn, a write every second per key would make about one call in six write.
-   */
-  public static final long COARSE_TOUCH_INTERVAL = 30_000;
   /** {@code session_id}, or {@code null}. */
   public final String sessionId;
   /** The request whose {@code endpoint_id}, scope and TTLs a refresh sends again, or {@code null}. */
   public final TokenRequest request;
 
   private TokenState(TokenResponse response, TokenRequest request, TokenState session,
-      long refreshWindow, long expiryMargin, boolean renewable) {
+      long refreshWindow, long expiryMargin, boolean renewable, long now, long wallNow) {
     this.token = response.accessToken();
     this.request = request;
-    long receivedAt = response.receivedAt().toEpochMilli();
-    this.expiresAt = response.expiresAt().toEpochMilli();
-    long lifetime = Math.max(0, expiresAt - receivedAt);
+    // The answer may have arrived a little earlier (a login callback put()s it later): its
+    // durations run from its arrival. A wall clock stepped back since then counts as no delay.
+    long age = Math.max(0, Times.minus(wallNow, Times.epochMillis(response.receivedAt())));
+    long receivedAt = Times.minus(now, Times.millisToNanos(age));
+    long lifetime = Times.nanos(response.expiresIn());
+    this.expiresAt = Times.add(receivedAt, lifetime);
     // A short-lived token gets at most half of its life as refresh window, and at most a tenth
     // as margin, so that a 600 s token is refreshed every 300 s, not constantly.
     long margin = Math.min(expiryMargin, lifetime / 10);
-    this.usableUntil = expiresAt - margin;
-    long refreshFrom = expiresAt - Math.min(refreshWindow, lifetime / 2);
-    long refreshIn = refreshInMillis(response, lifetime);
+    this.usableUntil = Times.before(expiresAt, margin);
+    long refreshFrom = Times.before(expiresAt, Math.min(refreshWindow, lifetime / 2));
+    long refreshIn = refreshInNanos(response, lifetime);
     if (refreshIn >= 0) {
-      refreshFrom = receivedAt + refreshIn;
+      refreshFrom = Times.add(receivedAt, refreshIn);
     }
     this.refreshAt = Math.min(refreshFrom, usableUntil);
 
@@ -77,7 +97,8 @@ public final class TokenState {
     String newRefreshToken = response.refreshToken().orElse(null);
     if (newRefreshToken != null) {
       this.refreshToken = newRefreshToken;
-      this.refreshTokenExpiresAt = millis(response.refreshTokenExpiresAt().orElse(null));
+      this.refreshTokenExpiresAt = Times.add(receivedAt,
+          Times.nanos(response.refreshTokenExpiresIn().orElse(null)));
     } else if (session != null) {
       this.refreshToken = session.refreshToken;
       this.refreshTokenExpiresAt = session.refreshTokenExpiresAt;
@@ -89,19 +110,30 @@ public final class TokenState {
     // A refresh continues the session: fields the answer leaves out keep their earlier values.
     // session_expires_in is the time remaining when the answer was sent, so a later answer gives
     // the same absolute end or a corrected one.
-    long absolute = millis(response.sessionExpiresAt().orElse(null));
-    long idle = response.sessionIdleTimeout().map(d -> d.toMillis()).orElse(NEVER);
+    long wall = NEVER;
+    long absolute = NEVER;
+    if (response.sessionExpirationTime().isPresent()) {
+      wall = Times.epochMillis(response.sessionExpirationTime().get());
+      absolute = Times.add(now, Times.millisToNanos(Times.minus(wall, wallNow)));
+    } else if (response.sessionExpiresIn().isPresent()) {
+      absolute = Times.add(receivedAt, Times.nanos(response.sessionExpiresIn().get()));
+    }
+    long idle = response.sessionIdleTimeout().map(Times::nanos).orElse(NEVER);
     String id = response.sessionId().orElse(null);
     if (session != null) {
-      absolute = absolute == NEVER ? session.absoluteDeadline : absolute;
+      if (absolute == NEVER && wall == NEVER) {
+        absolute = session.absoluteDeadline;
+        wall = session.absoluteWall;
+      }
       idle = idle == NEVER ? session.idleTimeout : idle;
       id = id == null ? session.sessionId : id;
     }
     this.absoluteDeadline = absolute;
+    this.absoluteWall = wall;
     this.idleTimeout = idle;
     this.sessionId = id;
-    this.touchInterval = idle != NEVER ? Math.max(1, Math.min(1000, idle / 100))
-        : absolute != NEVER ? 1000 : COARSE_TOUCH_INTERVAL;
+    this.touchInterval = idle != NEVER ? Math.max(MILLISECOND, Math.min(SECOND, idle / 100))
+        : absolute != NEVER || wall != NEVER ? SECOND : COARSE_TOUCH_INTERVAL;
     this.freshUntil = Math.min(renewable ? refreshAt : usableUntil, absoluteDeadline);
   }
 
@@ -111,30 +143,49 @@ public final class TokenState {
    * @param request the request to send again on refresh, or {@code null}
    * @param session the state this answer refreshes (same provider session), or {@code null} for a
    *     new session
-   * @param refreshWindow the configured refresh window, in milliseconds
-   * @param expiryMargin the configured margin before expiry, in milliseconds
+   * @param refreshWindow the configured refresh window, in nanoseconds
+   * @param expiryMargin the configured margin before expiry, in nanoseconds
    * @param renewable whether a refresh token or a primary grant can renew the token
+   * @param now the ticker now
+   * @param wallNow the wall clock now, epoch milliseconds
    */
   public static TokenState of(TokenResponse response, TokenRequest request, TokenState session,
-      long refreshWindow, long expiryMargin, boolean renewable) {
-    return new TokenState(response, request, session, refreshWindow, expiryMargin, renewable);
+      long refreshWindow, long expiryMargin, boolean renewable, long now, long wallNow) {
+    return new TokenState(response, request, session, refreshWindow, expiryMargin, renewable, now,
+        wallNow);
   }
 
-  /** The same state without its refresh token, after the provider refused it. */
-  public TokenState withoutRefreshToken() {
-    return new TokenState(this);
+  /**
+   * The same state without its refresh token, after the provider refused it.
+   *
+   * @param renewable whether a primary grant can still renew the token (it then stays STALE from
+   *     the refresh moment on, else it is served until it expires)
+   */
+  public TokenState withoutRefreshToken(boolean renewable) {
+    return new TokenState(this, null, NEVER,
+        Math.min(renewable ? refreshAt : usableUntil, absoluteDeadline));
   }
 
-  private TokenState(TokenState other) {
+  /**
+   * The same state with the refresh token the provider rotated in an answer that was otherwise
+   * refused: the old refresh token is dead, the new one is the only way on.
+   */
+  public TokenState withRefreshToken(String rotated) {
+    return new TokenState(this, rotated, NEVER, freshUntil);
+  }
+
+  private TokenState(TokenState other, String refreshToken, long refreshTokenExpiresAt,
+      long freshUntil) {
     this.token = other.token;
-    this.refreshToken = null;
+    this.refreshToken = refreshToken;
     this.expiresAt = other.expiresAt;
     this.refreshAt = other.refreshAt;
     this.usableUntil = other.usableUntil;
-    this.refreshTokenExpiresAt = NEVER;
+    this.refreshTokenExpiresAt = refreshTokenExpiresAt;
     this.absoluteDeadline = other.absoluteDeadline;
+    this.absoluteWall = other.absoluteWall;
     this.idleTimeout = other.idleTimeout;
-    this.freshUntil = Math.min(other.usableUntil, other.absoluteDeadline);
+    this.freshUntil = freshUntil;
     this.touchInterval = other.touchInterval;
     this.sessionId = other.sessionId;
     this.request = other.request;
@@ -145,19 +196,29 @@ public final class TokenState {
     return refreshToken != null && now < refreshTokenExpiresAt;
   }
 
-  /** Whether the provider session is over at {@code now}, given the last recorded use. */
-  public boolean sessionOver(long now, long lastUsed) {
-    return now >= absoluteDeadline || (idleTimeout != NEVER && now - lastUsed >= idleTimeout);
+  /**
+   * Whether the provider session is over at ticker {@code now} and wall {@code wallNow}, given
+   * the last recorded use.
+   */
+  public boolean sessionOver(long now, long wallNow, long lastUsed) {
+    boolean absoluteOver = absoluteWall != NEVER ? wallNow >= absoluteWall
+        : now >= absoluteDeadline;
+    return absoluteOver || (idleTimeout != NEVER && Times.minus(now, lastUsed) >= idleTimeout);
   }
 
   /** The idle deadline for the given last use, or {@link #NEVER}. */
   public long idleDeadline(long lastUsed) {
-    return idleTimeout == NEVER ? NEVER : saturatedAdd(lastUsed, idleTimeout);
+    return idleTimeout == NEVER ? NEVER : Times.add(lastUsed, idleTimeout);
+  }
+
+  /** The earlier session deadline on the ticker, or {@link #NEVER}. */
+  public long sessionEnd(long lastUsed) {
+    return Math.min(absoluteDeadline, idleDeadline(lastUsed));
   }
 
   /** Whether the provider enforces a session timeout on this token. */
   public boolean hasSessionDeadline() {
-    return absoluteDeadline != NEVER || idleTimeout != NEVER;
+    return absoluteDeadline != NEVER || absoluteWall != NEVER || idleTimeout != NEVER;
   }
 
   /**
@@ -166,31 +227,22 @@ public final class TokenState {
    * that outlives its refresh token is still served until it expires.
    */
   public long reviveDeadline(long lastUsed) {
-    long end = Math.min(absoluteDeadline, idleDeadline(lastUsed));
+    long end = sessionEnd(lastUsed);
     return Math.min(end,
         refreshToken != null ? Math.max(refreshTokenExpiresAt, expiresAt) : expiresAt);
   }
 
-  private static long refreshInMillis(TokenResponse response, long lifetime) {
+  private static long refreshInNanos(TokenResponse response, long lifetime) {
     // Microsoft identity platform's refresh_in (seconds): the server's own advice on when to
     // refresh proactively, honoured by MSAL. Ignored unless it falls inside the lifetime.
     Object value = response.additionalFields().get("refresh_in");
     if (value instanceof Number n) {
-      long millis = n.longValue() * 1000;
-      if (millis > 0 && millis < lifetime) {
-        return millis;
+      long nanos = Times.secondsToNanos(n.longValue());
+      if (nanos > 0 && nanos < lifetime) {
+        return nanos;
       }
     }
     return -1;
-  }
-
-  private static long millis(Instant instant) {
-    return instant == null ? NEVER : instant.toEpochMilli();
-  }
-
-  private static long saturatedAdd(long a, long b) {
-    long sum = a + b;
-    return ((a ^ sum) & (b ^ sum)) < 0 ? NEVER : sum;
   }
 
   @Override

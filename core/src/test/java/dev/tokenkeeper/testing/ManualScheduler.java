@@ -1,7 +1,6 @@
 package dev.tokenkeeper.testing;
 
 import dev.tokenkeeper.TokenManager;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -9,27 +8,35 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@link TokenManager.Scheduler} driven by a test's clock: tasks run only when the test calls
+ * A {@link TokenManager.Scheduler} driven by a test's clock (its ticker): tasks run only when the test calls
  * {@link #runDue()} after moving the clock past their due time. Thread-safe.
  */
 public final class ManualScheduler implements TokenManager.Scheduler {
 
-  /** A task waiting for its time. */
+  /** A task waiting for its time: {@code dueAt} on the clock's ticker, in nanoseconds. */
   public record Task(long dueAt, Duration delay, Runnable runnable) {}
 
-  private final Clock clock;
+  private final MutableClock clock;
   private final List<Task> tasks = new ArrayList<>();
   private final List<Duration> delays = new ArrayList<>();
 
-  public ManualScheduler(Clock clock) {
+  public ManualScheduler(MutableClock clock) {
     this.clock = clock;
   }
 
   @Override
   public synchronized void schedule(Runnable task, Duration delay) {
-    tasks.add(new Task(clock.millis() + delay.toMillis(), delay, task));
+    tasks.add(new Task(saturatedAdd(clock.read(), delay), delay, task));
     delays.add(delay);
     notifyAll();
+  }
+
+  private static long saturatedAdd(long now, Duration delay) {
+    try {
+      return Math.addExact(now, delay.toNanos());
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   /** Every delay ever scheduled, in order. */
@@ -64,7 +71,7 @@ public final class ManualScheduler implements TokenManager.Scheduler {
       Task next;
       synchronized (this) {
         next = tasks.stream()
-            .filter(t -> t.dueAt() <= clock.millis())
+            .filter(t -> t.dueAt() <= clock.read())
             .min(Comparator.comparingLong(Task::dueAt))
             .orElse(null);
         if (next == null) {

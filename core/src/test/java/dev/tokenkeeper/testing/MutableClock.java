@@ -1,14 +1,20 @@
 package dev.tokenkeeper.testing;
 
+import dev.tokenkeeper.Ticker;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock that tests move by hand; thread-safe. */
-public final class MutableClock extends Clock {
+/**
+ * A wall clock and a monotonic {@link Ticker} that tests move by hand; thread-safe.
+ * {@link #advance} is time really passing (both move); {@link #step} and {@link #set} are a
+ * wall-clock correction (only the wall clock moves, as NTP or an operator would move it).
+ */
+public final class MutableClock extends Clock implements Ticker {
   private volatile Instant now;
+  private volatile long nanos;
 
   public MutableClock(Instant start) {
     this.now = start;
@@ -18,8 +24,20 @@ public final class MutableClock extends Clock {
     return new MutableClock(Instant.parse(isoInstant));
   }
 
+  /** Time passes: the wall clock and the ticker move by {@code by}. */
   public synchronized void advance(Duration by) {
     now = now.plus(by);
+    nanos += by.toNanos();
+  }
+
+  /** The wall clock is stepped by {@code by} (may be negative); the ticker does not move. */
+  public synchronized void step(Duration by) {
+    now = now.plus(by);
+  }
+
+  @Override
+  public long read() {
+    return nanos;
   }
 
   public void set(Instant instant) {

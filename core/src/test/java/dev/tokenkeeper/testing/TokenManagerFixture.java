@@ -85,9 +85,12 @@ public final class TokenManagerFixture implements AfterEachCallback {
     return endpoint(server(), clock);
   }
 
-  /** A manager builder on {@link #endpoint()}, with the library's defaults otherwise. */
+  /**
+   * A manager builder on {@link #endpoint()} whose ticker is {@link #clock()}, with the library's
+   * defaults otherwise.
+   */
   public TokenManager.Builder builder() {
-    return TokenManager.builder(endpoint());
+    return TokenManager.builder(endpoint()).ticker(clock);
   }
 
   /** A manager with the library's defaults on {@link #endpoint()}, closed after the test. */

@@ -59,6 +59,7 @@ class DemoProviderIT {
     manager = TokenManager.builder(endpoint)
         .primaryGrant(grant)
         .clock(clock)
+        .ticker(clock)
         .executor(Runnable::run)
         .retryPolicy(RetryPolicy.none())
         .listener(new TokenListener() {
@@ -146,6 +147,7 @@ class DemoProviderIT {
             .dialect(dev.tokenkeeper.Dialect.ringCentral()).clock(clock).build())
         .primaryGrant(Grant.jwtBearer(provider.issueJwtCredential()))
         .clock(clock)
+        .ticker(clock)
         .build();
     try {
       assertTrue(jwt.token("device").value().length() > 20);

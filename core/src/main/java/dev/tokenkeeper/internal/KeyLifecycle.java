@@ -1,0 +1,431 @@
+package dev.tokenkeeper.internal;
+
+import dev.tokenkeeper.AccessToken;
+import dev.tokenkeeper.Grant;
+import dev.tokenkeeper.ReauthenticationRequiredException;
+import dev.tokenkeeper.RefreshCause;
+import dev.tokenkeeper.Revocation;
+import dev.tokenkeeper.SessionTimeouts;
+import dev.tokenkeeper.TokenEndpointException;
+import dev.tokenkeeper.TokenRequest;
+import dev.tokenkeeper.TokenResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The lifecycle of a key: what a call finds (FRESH, STALE, EXPIRED, DEAD) and which transition of
+ * its {@link KeySlot} it makes: serve, start or join the one request, end the session, store,
+ * forget, revoke. Thread-safe; every decision is re-checked by the slot's own transition, and a
+ * call that lost a race looks again. Not part of the API.
+ */
+public final class KeyLifecycle {
+  final ManagerContext ctx;
+  final KeyTable table;
+  final SessionWatch watch;
+  final TokenSender sender;
+
+  public KeyLifecycle(ManagerContext ctx, TokenSender sender, long maximumSize) {
+    this.ctx = ctx;
+    this.sender = sender;
+    this.watch = new SessionWatch(ctx);
+    this.table = new KeyTable(ctx, maximumSize, this::evicted);
+    watch.ender((slot, judged) -> end(slot, judged, true));
+  }
+
+  public KeyTable table() {
+    return table;
+  }
+
+  public SessionWatch watch() {
+    return watch;
+  }
+
+  // ---- hand out tokens -------------------------------------------------------------------
+
+  /** The token to serve now (an {@link AccessToken}), or the future to wait for. */
+  public Object resolve(String key) {
+    Keys.check(key);
+    ctx.ensureOpen();
+    for (;;) {
+      KeySlot h = table.live(key);
+      if (h == null) {
+        if (!ctx.hasPrimaryGrant()) {
+          throw reauthentication(key, "no token is held for key '" + key + "' and no primary"
+              + " grant is configured: put() a token after the user signs in, or set"
+              + " TokenManager.Builder.primaryGrant", null);
+        }
+        h = table.getOrCreate(key);
+      }
+      TokenState s = h.state;
+      if (s == null) {
+        RuntimeException coolingDown = h.coolingDown(ctx.now());
+        if (coolingDown != null) {
+          throw coolingDown; // the same cause for every caller until the cool-down passes
+        }
+        CompletableFuture<TokenState> f = startOrJoin(h, null, RefreshCause.INITIAL);
+        if (f == null) {
+          continue;
+        }
+        return f;
+      }
+      long now = ctx.now();
+      long wallNow = ctx.wallNow();
+      long lastUsed = h.lastUsed;
+      if (s.sessionOver(now, wallNow, lastUsed)) {
+        // DEAD: the refresh token must not be sent; start a new session or give up.
+        if (!end(h, s, true)) {
+          continue; // another thread ended it, or a put() or refresh has just replaced the state
+        }
+        if (!ctx.hasPrimaryGrant()) {
+          throw reauthentication(key, "the provider session of key '" + key + "' ended at "
+              + watch.timeouts(s, lastUsed).endsAt().orElse(null) + " and no primary grant is"
+              + " configured; sign the user in again and put() the new token", null);
+        }
+        continue; // the slot is kept, empty: the next token is REACQUIRED
+      }
+      if (Times.minus(now, lastUsed) >= s.touchInterval) {
+        touch(h, s, now, wallNow);
+        if (h.state != s) {
+          continue; // the touch found the session over and ended it
+        }
+      }
+      if (now < s.refreshAt) {
+        return s.token;
+      }
+      boolean renewable = s.refreshTokenAlive(now) || ctx.hasPrimaryGrant();
+      if (now < s.usableUntil) {
+        if (renewable && now >= h.coolDownUntil && !h.busy()) {
+          startOrJoin(h, s, RefreshCause.AHEAD_OF_EXPIRY);
+        }
+        return s.token;
+      }
+      if (!renewable) {
+        if (!end(h, s, true)) {
+          continue;
+        }
+        throw reauthentication(key, "the access token of key '" + key + "' expired at "
+            + s.token.expiresAt() + " and there is neither a live refresh token nor a primary"
+            + " grant; sign the user in again and put() the new token", null);
+      }
+      RuntimeException coolingDown = h.coolingDown(now);
+      if (coolingDown != null) {
+        throw coolingDown;
+      }
+      CompletableFuture<TokenState> f = startOrJoin(h, s, RefreshCause.EXPIRED);
+      if (f == null) {
+        continue;
+      }
+      return f;
+    }
+  }
+
+  /** {@link #resolve} as a future of the token. */
+  public CompletableFuture<AccessToken> tokenAsync(String key) {
+    try {
+      return toTokenFuture(resolve(key));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** See {@code TokenManager.rejected}. */
+  public CompletableFuture<AccessToken> rejected(String key, AccessToken token) {
+    ctx.rejections.increment();
+    ctx.events.rejected(key, token);
+    try {
+      ctx.ensureOpen();
+      for (;;) {
+        KeySlot h = table.live(key);
+        TokenState s = h == null ? null : h.state;
+        if (s == null || !s.token.value().equals(token.value())) {
+          // Unknown key, first token still loading, or a newer token is current: no refresh.
+          return tokenAsync(key);
+        }
+        long now = ctx.now();
+        if (s.sessionOver(now, ctx.wallNow(), h.lastUsed)) {
+          return tokenAsync(key);
+        }
+        if (!s.refreshTokenAlive(now) && !ctx.hasPrimaryGrant()) {
+          if (!end(h, s, false)) {
+            continue; // a put() has just landed: judge that state instead
+          }
+          throw reauthentication(key, "the resource server rejected the token of key '" + key
+              + "' and there is neither a live refresh token nor a primary grant to get another;"
+              + " sign the user in again and put() the new token", null);
+        }
+        RuntimeException coolingDown = h.coolingDown(now);
+        if (coolingDown != null) {
+          return CompletableFuture.failedFuture(coolingDown);
+        }
+        if (Times.minus(now, h.rejectedRefreshAt) < ctx.rejectionInterval) {
+          // A 401 storm (a resource server that rejects every token): one refresh per key per
+          // interval. Callers that race the refresh join it; later 401s pass through with the
+          // current token, which the caller recognises as the one rejected.
+          CompletableFuture<TokenState> running = h.inFlight();
+          return running != null ? toTokenFuture(running)
+              : CompletableFuture.completedFuture(s.token);
+        }
+        CompletableFuture<TokenState> f = startOrJoin(h, s, RefreshCause.REJECTED);
+        if (f != null) {
+          h.rejectedRefreshAt = now;
+          return toTokenFuture(f);
+        }
+      }
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Joins the request in flight for {@code h}, or starts one from {@code basis} (the state the
+   * caller judged, {@code null} for none); {@code null} when the caller must look again. The
+   * slot's claim is the one place that decides who sends: everyone else joins.
+   */
+  private CompletableFuture<TokenState> startOrJoin(KeySlot h, TokenState basis,
+      RefreshCause cause) {
+    CompletableFuture<TokenState> promise = new CompletableFuture<>();
+    CompletableFuture<TokenState> got = h.claim(basis, promise);
+    if (got != promise) {
+      return got;
+    }
+    table.retime(h); // no expiry while the request is open: see KeyTable
+    new TokenSequence(this, h, basis, cause, promise).start();
+    return promise;
+  }
+
+  // ---- store, forget, revoke -------------------------------------------------------------
+
+  /** Stores a token obtained elsewhere, replacing the current one and starting a new session. */
+  public void put(String key, TokenResponse response, TokenRequest acquiredWith) {
+    ctx.ensureOpen();
+    long now = ctx.now();
+    TokenState next = newState(response, baseRequest(acquiredWith, response), null, now,
+        ctx.wallNow());
+    for (;;) {
+      KeySlot h = table.getOrCreate(key);
+      if (h.put(next)) {
+        installed(h, now);
+        return;
+      }
+    }
+  }
+
+  /** Forgets the token of {@code key}; a token request in flight still completes its callers. */
+  public void invalidate(String key) {
+    KeySlot h = table.peek(key);
+    if (h != null) {
+      h.retire(false);
+      watch.forget(h);
+      table.remove(h);
+    }
+  }
+
+  /** See {@code TokenManager.revoke}. */
+  public CompletableFuture<Void> revoke(String key) {
+    if (!sender.supportsRevocation()) {
+      invalidate(key);
+      return CompletableFuture.completedFuture(null);
+    }
+    List<CompletableFuture<Throwable>> parts = new ArrayList<>(2);
+    KeySlot h = table.peek(key);
+    if (h != null) {
+      KeySlot.Revoked taken = h.retireForRevocation();
+      watch.forget(h);
+      table.remove(h);
+      if (taken.state() != null) {
+        parts.add(revokeQuietly(key, taken.state()));
+      }
+      CompletableFuture<TokenState> running = taken.inFlight();
+      if (running != null) {
+        parts.add(running.handle((v, e) -> null).thenCompose(v -> {
+          CompletableFuture<Throwable> late = h.lateRevocation;
+          return late != null ? late : CompletableFuture.completedFuture(null);
+        }));
+      }
+    }
+    return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
+      for (CompletableFuture<Throwable> part : parts) {
+        Throwable e = part.join();
+        if (e != null) {
+          throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+        }
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Revokes the refresh token, then the access token (both are attempted), tells the listeners
+   * what became of each, and completes with the first failure, or {@code null}. After the
+   * refresh token was revoked, {@code unsupported_token_type} for the access token is no failure
+   * (RFC 7009, sections 2.1 and 2.2.1: a server must revoke refresh tokens, and may not revoke
+   * access tokens).
+   */
+  CompletableFuture<Throwable> revokeQuietly(String key, TokenState s) {
+    boolean hasRefreshToken = s.refreshToken != null;
+    CompletableFuture<Throwable> first = hasRefreshToken
+        ? sender.revoke(key, s.refreshToken, "refresh_token")
+        : CompletableFuture.completedFuture(null);
+    return first.thenCompose(e1 -> sender.revoke(key, s.token.value(), "access_token")
+        .thenApply(e2 -> {
+          Revocation.Outcome refresh = !hasRefreshToken ? Revocation.Outcome.NOT_HELD
+              : e1 == null ? Revocation.Outcome.REVOKED : outcome(e1);
+          Revocation.Outcome access = e2 == null ? Revocation.Outcome.REVOKED : outcome(e2);
+          Throwable accessFailure = e2;
+          if (access == Revocation.Outcome.UNSUPPORTED
+              && refresh == Revocation.Outcome.REVOKED) {
+            accessFailure = null; // the server has done what it can
+          }
+          ctx.events.revoked(key, new Revocation(refresh, access));
+          return e1 != null ? e1 : accessFailure;
+        }));
+  }
+
+  private static Revocation.Outcome outcome(Throwable failure) {
+    return failure instanceof TokenEndpointException tee
+        && "unsupported_token_type".equals(tee.error().orElse(null))
+        ? Revocation.Outcome.UNSUPPORTED : Revocation.Outcome.FAILED;
+  }
+
+  // ---- observe ---------------------------------------------------------------------------
+
+  public SessionTimeouts session(String key) {
+    KeySlot h = table.live(key);
+    TokenState s = h == null ? null : h.state;
+    return s == null ? SessionTimeouts.NONE : watch.timeouts(s, h.lastUsed);
+  }
+
+  public void close() {
+    ctx.close();
+    table.clear();
+    watch.clear();
+  }
+
+  // ---- transitions ---------------------------------------------------------------------
+
+  /**
+   * Ends the state {@code judged} dead; the first caller wins and reports the session end. With a
+   * primary grant the slot stays, empty, so the next token is reported as REACQUIRED. If the
+   * state changed after the judgment (a put() or a refresh landed), nothing happens.
+   *
+   * @return whether {@code judged} was ended here
+   */
+  boolean end(KeySlot slot, TokenState judged, boolean sessionEnded) {
+    boolean keep = ctx.hasPrimaryGrant();
+    long lastUsed = slot.lastUsed;
+    if (!slot.end(judged, keep, Times.add(ctx.now(), KeyTable.ENDED_SESSION_MEMORY))) {
+      return false;
+    }
+    watch.forget(slot);
+    if (keep) {
+      table.retime(slot);
+    } else {
+      table.remove(slot);
+    }
+    if (sessionEnded && !keep) {
+      ctx.events.sessionEnded(slot.key, watch.timeouts(judged, lastUsed));
+    }
+    return true;
+  }
+
+  /** A new state is in {@code h}: record the use, re-time the cache entry, watch the session. */
+  void installed(KeySlot h, long now) {
+    h.lastUsed = now;
+    table.retime(h);
+    TokenState s = h.state;
+    if (s != null && s.hasSessionDeadline()) {
+      watch.check(h, now, ctx.wallNow());
+    }
+    watch.arm(h);
+  }
+
+  /** The rare write of the hot path: at most once per touch interval per key. */
+  private void touch(KeySlot h, TokenState s, long now, long wallNow) {
+    h.lastUsed = now;
+    table.touch(h);
+    if (s.hasSessionDeadline()) {
+      watch.check(h, now, wallNow);
+    }
+  }
+
+  /** Caffeine retired {@code slot}: its timer goes, and an idle session's end is reported. */
+  private void evicted(KeySlot slot, TokenState s, boolean expired) {
+    watch.forget(slot);
+    if (expired && !ctx.hasPrimaryGrant() && s != null && s.hasSessionDeadline()
+        && s.sessionOver(ctx.now(), ctx.wallNow(), slot.lastUsed)) {
+      SessionTimeouts t = watch.timeouts(s, slot.lastUsed);
+      String key = slot.key;
+      ctx.execute(() -> {
+        if (table.live(key) != null) {
+          return; // signed in again meanwhile: "ended" would log the new session out
+        }
+        ctx.events.sessionEnded(key, t);
+      });
+    }
+  }
+
+  // ---- requests --------------------------------------------------------------------------
+
+  TokenState newState(TokenResponse response, TokenRequest base, TokenState session, long now,
+      long wallNow) {
+    boolean renewable = ctx.hasPrimaryGrant() || response.refreshToken().isPresent()
+        || (session != null && session.refreshToken != null);
+    return TokenState.of(response, base, session, ctx.refreshWindow, ctx.expiryMargin, renewable,
+        now, wallNow);
+  }
+
+  /** The request a refresh repeats: {@code acquiredWith}, given the server's endpoint_id. */
+  static TokenRequest baseRequest(TokenRequest acquiredWith, TokenResponse response) {
+    if (acquiredWith != null && acquiredWith.endpointId() == null) {
+      // The provider generated an endpoint_id (RingCentral's TokenInfo): keep the client
+      // instance on refresh.
+      String generated = response.endpointId().orElse(null);
+      if (generated != null && TokenRequest.ENDPOINT_ID.matcher(generated).matches()) {
+        return acquiredWith.withEndpointId(generated);
+      }
+    }
+    return acquiredWith;
+  }
+
+  TokenRequest refreshRequest(String key, TokenState s) {
+    Grant grant = Grant.refreshToken(s.refreshToken);
+    if (s.request != null) {
+      return s.request.withGrant(grant);
+    }
+    if (ctx.hasPrimaryGrant()) {
+      return primaryRequestFor(key).withGrant(grant);
+    }
+    return TokenRequest.builder(grant)
+        .endpointId(sender.dialect().endpointIdFor(key).orElse(null))
+        .build();
+  }
+
+  TokenRequest primaryRequestFor(String key) {
+    TokenRequest request = ctx.primaryRequest.apply(key);
+    if (request == null) {
+      throw new IllegalStateException("the primary request function returned null for key '"
+          + key + "'; it must return a TokenRequest (TokenManager.Builder.primaryRequest)");
+    }
+    return request;
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  public CompletableFuture<AccessToken> toTokenFuture(Object resolved) {
+    if (resolved instanceof AccessToken token) {
+      return CompletableFuture.completedFuture(token);
+    }
+    ctx.waits.increment();
+    @SuppressWarnings("unchecked")
+    CompletableFuture<TokenState> f = (CompletableFuture<TokenState>) resolved;
+    return f.thenApply(s -> s.token);
+  }
+
+  static ReauthenticationRequiredException reauthentication(String key, String message,
+      Throwable cause) {
+    return new ReauthenticationRequiredException(key, message, cause);
+  }
+}

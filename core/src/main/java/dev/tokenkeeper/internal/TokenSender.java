@@ -1,0 +1,50 @@
+package dev.tokenkeeper.internal;
+
+import dev.tokenkeeper.TokenEndpoint;
+import dev.tokenkeeper.TokenRequest;
+import dev.tokenkeeper.TokenResponse;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The one place where a {@code TokenManager} sends a token request or a revocation to the
+ * provider (a token-endpoint budget gates it here). Never throws: a request that cannot be sent
+ * gives a failed future. Thread-safe. Not part of the API.
+ */
+public final class TokenSender {
+  private final TokenEndpoint endpoint;
+  private final ManagerContext ctx;
+
+  public TokenSender(TokenEndpoint endpoint, ManagerContext ctx) {
+    this.endpoint = endpoint;
+    this.ctx = ctx;
+  }
+
+  /** Sends one token request for {@code key}. */
+  public CompletableFuture<TokenResponse> send(String key, TokenRequest request) {
+    ctx.requests.increment();
+    try {
+      return endpoint.requestAsync(request);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Revokes one token; the future completes with the failure, or {@code null} on success. */
+  public CompletableFuture<Throwable> revoke(String key, String token, String tokenTypeHint) {
+    try {
+      return endpoint.revokeAsync(token, tokenTypeHint)
+          .handle((v, e) -> e == null ? null : Failures.unwrap(e));
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(e);
+    }
+  }
+
+  /** The endpoint's dialect: whether and how a key is sent as {@code endpoint_id}. */
+  public dev.tokenkeeper.Dialect dialect() {
+    return endpoint.dialect();
+  }
+
+  public boolean supportsRevocation() {
+    return endpoint.supportsRevocation();
+  }
+}

@@ -1,0 +1,298 @@
+package dev.tokenkeeper.internal;
+
+import dev.tokenkeeper.RefreshCause;
+import dev.tokenkeeper.ReauthenticationRequiredException;
+import dev.tokenkeeper.TokenEndpointException;
+import dev.tokenkeeper.TokenRequest;
+import dev.tokenkeeper.TokenResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One token request sequence for one key, started by whoever claimed the slot's request: the
+ * refresh or the primary grant, the retries of transient failures, the fallback to the primary
+ * grant after {@code invalid_grant}, and the cool-down after a failure. Not part of the API.
+ *
+ * <p><b>The invariants it guards.</b> A refresh token the provider refused is taken out of the
+ * key's state before anything else is sent, so it is never sent again. Retries stay within the
+ * {@link dev.tokenkeeper.RetryPolicy} budget and honour {@code Retry-After} (saturated, never an
+ * overflow); a retry that cannot be scheduled fails the sequence rather than running inline. The
+ * slot's request is always released, whatever happens, before the waiting callers are.
+ */
+final class TokenSequence {
+  /** The least cool-down after a failed background refresh. */
+  private static final long MINIMUM_COOL_DOWN = 1_000_000_000L;
+  /** The longest cool-down, whatever {@code Retry-After} says: an hour. */
+  static final long MAXIMUM_COOL_DOWN = 3_600_000_000_000L;
+
+  private final KeyLifecycle life;
+  private final ManagerContext ctx;
+  private final KeySlot slot;
+  private final CompletableFuture<TokenState> promise;
+  private final long started;
+  private TokenState basis;
+  private RefreshCause cause;
+  private TokenRequest request;
+  private boolean refresh;
+  private int attempts;
+
+  TokenSequence(KeyLifecycle life, KeySlot slot, TokenState basis, RefreshCause cause,
+      CompletableFuture<TokenState> promise) {
+    this.life = life;
+    this.ctx = life.ctx;
+    this.slot = slot;
+    this.basis = basis;
+    this.cause = cause;
+    this.promise = promise;
+    this.started = ctx.now();
+  }
+
+  void start() {
+    try {
+      if (basis == null && slot.reacquire()) {
+        cause = RefreshCause.REACQUIRED;
+      }
+      if (basis != null && basis.refreshTokenAlive(started)) {
+        refresh = true;
+        request = life.refreshRequest(slot.key, basis);
+      } else if (ctx.hasPrimaryGrant()) {
+        if (basis != null && basis.refreshToken != null) {
+          cause = RefreshCause.REACQUIRED;
+        }
+        request = life.primaryRequestFor(slot.key);
+      } else {
+        throw KeyLifecycle.reauthentication(slot.key, "the refresh token of key '" + slot.key
+            + "' has expired and no primary grant is configured; sign the user in again", null);
+      }
+      send();
+    } catch (RuntimeException e) {
+      fail(e);
+    }
+  }
+
+  private void send() {
+    attempts++;
+    RefreshCause sentFor = cause;
+    String grantType = request.grant().grantType();
+    ctx.events.requestSent(slot.key, grantType, sentFor, attempts);
+    long sent = ctx.now();
+    life.sender.send(slot.key, request)
+        .whenComplete((response, failure) -> ctx.execute(() -> {
+          ctx.events.requestCompleted(slot.key, grantType, sentFor, ctx.now() - sent,
+              failure == null ? null : Failures.unwrap(failure));
+          handle(response, failure);
+        }));
+  }
+
+  /** The next attempt, when its delay is over (or at once when the manager is closed). */
+  private void retry() {
+    if (ctx.closed()) {
+      fail(new IllegalStateException("this TokenManager was closed while the token request for"
+          + " key '" + slot.key + "' waited to be retried; build a new one"));
+      return;
+    }
+    send();
+  }
+
+  private void handle(TokenResponse response, Throwable failure) {
+    try {
+      if (failure == null) {
+        succeed(response);
+      } else {
+        retryOrFail(Failures.unwrap(failure));
+      }
+    } catch (Throwable t) {
+      // Never leave the request slot taken: the key would be stuck for good.
+      fail(t);
+      if (t instanceof Error e) {
+        throw e;
+      }
+    }
+  }
+
+  private void succeed(TokenResponse response) {
+    long now = ctx.now();
+    TokenRequest base = refresh ? basis.request : KeyLifecycle.baseRequest(request, response);
+    TokenState next = life.newState(response, base, refresh ? basis : null, now, ctx.wallNow());
+    TokenState result = next;
+    switch (slot.publish(basis, next)) {
+      case STORED -> life.installed(slot, now);
+      case SUPERSEDED -> {
+        // put() stored a token meanwhile; it wins, and the callers get it.
+        TokenState current = slot.state;
+        result = current != null ? current : next;
+        life.table.retime(slot);
+      }
+      case DROPPED -> life.table.retime(slot); // invalidated meanwhile: callers get it, no one keeps it
+      case REVOKED -> {
+        revokedMeanwhile(next);
+        return;
+      }
+    }
+    (refresh ? ctx.refreshes : ctx.acquisitions).increment();
+    // The slot is free before the listeners run, so a listener calling token(key) sees the new
+    // state (or starts a new request), never this promise; the callers are released after the
+    // listeners, so what a listener recorded is visible to them (see TokenListener).
+    try {
+      ctx.events.token(slot.key, response, cause);
+    } finally {
+      promise.complete(result); // even if a listener threw an Error
+    }
+  }
+
+  /** The key was revoked while this request was in flight: its answer must not be served. */
+  private void revokedMeanwhile(TokenState answer) {
+    // Set before the callers (and revoke(key), which waits on this request) are released.
+    slot.lateRevocation = life.revokeQuietly(slot.key, answer);
+    ReauthenticationRequiredException reauth = KeyLifecycle.reauthentication(slot.key,
+        "the tokens of key '" + slot.key + "' were revoked while a token request was in flight;"
+        + " the tokens it brought were revoked too. Sign the user in again and put() the new"
+        + " token, or call token() again to acquire one with the primary grant", null);
+    notifyAndComplete(reauth, false);
+  }
+
+  private void retryOrFail(Throwable failure) {
+    if (refresh && failure instanceof RefusedTokenAnswer refused) {
+      // The refresh token sent is rotated (dead); the refused answer brought its successor.
+      TokenState rotated = basis.withRefreshToken(refused.refreshToken());
+      if (slot.replace(basis, rotated)) {
+        basis = rotated;
+      }
+    }
+    if (failure instanceof TokenEndpointException tee) {
+      if (refresh && tee.isInvalidGrant()) {
+        refusedRefreshToken(tee);
+        return;
+      }
+      if (tee.isTransient()) {
+        long elapsed = Times.minus(ctx.now(), started);
+        if (attempts >= ctx.retryPolicy.maxAttempts()) {
+          fail(budgetUsedUp(tee, elapsed, -1));
+          return;
+        }
+        long delay = tee.retryAfter().map(Times::nanos).orElseGet(() -> Times.nanos(
+            ctx.retryPolicy.backoff(attempts, ThreadLocalRandom.current().nextDouble())));
+        if (Times.add(elapsed, delay) > Times.nanos(ctx.retryPolicy.maxElapsed())) {
+          fail(budgetUsedUp(tee, elapsed, delay));
+          return;
+        }
+        Events.debug(() -> "token request for key '" + slot.key + "' failed transiently (status "
+            + tee.statusCode() + "); attempt " + (attempts + 1) + " in " + Times.duration(delay));
+        if (!ctx.schedule(this::retry, delay)) {
+          fail(new TokenEndpointException("token request for key '" + slot.key + "' failed"
+              + " transiently and its retry could not be scheduled (the scheduler refused it;"
+              + " see TokenManager.Builder.scheduler). Last failure: " + tee.getMessage(),
+              tee.statusCode(), tee.error().orElse(null), tee.errorDescription().orElse(null),
+              tee.errorUri().orElse(null), tee.retryAfter().orElse(null), tee));
+        }
+        return;
+      }
+    }
+    fail(failure);
+  }
+
+  /** {@code invalid_grant} on a refresh: the refresh token is dead. Never send it again. */
+  private void refusedRefreshToken(TokenEndpointException tee) {
+    // First out of the state, before any fallback is sent: if the fallback fails too, no later
+    // call or background cycle finds the dead token.
+    TokenState stripped = slot.stripRefreshToken(basis, ctx.hasPrimaryGrant());
+    if (stripped != null) {
+      basis = stripped;
+    }
+    if (ctx.hasPrimaryGrant()) {
+      refresh = false;
+      cause = RefreshCause.REACQUIRED;
+      attempts = 0;
+      try {
+        request = life.primaryRequestFor(slot.key);
+        send();
+      } catch (RuntimeException e) {
+        fail(e);
+      }
+      return;
+    }
+    long now = ctx.now();
+    ReauthenticationRequiredException reauth = KeyLifecycle.reauthentication(slot.key,
+        "the provider refused the refresh token of key '" + slot.key + "' (invalid_grant) and no"
+        + " primary grant is configured; sign the user in again and put() the new token", tee);
+    boolean keepServing = stripped != null && cause != RefreshCause.REJECTED
+        && now < stripped.usableUntil;
+    boolean evicted = slot.release();
+    if (!keepServing) {
+      life.end(slot, basis, true);
+    }
+    if (evicted) {
+      life.table.reinsert(slot);
+    } else {
+      life.table.retime(slot);
+    }
+    notifyAndComplete(reauth, keepServing);
+  }
+
+  private void fail(Throwable failure) {
+    if (promise.isDone()) {
+      return;
+    }
+    long now = ctx.now();
+    TokenState current = slot.state;
+    boolean stillServing = current != null && now < current.usableUntil
+        && !current.sessionOver(now, ctx.wallNow(), slot.lastUsed);
+    if (stillServing) {
+      long coolDown = Math.max(MINIMUM_COOL_DOWN, Times.nanos(ctx.retryPolicy.maxDelay()));
+      if (failure instanceof TokenEndpointException tee && tee.retryAfter().isPresent()) {
+        coolDown = Math.max(coolDown, Times.nanos(tee.retryAfter().get()));
+      }
+      slot.coolDownUntil = Times.add(now, coolDown);
+    }
+    boolean coolsDown = false;
+    if (!stillServing && failure instanceof TokenEndpointException tee) {
+      // No usable token, and the provider said no (or could not be reached within the retry
+      // budget): every caller fails fast with this cause until the cool-down passes, instead of
+      // sending a request each. Retry-After decides it when sent, within MAXIMUM_COOL_DOWN.
+      long coolDown = Math.min(MAXIMUM_COOL_DOWN,
+          tee.retryAfter().map(Times::nanos).orElse(ctx.failureCoolDown));
+      if (coolDown > 0) {
+        slot.coolDown(Times.add(now, coolDown), tee);
+        coolsDown = true;
+      }
+    }
+    boolean evicted = slot.release();
+    if (current == null && !coolsDown && slot.retireIfEmpty()) {
+      life.table.remove(slot); // an empty slot is not kept
+    } else if (evicted) {
+      life.table.reinsert(slot);
+    } else {
+      life.table.retime(slot);
+    }
+    notifyAndComplete(failure, stillServing);
+  }
+
+  /**
+   * Lets the listeners hear the failure (the request slot is already free), then releases the
+   * waiting callers (even if a listener throws an Error).
+   */
+  private void notifyAndComplete(Throwable failure, boolean stillServing) {
+    ctx.failures.increment();
+    try {
+      ctx.events.requestFailed(slot, failure, stillServing);
+      ctx.events.failure(slot.key, failure, stillServing);
+    } finally {
+      promise.completeExceptionally(failure);
+    }
+  }
+
+  private TokenEndpointException budgetUsedUp(TokenEndpointException last, long elapsed,
+      long delay) {
+    long elapsedMillis = elapsed / 1_000_000L;
+    String why = delay < 0
+        ? "after " + attempts + " attempts in " + elapsedMillis + " ms"
+        : "after " + attempts + " attempts in " + elapsedMillis + " ms; the next delay of "
+            + Times.duration(delay).toMillis() + " ms (Retry-After or backoff) would pass the"
+            + " budget";
+    return new TokenEndpointException("token request for key '" + slot.key + "' failed " + why
+        + ": the retry budget is used up (" + ctx.retryPolicy + "; change it with"
+        + " TokenManager.Builder.retryPolicy). Last failure: " + last.getMessage(),
+        last.statusCode(), last.error().orElse(null), last.errorDescription().orElse(null),
+        last.errorUri().orElse(null), last.retryAfter().orElse(null), last);
+  }
+}

@@ -1,0 +1,90 @@
+package dev.tokenkeeper;
+
+import static dev.tokenkeeper.testing.TokenManagerFixture.HTTP;
+import static dev.tokenkeeper.testing.TokenManagerFixture.T0;
+import static dev.tokenkeeper.testing.TokenManagerFixture.endpoint;
+import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.tokenkeeper.testing.MutableClock;
+import dev.tokenkeeper.testing.ScriptedServer;
+import dev.tokenkeeper.testing.ScriptedServer.Answer;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * 401 storms are bounded (issue 8, item 12): a resource server that rejects every token (wrong
+ * audience, clock skew) costs at most one refresh per key per rejection interval; further 401s in
+ * that interval pass through to the caller without a refresh.
+ */
+class RejectionStormTest {
+  private final MutableClock clock = new MutableClock(T0);
+  private ScriptedServer provider;
+  private ScriptedServer api;
+  private TokenManager manager;
+
+  @BeforeEach
+  void start() {
+    AtomicInteger issued = new AtomicInteger();
+    provider = ScriptedServer.start(r -> {
+      int n = issued.incrementAndGet();
+      return ok("at-" + n, 3600, "rt-" + n);
+    });
+    api = ScriptedServer.start(r -> Answer.text(401, "wrong audience")
+        .withHeader("WWW-Authenticate", "Bearer error=\"invalid_token\""));
+    manager = TokenManager.builder(endpoint(provider, clock)).ticker(clock)
+        .primaryGrant(Grant.clientCredentials()).build();
+  }
+
+  @AfterEach
+  void stop() {
+    manager.close();
+    provider.close();
+    api.close();
+  }
+
+  private long refreshes() {
+    return provider.count(r -> "refresh_token".equals(r.grantType()));
+  }
+
+  @Test
+  void rejectionsOfTheCurrentTokenWithinTheIntervalCauseOneRefresh() throws Exception {
+    AccessToken first = manager.token("k1");
+    AccessToken second = manager.rejected("k1", first).get(15, TimeUnit.SECONDS);
+    for (int i = 0; i < 10; i++) {
+      clock.advance(java.time.Duration.ofMillis(500));
+      assertEquals(second, manager.rejected("k1", second).get(15, TimeUnit.SECONDS),
+          "passed through: the current token, no refresh");
+    }
+    assertEquals(1, refreshes());
+
+    clock.advance(TokenManager.DEFAULT_REJECTION_INTERVAL);
+    AccessToken third = manager.rejected("k1", second).get(15, TimeUnit.SECONDS);
+    assertEquals(2, refreshes(), "the next interval may refresh once more");
+    assertEquals("at-3", third.value());
+  }
+
+  @Test
+  void aResourceServerThatRejectsEveryTokenGetsOneRetryAndOneRefreshPerInterval()
+      throws Exception {
+    BearerHttpClient client = BearerHttpClient.builder(manager, "k1").delegate(HTTP)
+        .allowedOrigins(api.uri("/")).build();
+    HttpRequest get = HttpRequest.newBuilder(api.uri("/accounts")).GET().build();
+
+    for (int i = 0; i < 10; i++) {
+      HttpResponse<String> response = i % 2 == 0
+          ? client.send(get, BodyHandlers.ofString())
+          : client.sendAsync(get, BodyHandlers.ofString()).get(15, TimeUnit.SECONDS);
+      assertEquals(401, response.statusCode());
+    }
+
+    assertEquals(1, refreshes());
+    assertEquals(11, api.count(), "the first call retried once; the others passed the 401 on");
+  }
+}

@@ -1,0 +1,246 @@
+package dev.tokenkeeper;
+
+import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenkeeper.testing.MutableClock;
+import dev.tokenkeeper.testing.ScriptedServer;
+import dev.tokenkeeper.testing.ScriptedServer.Answer;
+import dev.tokenkeeper.testing.TokenManagerFixture;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A state lives in one holder only (issue 8, item 6): put, invalidate, rejected, revoke, eviction
+ * and listeners re-entering the manager never leave one state in two slots nor let a retired slot
+ * start a request, so a refresh token is never sent twice.
+ */
+class TokenManagerOneHolderTest {
+  @RegisterExtension final TokenManagerFixture fx = new TokenManagerFixture();
+  private final MutableClock clock = fx.clock();
+
+  private static long refreshesWith(ScriptedServer server, String refreshToken) {
+    return server.count(r -> "/token".equals(r.path())
+        && refreshToken.equals(r.param("refresh_token")));
+  }
+
+  @Test
+  void aListenerThatCallsRejectedThenInvalidateInsidePutNeverMakesTheRefreshTokenGoTwice()
+      throws Exception {
+    ScriptedServer server = fx.serve(r -> ok("at-2", 3600, "rt-2"));
+    // The session ends within the warning period: onSessionEnding fires inside put().
+    TokenResponse login = TokenResponse.builder("at-1", clock.instant())
+        .expiresIn(Duration.ofHours(1)).refreshToken("rt-1")
+        .sessionExpiresIn(Duration.ofSeconds(60)).build();
+    AtomicBoolean once = new AtomicBoolean();
+    List<CompletableFuture<AccessToken>> refreshed = new CopyOnWriteArrayList<>();
+    TokenManager[] holder = new TokenManager[1];
+    TokenManager manager = fx.manager(fx.builder().scheduler(fx.scheduler())
+        .listener(new TokenListener() {
+          @Override
+          public void onSessionEnding(String key, SessionTimeouts timeouts) {
+            if (once.compareAndSet(false, true)) {
+              refreshed.add(holder[0].rejected(key, login.accessToken()));
+              holder[0].invalidate(key);
+            }
+          }
+        }));
+    holder[0] = manager;
+    manager.put("k1", login);
+    refreshed.get(0).handle((v, e) -> null).get(15, TimeUnit.SECONDS);
+
+    // The put() state was forgotten by the listener: nothing may refresh with rt-1 again.
+    manager.rejected("k1", login.accessToken()).handle((v, e) -> null).get(15, TimeUnit.SECONDS);
+    assertEquals(1, refreshesWith(server, "rt-1"), "rt-1 was sent twice");
+  }
+
+  @Test
+  void rejectedDoesNotDemandASignInWhenAPutHasJustLanded() throws Exception {
+    fx.serve(r -> ok("never", 3600, null));
+    HookTicker ticker = new HookTicker(clock);
+    TokenManager manager = fx.manager(fx.builder().ticker(ticker).scheduler(fx.scheduler()));
+    manager.put("k1", fx.response("at-1", 3600, null)); // no refresh token, no primary grant
+    AccessToken rejected = manager.token("k1");
+
+    // The user signs in again just as rejected() judges the old token.
+    ticker.onReading(1, () -> manager.put("k1", fx.response("at-2", 3600, null)));
+    AccessToken next = manager.rejected("k1", rejected).get(15, TimeUnit.SECONDS);
+
+    assertEquals("at-2", next.value());
+    assertEquals("at-2", manager.token("k1").value());
+  }
+
+  @Test
+  void revokeWaitsForTheRevocationOfALateAnswerAndReportsItsFailure() throws Exception {
+    CountDownLatch arrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ScriptedServer server = fx.serve(r -> {
+      if ("/revoke".equals(r.path())) {
+        return Answer.error(503, "temporarily_unavailable");
+      }
+      arrived.countDown();
+      release.await();
+      return ok("at-late", 3600, "rt-late");
+    });
+    TokenManager manager = fx.manager(fx.builder().primaryGrant(Grant.clientCredentials())
+        .scheduler(fx.scheduler()));
+    CompletableFuture<AccessToken> caller = manager.tokenAsync("k1");
+    assertTrue(arrived.await(15, TimeUnit.SECONDS));
+
+    CompletableFuture<Void> revoked = manager.revoke("k1");
+    assertFalse(revoked.isDone(), "the answer in flight is not revoked yet");
+    release.countDown();
+
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> revoked.get(15, TimeUnit.SECONDS));
+    assertInstanceOf(TokenEndpointException.class, e.getCause());
+    assertEquals(503, ((TokenEndpointException) e.getCause()).statusCode());
+    assertEquals(2, server.count(r -> "/revoke".equals(r.path())), "both late tokens");
+    ExecutionException c = assertThrows(ExecutionException.class,
+        () -> caller.get(15, TimeUnit.SECONDS));
+    assertInstanceOf(ReauthenticationRequiredException.class, c.getCause());
+  }
+
+  /**
+   * 12 threads mix put, invalidate, rejected, revoke and token on a few keys, with listeners that
+   * re-enter the manager; the provider rotates every refresh token and counts each one sent.
+   */
+  @Test
+  void twelveThreadsOfPutInvalidateRejectedRevokeAndTokenNeverSendARefreshTokenTwice()
+      throws Exception {
+    Set<String> sent = ConcurrentHashMap.newKeySet();
+    List<String> sentTwice = new CopyOnWriteArrayList<>();
+    AtomicInteger issued = new AtomicInteger();
+    ScriptedServer server = fx.serve(r -> {
+      if ("/revoke".equals(r.path())) {
+        return Answer.status(200);
+      }
+      String rt = r.param("refresh_token");
+      if (rt != null && !sent.add(rt)) {
+        sentTwice.add(rt);
+        return Answer.error(400, "invalid_grant");
+      }
+      int n = issued.incrementAndGet();
+      return ok("at-s" + n, 3600, "rt-s" + n);
+    });
+    Map<String, AccessToken> lastSeen = new ConcurrentHashMap<>();
+    TokenManager[] holder = new TokenManager[1];
+    AtomicInteger reentries = new AtomicInteger();
+    TokenManager manager = fx.manager(fx.builder().primaryGrant(Grant.clientCredentials())
+        .scheduler(fx.scheduler()).failureCoolDown(Duration.ZERO)
+        .listener(new TokenListener() {
+          @Override
+          public void onToken(String key, TokenResponse response, RefreshCause cause) {
+            int n = reentries.incrementAndGet();
+            if (n % 7 == 0) {
+              holder[0].invalidate(key);
+            } else if (n % 5 == 0) {
+              holder[0].rejected(key, response.accessToken());
+            } else if (n % 11 == 0) {
+              holder[0].put(key, fx.response("at-l" + n, 3600, "rt-l" + n));
+            }
+          }
+        }));
+    holder[0] = manager;
+    String[] keys = {"k0", "k1", "k2"};
+    List<Throwable> unexpected = new CopyOnWriteArrayList<>();
+    AtomicInteger puts = new AtomicInteger();
+    CountDownLatch start = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(12);
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 12; t++) {
+      Random random = new Random(8_000 + t);
+      Thread thread = new Thread(() -> {
+        try {
+          start.await();
+          for (int i = 0; i < 150; i++) {
+            String key = keys[random.nextInt(keys.length)];
+            try {
+              switch (random.nextInt(10)) {
+                case 0 -> {
+                  int n = puts.incrementAndGet();
+                  manager.put(key, fx.response("at-p" + n, 3600, "rt-p" + n));
+                }
+                case 1 -> manager.invalidate(key);
+                case 2 -> manager.revoke(key).handle((v, e) -> null).get(15, TimeUnit.SECONDS);
+                case 3, 4, 5 -> {
+                  AccessToken seen = lastSeen.get(key);
+                  if (seen != null) {
+                    lastSeen.put(key, manager.rejected(key, seen).get(15, TimeUnit.SECONDS));
+                  }
+                }
+                default -> lastSeen.put(key, manager.token(key));
+              }
+            } catch (ExecutionException e) {
+              if (!(e.getCause() instanceof ReauthenticationRequiredException)) {
+                unexpected.add(e.getCause());
+              }
+            } catch (ReauthenticationRequiredException expected) {
+              // revoke(key) took the answer of a request in flight: documented.
+            }
+          }
+        } catch (Throwable e) {
+          unexpected.add(e);
+        } finally {
+          done.countDown();
+        }
+      }, "stress-" + t);
+      threads.add(thread);
+      thread.start();
+    }
+    start.countDown();
+    assertTrue(done.await(60, TimeUnit.SECONDS), "a thread hangs");
+    for (Thread thread : threads) {
+      thread.join();
+    }
+
+    assertEquals(List.of(), sentTwice, "refresh tokens sent twice");
+    assertEquals(List.of(), unexpected);
+    assertTrue(server.count(r -> r.param("refresh_token") != null) > 50,
+        "the mix refreshed: " + server.count());
+  }
+
+  /** A ticker that runs a hook inside its n-th reading: to land a put() mid-decision. */
+  static final class HookTicker implements Ticker {
+    private final Ticker delegate;
+    private volatile int countdown;
+    private volatile Runnable hook;
+
+    HookTicker(Ticker delegate) {
+      this.delegate = delegate;
+    }
+
+    void onReading(int n, Runnable hook) {
+      this.countdown = n;
+      this.hook = hook;
+    }
+
+    @Override
+    public long read() {
+      Runnable h = hook;
+      if (h != null && --countdown == 0) {
+        hook = null;
+        h.run();
+      }
+      return delegate.read();
+    }
+  }
+}
