@@ -171,7 +171,9 @@ public final class TokenManager implements AutoCloseable {
         Times.nanos(b.failureCoolDown), Times.nanos(b.rejectionInterval), b.retryPolicy,
         b.clock, b.ticker, b.executor, b.scheduler != null ? b.scheduler : ownScheduler,
         new Events(b.listeners, b.ticker));
-    this.life = new KeyLifecycle(ctx, new TokenSender(b.endpoint, ctx), b.maximumSize);
+    TokenSender.Transport transport = b.transport != null ? b.transport
+        : TokenSender.Transport.of(b.endpoint);
+    this.life = new KeyLifecycle(ctx, new TokenSender(transport, ctx), b.maximumSize);
     this.table = life.table();
     this.recordStats = b.recordStats;
   }
@@ -469,6 +471,7 @@ public final class TokenManager implements AutoCloseable {
     private Executor executor = ForkJoinPool.commonPool();
     private Scheduler scheduler;
     private boolean recordStats;
+    private TokenSender.Transport transport;
     private final List<TokenListener> listeners = new ArrayList<>();
 
     private Builder(TokenEndpoint endpoint) {
@@ -612,6 +615,15 @@ public final class TokenManager implements AutoCloseable {
      */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Sends token requests and revocations here instead of to the endpoint: for interleaving
+     * tests in this package, which drive the manager against a synchronous fake.
+     */
+    Builder transport(TokenSender.Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
       return this;
     }
 

@@ -89,6 +89,29 @@ class TokenManagerOneHolderTest {
   }
 
   @Test
+  void aRefreshRefusedWhileAPutLandedHandsTheCallersThePutToken() throws Exception {
+    CountDownLatch arrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ScriptedServer server = fx.serve(r -> {
+      arrived.countDown();
+      release.await();
+      return Answer.error(400, "invalid_grant");
+    });
+    TokenManager manager = fx.manager(fx.builder().scheduler(fx.scheduler()));
+    manager.put("k1", fx.response("at-1", 3600, "rt-1"));
+    CompletableFuture<AccessToken> refreshed =
+        manager.rejected("k1", manager.token("k1"));
+    assertTrue(arrived.await(15, TimeUnit.SECONDS));
+
+    manager.put("k1", fx.response("at-2", 3600, "rt-2")); // the user signs in again
+    release.countDown();
+
+    assertEquals("at-2", refreshed.get(15, TimeUnit.SECONDS).value());
+    assertEquals("at-2", manager.token("k1").value());
+    assertEquals(1, server.count());
+  }
+
+  @Test
   void revokeWaitsForTheRevocationOfALateAnswerAndReportsItsFailure() throws Exception {
     CountDownLatch arrived = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);

@@ -152,23 +152,17 @@ public final class SessionWatch {
     return queue.size();
   }
 
-  /** The provider session's timeouts as known now, instants on the wall clock. */
+  /**
+   * The provider session's timeouts as known now, instants on the wall clock (converted from the
+   * ticker through the state's own anchor, so the same state and use give the same instants).
+   */
   public SessionTimeouts timeouts(TokenState s, long lastUsed) {
-    long now = ctx.now();
-    long wallNow = ctx.wallNow();
     boolean idle = s.idleTimeout != NEVER;
     Instant absolute = s.absoluteWall != NEVER ? Instant.ofEpochMilli(s.absoluteWall)
-        : s.absoluteDeadline == NEVER ? null : wall(s.absoluteDeadline, now, wallNow);
+        : s.absoluteDeadline == NEVER ? null
+        : Instant.ofEpochMilli(s.wallMillis(s.absoluteDeadline));
     return new SessionTimeouts(s.sessionId, idle ? Times.duration(s.idleTimeout) : null,
-        idle ? wall(s.idleDeadline(lastUsed), now, wallNow) : null, absolute);
-  }
-
-  private static Instant wall(long deadline, long now, long wallNow) {
-    if (deadline == NEVER) {
-      return Instant.ofEpochMilli(NEVER);
-    }
-    return Instant.ofEpochMilli(Times.add(wallNow, Math.floorDiv(Times.minus(deadline, now),
-        1_000_000L)));
+        idle ? Instant.ofEpochMilli(s.wallMillis(s.idleDeadline(lastUsed))) : null, absolute);
   }
 
   private long warningFrom(TokenState s, long end) {

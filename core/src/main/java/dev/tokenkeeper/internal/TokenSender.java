@@ -11,11 +11,44 @@ import java.util.concurrent.CompletableFuture;
  * gives a failed future. Thread-safe. Not part of the API.
  */
 public final class TokenSender {
-  private final TokenEndpoint endpoint;
+
+  /**
+   * Where requests go: the {@link TokenEndpoint} in production; a synchronous fake in
+   * interleaving tests (model checkers cannot follow real I/O threads).
+   */
+  public interface Transport {
+    CompletableFuture<TokenResponse> request(TokenRequest request);
+
+    CompletableFuture<Void> revoke(String token, String tokenTypeHint);
+
+    boolean supportsRevocation();
+
+    /** The endpoint itself. */
+    static Transport of(TokenEndpoint endpoint) {
+      return new Transport() {
+        @Override
+        public CompletableFuture<TokenResponse> request(TokenRequest request) {
+          return endpoint.requestAsync(request);
+        }
+
+        @Override
+        public CompletableFuture<Void> revoke(String token, String tokenTypeHint) {
+          return endpoint.revokeAsync(token, tokenTypeHint);
+        }
+
+        @Override
+        public boolean supportsRevocation() {
+          return endpoint.supportsRevocation();
+        }
+      };
+    }
+  }
+
+  private final Transport transport;
   private final ManagerContext ctx;
 
-  public TokenSender(TokenEndpoint endpoint, ManagerContext ctx) {
-    this.endpoint = endpoint;
+  public TokenSender(Transport transport, ManagerContext ctx) {
+    this.transport = transport;
     this.ctx = ctx;
   }
 
@@ -23,7 +56,7 @@ public final class TokenSender {
   public CompletableFuture<TokenResponse> send(String key, TokenRequest request) {
     ctx.requests.increment();
     try {
-      return endpoint.requestAsync(request);
+      return transport.request(request);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -32,7 +65,7 @@ public final class TokenSender {
   /** Revokes one token; the future completes with the failure, or {@code null} on success. */
   public CompletableFuture<Throwable> revoke(String key, String token, String tokenTypeHint) {
     try {
-      return endpoint.revokeAsync(token, tokenTypeHint)
+      return transport.revoke(token, tokenTypeHint)
           .handle((v, e) -> e == null ? null : Failures.unwrap(e));
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(e);
@@ -45,6 +78,6 @@ public final class TokenSender {
   }
 
   public boolean supportsRevocation() {
-    return endpoint.supportsRevocation();
+    return transport.supportsRevocation();
   }
 }

@@ -211,6 +211,20 @@ final class TokenSequence {
       }
       return;
     }
+    if (stripped == null) {
+      TokenState current = slot.state;
+      if (current != null && !slot.retired()) {
+        // A put() landed while the refresh was refused: that token is the answer.
+        boolean evicted = slot.release();
+        if (evicted) {
+          life.table.reinsert(slot);
+        } else {
+          life.table.retime(slot);
+        }
+        promise.complete(current);
+        return;
+      }
+    }
     long now = ctx.now();
     ReauthenticationRequiredException reauth = KeyLifecycle.reauthentication(slot.key,
         "the provider refused the refresh token of key '" + slot.key + "' (invalid_grant) and no"

@@ -71,11 +71,20 @@ public final class TokenState {
   public final String sessionId;
   /** The request whose {@code endpoint_id}, scope and TTLs a refresh sends again, or {@code null}. */
   public final TokenRequest request;
+  /**
+   * The ticker and the wall clock read together when the state was made: deadlines are shown as
+   * wall instants from this one pair, so they read the same however often they are asked for.
+   */
+  public final long anchorNanos;
+  /** See {@link #anchorNanos}; epoch milliseconds. */
+  public final long anchorWallMillis;
 
   private TokenState(TokenResponse response, TokenRequest request, TokenState session,
       long refreshWindow, long expiryMargin, boolean renewable, long now, long wallNow) {
     this.token = response.accessToken();
     this.request = request;
+    this.anchorNanos = now;
+    this.anchorWallMillis = wallNow;
     // The answer may have arrived a little earlier (a login callback put()s it later): its
     // durations run from its arrival. A wall clock stepped back since then counts as no delay.
     long age = Math.max(0, Times.minus(wallNow, Times.epochMillis(response.receivedAt())));
@@ -189,6 +198,8 @@ public final class TokenState {
     this.touchInterval = other.touchInterval;
     this.sessionId = other.sessionId;
     this.request = other.request;
+    this.anchorNanos = other.anchorNanos;
+    this.anchorWallMillis = other.anchorWallMillis;
   }
 
   /** Whether the refresh token exists and has not expired at {@code now}. */
@@ -230,6 +241,15 @@ public final class TokenState {
     long end = sessionEnd(lastUsed);
     return Math.min(end,
         refreshToken != null ? Math.max(refreshTokenExpiresAt, expiresAt) : expiresAt);
+  }
+
+  /** A ticker deadline as a wall instant, from this state's anchor; NEVER stays NEVER. */
+  public long wallMillis(long deadline) {
+    if (deadline == NEVER) {
+      return NEVER;
+    }
+    return Times.add(anchorWallMillis,
+        Math.floorDiv(Times.minus(deadline, anchorNanos), 1_000_000L));
   }
 
   private static long refreshInNanos(TokenResponse response, long lifetime) {
