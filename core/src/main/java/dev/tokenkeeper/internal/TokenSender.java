@@ -1,5 +1,6 @@
 package dev.tokenkeeper.internal;
 
+import dev.tokenkeeper.Dialect;
 import dev.tokenkeeper.TokenEndpoint;
 import dev.tokenkeeper.TokenRequest;
 import dev.tokenkeeper.TokenResponse;
@@ -23,6 +24,11 @@ public final class TokenSender {
 
     boolean supportsRevocation();
 
+    /** Whether and how a key is sent as {@code endpoint_id}: the endpoint's dialect. */
+    default Dialect dialect() {
+      return Dialect.standard();
+    }
+
     /** The endpoint itself. */
     static Transport of(TokenEndpoint endpoint) {
       return new Transport() {
@@ -39,6 +45,11 @@ public final class TokenSender {
         @Override
         public boolean supportsRevocation() {
           return endpoint.supportsRevocation();
+        }
+
+        @Override
+        public Dialect dialect() {
+          return endpoint.dialect();
         }
       };
     }
@@ -73,8 +84,8 @@ public final class TokenSender {
   }
 
   /** The endpoint's dialect: whether and how a key is sent as {@code endpoint_id}. */
-  public dev.tokenkeeper.Dialect dialect() {
-    return endpoint.dialect();
+  public Dialect dialect() {
+    return transport.dialect();
   }
 
   public boolean supportsRevocation() {
