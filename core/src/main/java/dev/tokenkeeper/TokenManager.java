@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -155,8 +156,10 @@ public final class TokenManager implements AutoCloseable {
 
   private final ManagerContext ctx;
   private final KeyLifecycle life;
-  /** The per-key slots; the hot path reads them directly. */
+  /** The per-key slots. */
   private final KeyTable table;
+  /** The same slots as a plain map, read by the hot path (never written through it). */
+  private final ConcurrentHashMap<String, KeySlot> slots;
   /** The monotonic time source of every duration; the hot path reads it once. */
   private final Ticker ticker;
   private final boolean recordStats;
@@ -175,6 +178,7 @@ public final class TokenManager implements AutoCloseable {
         : TokenSender.Transport.of(b.endpoint);
     this.life = new KeyLifecycle(ctx, new TokenSender(transport, ctx), b.maximumSize);
     this.table = life.table();
+    this.slots = table.hotPathView();
     this.recordStats = b.recordStats;
   }
 
@@ -211,7 +215,7 @@ public final class TokenManager implements AutoCloseable {
    * allocation; small enough to be inlined.
    */
   private AccessToken freshOrNull(String key) {
-    KeySlot h = table.peek(key);
+    KeySlot h = slots.get(key);
     if (h != null) {
       TokenState s = h.state;
       if (s != null) {

@@ -131,6 +131,44 @@ class TokenManagerPromisesTest {
     }
   }
 
+  @Test
+  void thirtyTwoCallersAtTheExpiryWithoutMarginMakeOneRequest() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    ScriptedServer server = fx.serve(r -> ok("at-" + calls.incrementAndGet(), 600, null));
+    TokenManager manager = fx.manager(fx.builder().primaryGrant(Grant.clientCredentials())
+        .refreshWindow(Duration.ZERO).expiryMargin(Duration.ZERO).scheduler(scheduler));
+    assertEquals("at-1", manager.token("k1").value());
+    clock.advance(Duration.ofSeconds(590));
+    assertEquals("at-1", manager.token("k1").value());
+    clock.advance(Duration.ofSeconds(10)); // the expiry: the cache entry expires this instant too
+
+    CountDownLatch start = new CountDownLatch(1);
+    List<CompletableFuture<String>> got = new CopyOnWriteArrayList<>();
+    List<Thread> threads = new java.util.ArrayList<>();
+    for (int i = 0; i < 32; i++) {
+      CompletableFuture<String> f = new CompletableFuture<>();
+      got.add(f);
+      Thread t = new Thread(() -> {
+        try {
+          start.await();
+          f.complete(manager.token("k1").value());
+        } catch (Throwable e) {
+          f.completeExceptionally(e);
+        }
+      });
+      threads.add(t);
+      t.start();
+    }
+    start.countDown();
+    for (CompletableFuture<String> f : got) {
+      assertEquals("at-2", f.get(15, TimeUnit.SECONDS));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertEquals(2, server.count(), "one request at the expiry");
+  }
+
   // ---- item 7: timers are bounded -------------------------------------------------------
 
   @Test

@@ -56,7 +56,15 @@ public final class KeyTable {
         .build();
   }
 
-  /** The hot path: the key's slot, or {@code null}; one map read. */
+  /**
+   * The map of slots itself, for the hot path of {@code TokenManager} to read without an extra
+   * hop; read only, never written through this reference.
+   */
+  public ConcurrentHashMap<String, KeySlot> hotPathView() {
+    return index;
+  }
+
+  /** The key's slot, or {@code null}; one map read. */
   public KeySlot peek(String key) {
     return index.get(key);
   }
