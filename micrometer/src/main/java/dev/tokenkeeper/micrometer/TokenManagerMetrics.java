@@ -17,7 +17,6 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -95,7 +94,7 @@ public final class TokenManagerMetrics implements TokenListener, MeterBinder {
   private final Tags commonTags;
   private final Function<String, String> keyGroup;
   private final Clock clock;
-  private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<MeterRegistry> registries = new CopyOnWriteArrayList<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile TokenManager manager;
 
@@ -149,7 +148,8 @@ public final class TokenManagerMetrics implements TokenListener, MeterBinder {
       // With a key group, the same tag keys as later increments (Prometheus requires it).
       counter(registry, name, keyGroup == null ? Tags.empty() : Tags.of("key_group", "none"));
     }
-    registries.add(registry);
+    // Bound twice to one registry, events still count once there.
+    registries.addIfAbsent(registry);
   }
 
   private double leastMillisToExpiry() {
