@@ -20,6 +20,8 @@ if [[ "${QUICK:-0}" == 1 ]]; then
   # Jetty's request path needs ~3 s of JIT before it settles: 2 x 2 s warm-up, 3 x 2 s measured.
   filter_time=(-wi 2 -w 2s -i 3 -r 2s)
   rounds=2
+  # 2,000 keys drain in 10 s at 200/s (10,000 take 50 s).
+  coldstart_keys=2000
   RESULTS=${RESULTS:-benchmarks/results/quick}
 else
   # 4 x 2 s warm-up (Spring needs ~3 s to settle) and 5 x 2 s measurement per configuration:
@@ -29,6 +31,7 @@ else
   # 8 configurations (4 variants x 2 transports) of ~19 s each.
   filter_time=(-wi 4 -w 2s -i 5 -r 2s)
   rounds=5
+  coldstart_keys=10000
   RESULTS=${RESULTS:-benchmarks/results}
 fi
 
@@ -39,7 +42,8 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
 fi
 JAR=benchmarks/target/benchmarks.jar
 mkdir -p "$RESULTS"
-rm -f "$RESULTS"/hotpath-t*.json "$RESULTS"/herd.json "$RESULTS"/filter.json
+rm -f "$RESULTS"/hotpath-t*.json "$RESULTS"/herd.json "$RESULTS"/filter.json \
+  "$RESULTS"/budget-hotpath.json "$RESULTS"/budget-coldstart.json
 
 for threads in 1 2; do
   echo "== hot path, $threads thread(s): JMH log in $RESULTS/hotpath-t$threads.log"
@@ -54,6 +58,15 @@ done
 echo "== herd: 64 callers at expiry, endpoint answers in 50 ms, $rounds rounds per library"
 "$JAVA" -cp "$JAR" dev.tokenkeeper.benchmarks.HerdBenchmark --callers 64 --delay-ms 50 \
   --rounds "$rounds" --json "$RESULTS/herd.json" | sed 's/^/   /'
+
+echo "== token budget: hot path with and without a budget (JMH log in $RESULTS/budget-hotpath.log)"
+"$JAVA" -jar "$JAR" 'BudgetHotPathBenchmark' -f 1 "${jmh_time[@]}" -t 1 -foe false \
+  -rf json -rff "$RESULTS/budget-hotpath.json" >"$RESULTS/budget-hotpath.log" 2>&1 \
+  || echo "   JMH exited with $?; see the log"
+grep -E '^BudgetHotPathBenchmark\.[a-z]+ ' "$RESULTS/budget-hotpath.log" | sed 's/^/   /' || true
+echo "== token budget: cold start of $coldstart_keys keys, endpoint answers in 50 ms, budget 200/s vs none"
+"$JAVA" -cp "$JAR" dev.tokenkeeper.benchmarks.BudgetColdStartBenchmark --keys "$coldstart_keys" \
+  --budget 200/1s --delay-ms 50 --json "$RESULTS/budget-coldstart.json" | sed 's/^/   /'
 
 echo "== filter overhead on a Jetty 12 request, 2 threads: JMH log in $RESULTS/filter.log"
 # -t 2: both cores busy, so the ratio is one of throughput (CPU per request), not of latency.

@@ -155,6 +155,31 @@
     }
     if (demo && state.demo) renderCounters(state.demo);
     renderLibrary(state.library);
+    renderBudget(state.library && state.library.budget, demo && state.demo);
+  }
+
+  function renderBudget(b, d) {
+    const group = $('budget-group');
+    group.hidden = !b;
+    if (!b) return;
+    $('budget-rate').textContent = b.describe;
+    const t = now();
+    const pausedLeft = b.paused_until ? b.paused_until - t : 0;
+    const nextIn = b.next_slot ? b.next_slot - t : 0;
+    const items = [
+      ['Used / limit', b.used + ' / ' + b.limit, 'in the current window'],
+      ['Paused', pausedLeft > 0 ? fmt(pausedLeft) : 'no',
+        pausedLeft > 0 ? 'the provider said Retry-After' : 'by a 429/503 Retry-After'],
+      ['Next slot', nextIn > 0 ? 'in ' + fmt(nextIn) : 'free now', ''],
+      ['Queued', b.queued, b.waiting + ' callers waiting'],
+      ['Sent', b.sent, 'through the budget'],
+      ['Deferred', b.deferred, 'refreshes ahead of expiry'],
+      ['Refused', b.refused, 'callers past the wait'],
+    ];
+    if (d && d.rate_limit) {
+      items.push(['Provider 429s', d.rate_limited, 'limit ' + d.rate_limit]);
+    }
+    counterBox($('budget'), items);
   }
 
   function counterBox(box, items) {
@@ -448,6 +473,13 @@
           const p = svg('path', {class: 'failure', d: `M${cx - 4.5} ${y + 4} h9 l-4.5 8 z`, fill: '#f08c00'});
           p.append(svg('title', {}, (v.still_serving ? 'refresh failed, old token in service' : 'token request failed') + ' · ' + clock(v.at)));
           plot.append(p);
+        } else if (v.type === 'budget_deferred') {
+          // The token budget had no free slot: an hourglass where the request queued.
+          const g = svg('path', {class: 'deferred', d: `M${cx - 4} ${y + 4} h8 l-8 8 h8 z`, fill: '#ae3ec9'});
+          g.append(svg('title', {}, 'no budget slot: ' + (v.cause === 'AHEAD_OF_EXPIRY'
+            ? 'refresh deferred, old token in service' : 'caller queued') + ' · next slot '
+            + clock(v.next_slot) + ' · ' + clock(v.at)));
+          plot.append(g);
         } else if (v.type === 'call') {
           plot.append(svg('line', {class: 'call', x1: cx, x2: cx, y1: y + laneH - 6, y2: y + laneH - 1,
             stroke: v.status >= 200 && v.status < 300 ? '#2f9e44' : '#e03131', 'stroke-width': 1.5}));
@@ -456,7 +488,8 @@
         }
       }
       for (const r of providerRequests(id)) {
-        const color = r.status === 200 ? '#adb5bd' : r.status === 503 ? '#f08c00' : '#e03131';
+        const color = r.status === 200 ? '#adb5bd' : r.status === 503 ? '#f08c00'
+          : r.status === 429 ? '#ae3ec9' : '#e03131';
         const dot = svg('circle', {class: 'provider-request', cx: x(r.at), cy: y + 45, r: 3.2, fill: color});
         dot.append(svg('title', {}, r.grant + ' → ' + r.status + (r.error ? ' ' + r.error : '') + ' · ' + clock(r.at)));
         plot.append(dot);

@@ -51,15 +51,29 @@ public interface Dialect {
    *
    * @param key a valid key (1 to {@value TokenManager#MAX_KEY_LENGTH} characters, no control
    *     characters)
+   * @return the {@code endpoint_id} to send, or empty
    */
   default Optional<String> endpointIdFor(String key) {
     return Optional.empty();
   }
 
   /**
-   * This dialect, then {@code next}: {@code next} checks and normalises what this one returns,
-   * and a key's {@code endpoint_id} is the one this dialect chooses, else the one {@code next}
-   * chooses.
+   * The {@link TokenBudget} this provider publishes, which {@link TokenEndpoint} applies unless
+   * {@link TokenEndpoint.Builder#budget} says otherwise. None by default.
+   *
+   * @return the provider's budget, or empty
+   */
+  default Optional<TokenBudget> budget() {
+    return Optional.empty();
+  }
+
+  /**
+   * This dialect, then {@code next}: {@code next} checks and normalises what this one returns; a
+   * key's {@code endpoint_id} is the one this dialect chooses, else the one {@code next} chooses;
+   * the {@link #budget()} is {@code next}'s when it has one, else this one's.
+   *
+   * @param next the dialect applied second
+   * @return the composed dialect
    */
   default Dialect andThen(Dialect next) {
     Objects.requireNonNull(next, "next");
@@ -75,6 +89,38 @@ public interface Dialect {
         Optional<String> chosen = first.endpointIdFor(key);
         return chosen.isPresent() ? chosen : next.endpointIdFor(key);
       }
+
+      @Override
+      public Optional<TokenBudget> budget() {
+        return next.budget().or(first::budget);
+      }
+    };
+  }
+
+  /**
+   * This dialect with {@code budget} as its {@link #budget()}; its rules and endpoint ids stay.
+   *
+   * @param budget the provider's budget
+   * @return the dialect with that budget
+   */
+  default Dialect withBudget(TokenBudget budget) {
+    Objects.requireNonNull(budget, "budget");
+    Dialect rules = this;
+    return new Dialect() {
+      @Override
+      public TokenRequest apply(TokenRequest request) {
+        return rules.apply(request);
+      }
+
+      @Override
+      public Optional<String> endpointIdFor(String key) {
+        return rules.endpointIdFor(key);
+      }
+
+      @Override
+      public Optional<TokenBudget> budget() {
+        return Optional.of(budget);
+      }
     };
   }
 
@@ -88,11 +134,18 @@ public interface Dialect {
   }
 
   /**
-   * RingCentral's token API: requests are sent as they are, and a {@link TokenManager} key is
-   * sent as {@code endpoint_id}: unchanged when it matches {@link TokenRequest#ENDPOINT_ID}
-   * ({@code [a-zA-Z0-9_\-]{1,64}}), otherwise as {@link #ringCentralEndpointId(String)}, so
-   * that a key such as {@code alice@example.com} works and keeps the same client instance id
-   * across refreshes, restarts and versions.
+   * RingCentral's token API: requests are sent as they are; a {@link TokenManager} key is sent
+   * as {@code endpoint_id}, unchanged when it matches {@link TokenRequest#ENDPOINT_ID}
+   * ({@code [a-zA-Z0-9_\-]{1,64}}), otherwise as {@link #ringCentralEndpointId(String)}, so that
+   * a key such as {@code alice@example.com} works and keeps the same client instance id across
+   * refreshes, restarts and versions; and RingCentral's published rate limit for its "Auth" API
+   * group is the endpoint's budget, {@link TokenBudget#RINGCENTRAL_AUTH} (5 requests per 60
+   * seconds). RingCentral answers requests beyond it with 429 and {@code Retry-After}, and
+   * suspends applications that keep exceeding it. Change the budget with
+   * {@link TokenEndpoint.Builder#budget}, for example to a higher endpoint limit with 5 per 60
+   * seconds per key, the rate-limit guide's "per user" reading.
+   *
+   * @return RingCentral's dialect
    */
   static Dialect ringCentral() {
     return RingCentralDialect.INSTANCE;
@@ -107,6 +160,8 @@ public interface Dialect {
    * one of them is itself a 43-character id derived from the other; if your keys come from
    * user input (user names), prefix them to rule that out.
    *
+   * @param key a key
+   * @return the {@code endpoint_id} for it
    * @throws IllegalArgumentException {@code key} is not a valid key
    */
   static String ringCentralEndpointId(String key) {
@@ -114,13 +169,14 @@ public interface Dialect {
   }
 
   /**
-   * RingCentral's legacy password request, with the keys of {@link #ringCentral()}
-   * sent as {@code endpoint_id} (as the legacy {@code endpointId}). The provider clamps
+   * RingCentral's legacy password request, with the keys and the budget of
+   * {@link #ringCentral()} (the key as the legacy {@code endpointId}). The provider clamps
    * {@code access_token_ttl} to 600..3600 seconds (a larger value becomes the 3600 s default, a
    * smaller one the 600 s minimum); this dialect applies the same clamp before sending, so that
    * the request says what the provider will do and a caller that reads it back is not misled.
    * A {@code refresh_token_ttl <= 0} is sent as it is: it asks the provider not to issue a
-   * refresh token (see {@link TokenRequest#refreshTokenRequested()}).
+   * refresh token (see {@link TokenRequest#refreshTokenRequested()}). Like
+   * {@link #ringCentral()}, it brings RingCentral's budget, {@link TokenBudget#RINGCENTRAL_AUTH}.
    */
   static Dialect ringCentralLegacy() {
     Dialect clamp = request -> {

@@ -8,6 +8,8 @@ import dev.tokenkeeper.internal.FormEncoder;
 import dev.tokenkeeper.internal.LimitedBodyHandler;
 import dev.tokenkeeper.internal.Redactor;
 import dev.tokenkeeper.internal.TokenResponseParser;
+import dev.tokenkeeper.internal.budget.RateLimiter;
+import dev.tokenkeeper.internal.budget.SlidingWindowLimiter;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -28,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.LongSupplier;
 
 /**
  * A provider's token endpoint (RFC 6749, section 3.2) and, optionally, its revocation endpoint
@@ -81,6 +84,9 @@ public final class TokenEndpoint implements AutoCloseable {
   private final Duration defaultExpiresIn;
   private final boolean allowInsecureHttp;
   private final Dialect dialect;
+  private final TokenBudget budget;
+  /** The budget's permits, shared by every manager on this endpoint; made by the first one. */
+  private RateLimiter limiter;
   private final Clock clock;
   private final HttpClient httpClient;
   private final ClientAuthenticator authenticator;
@@ -114,6 +120,7 @@ public final class TokenEndpoint implements AutoCloseable {
     this.defaultExpiresIn = b.defaultExpiresIn;
     this.clock = Objects.requireNonNull(b.clock, "clock is required");
     this.dialect = Objects.requireNonNull(b.dialect, "dialect is required");
+    this.budget = b.budgetSet ? b.budget : dialect.budget().orElse(null);
     this.authenticator = new ClientAuthenticator(clientAuthentication, clock);
     this.parser = new TokenResponseParser(clock, defaultExpiresIn);
     if (b.httpClient != null && b.httpClient.followRedirects() != HttpClient.Redirect.NEVER) {
@@ -263,6 +270,26 @@ public final class TokenEndpoint implements AutoCloseable {
   /** The provider dialect applied to every request. */
   public Dialect dialect() {
     return dialect;
+  }
+
+  /**
+   * The budget that {@link TokenManager}s on this endpoint spend: the one set with
+   * {@link Builder#budget}, else the {@linkplain Dialect#budget() dialect's}, else none.
+   */
+  public Optional<TokenBudget> budget() {
+    return Optional.ofNullable(budget);
+  }
+
+  /**
+   * The budget's permits, one set per endpoint however many managers use it, so that the budget
+   * holds for everything they send. Made by the first manager that asks, on its monotonic
+   * {@code ticker}; {@code null} without a budget.
+   */
+  synchronized RateLimiter limiter(LongSupplier ticker) {
+    if (budget != null && limiter == null) {
+      limiter = new SlidingWindowLimiter(budget, ticker);
+    }
+    return limiter;
   }
 
   /** The lifetime assumed for a token whose response has no {@code expires_in} and no JWT {@code exp}. */
@@ -491,6 +518,8 @@ public final class TokenEndpoint implements AutoCloseable {
     private Duration defaultExpiresIn = Duration.ofHours(1);
     private boolean allowInsecureHttp;
     private Dialect dialect = Dialect.standard();
+    private TokenBudget budget;
+    private boolean budgetSet;
     private Clock clock = Clock.systemUTC();
     private HttpClient httpClient;
 
@@ -545,6 +574,19 @@ public final class TokenEndpoint implements AutoCloseable {
     /** The provider's rules applied to every token request; default {@link Dialect#standard()}. */
     public Builder dialect(Dialect dialect) {
       this.dialect = dialect;
+      return this;
+    }
+
+    /**
+     * The budget for what {@link TokenManager}s send to this provider (token requests,
+     * refreshes, retries and revocations): see {@link TokenBudget}. {@code null} means no budget,
+     * even if the {@linkplain #dialect dialect} brings one. Default: the dialect's
+     * ({@link Dialect#ringCentral()} brings {@link TokenBudget#RINGCENTRAL_AUTH}), else none.
+     * Requests sent by calling {@link TokenEndpoint#request} yourself are not budgeted.
+     */
+    public Builder budget(TokenBudget budget) {
+      this.budget = budget;
+      this.budgetSet = true;
       return this;
     }
 

@@ -9,9 +9,10 @@ import java.time.Duration;
  * <p>Every method has an empty default, so implement only what you need. Where each is called:
  * {@link #onToken} and {@link #onFailure} on the manager's executor, after the new state is in
  * place (so {@code token(key)} called from the listener already sees it);
- * {@link #onTokenRequestSent} on the thread that starts the request (a caller's, or the
- * scheduler's for a retry) and {@link #onTokenRequestCompleted} on the manager's executor, before
- * the manager acts on the answer; {@link #onRejected} on
+ * {@link #onTokenRequestSent} on the thread that sends the request (a caller's, the scheduler's
+ * for a retry, or the budget's when the request waited for it) and
+ * {@link #onTokenRequestCompleted} on the thread that completed it, before the manager acts on
+ * the answer; {@link #onRejected} on
  * the thread that called {@link TokenManager#rejected}, before it looks at the token; the session
  * events on the thread that used the key, on the manager's executor, or on its scheduler.
  *
@@ -86,4 +87,20 @@ public interface TokenListener {
    * completes.
    */
   default void onRevoked(String key, Revocation revocation) {}
+
+  /**
+   * The endpoint's {@link TokenBudget} had no free slot for a token request of {@code key}: the
+   * request queues until one frees, or, for a refresh ahead of expiry that cannot even queue, is
+   * put off while the current token stays in service. {@code cause} says which request;
+   * {@code nextSlot} is when the next slot frees. Called on the thread that asked for the token,
+   * or on the manager's executor or scheduler (a retry, or a refresh the full queue pushed out).
+   */
+  default void onBudgetDeferred(String key, RefreshCause cause, java.time.Instant nextSlot) {}
+
+  /**
+   * The endpoint's {@link TokenBudget} refused a token request of {@code key}: its callers waited
+   * the budget's maximum, or the queue was full. They get {@code refusal} (after this and
+   * {@link #onFailure}).
+   */
+  default void onBudgetRefused(String key, TokenBudgetExceededException refusal) {}
 }

@@ -11,6 +11,7 @@ import dev.tokenkeeper.internal.ManagerContext;
 import dev.tokenkeeper.internal.Times;
 import dev.tokenkeeper.internal.TokenSender;
 import dev.tokenkeeper.internal.TokenState;
+import dev.tokenkeeper.internal.budget.BudgetQueue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -111,6 +112,19 @@ import java.util.function.Function;
  * {@linkplain Builder#sessionEndingWarning warning period} before the earlier deadline, and
  * {@link TokenListener#onSessionEnded} when it has passed and no primary grant can renew it.
  *
+ * <h2>Token budget</h2>
+ *
+ * <p>When the endpoint has a {@link TokenBudget} ({@link TokenEndpoint#budget()}), every token
+ * request, retry and revocation this manager sends takes a slot of it first (the slots are the
+ * endpoint's, shared by every manager on it). Callers without a usable token wait for a slot in
+ * arrival order, at most the budget's maximum wait, and then get a
+ * {@link TokenBudgetExceededException}; a refresh ahead of expiry waits behind them, ordered by
+ * its token's expiry margin, while the current token stays in service. A 429 or 503 with
+ * {@code Retry-After} on any request pauses every key's requests until then.
+ * {@link #budgetStatus()} and {@link Stats} show what the budget does;
+ * {@link TokenListener#onBudgetDeferred} and {@link TokenListener#onBudgetRefused} tell it as it
+ * happens.
+ *
  * <h2>Threads</h2>
  *
  * <p>Without a scheduler of yours, delayed work runs on one daemon {@code tokenkeeper-scheduler-<n>}
@@ -155,6 +169,7 @@ public final class TokenManager implements AutoCloseable {
   public static final int MAX_KEY_LENGTH = Keys.MAX_LENGTH;
 
   private final ManagerContext ctx;
+  private final TokenSender sender;
   private final KeyLifecycle life;
   /** The per-key slots. */
   private final KeyTable table;
@@ -176,7 +191,18 @@ public final class TokenManager implements AutoCloseable {
         new Events(b.listeners, b.ticker));
     TokenSender.Transport transport = b.transport != null ? b.transport
         : TokenSender.Transport.of(b.endpoint);
-    this.life = new KeyLifecycle(ctx, new TokenSender(transport, ctx), b.maximumSize);
+    TokenBudget budget = b.endpoint.budget().orElse(null);
+    BudgetQueue queue = null;
+    if (budget != null) {
+      // The permits are the endpoint's, shared by every manager on it; the queue (who goes
+      // first) is this manager's, driven by its ticker and scheduler.
+      Ticker t = b.ticker;
+      queue = new BudgetQueue(budget, b.endpoint.limiter(t::read), t::read, b.clock,
+          (task, delay) -> ctx.schedule(task, delay), b.retryPolicy.maxElapsed());
+    }
+    this.sender = new TokenSender(transport, ctx, queue);
+    this.life = new KeyLifecycle(ctx, sender, b.maximumSize,
+        budget == null ? 0 : budget.spread());
     this.table = life.table();
     this.slots = table.hotPathView();
     this.recordStats = b.recordStats;
@@ -341,8 +367,19 @@ public final class TokenManager implements AutoCloseable {
 
   /** A snapshot of the counters; see {@link Stats}. */
   public Stats stats() {
+    BudgetStatus b = sender.budgetStatus().orElse(null);
     return new Stats(ctx.hits.sum(), ctx.waits.sum(), ctx.requests.sum(), ctx.refreshes.sum(),
-        ctx.acquisitions.sum(), ctx.failures.sum(), ctx.rejections.sum(), table.estimatedSize());
+        ctx.acquisitions.sum(), ctx.failures.sum(), ctx.rejections.sum(), table.estimatedSize(),
+        b == null ? 0 : b.deferred(), b == null ? 0 : b.queuedTotal(),
+        b == null ? 0 : b.refused());
+  }
+
+  /**
+   * The token budget's state (used and limit, pause, next slot, queue, counters), when the
+   * endpoint has a {@link TokenBudget}; see {@link TokenEndpoint#budget()}.
+   */
+  public Optional<BudgetStatus> budgetStatus() {
+    return sender.budgetStatus();
   }
 
   /**
@@ -357,9 +394,16 @@ public final class TokenManager implements AutoCloseable {
    * @param failures token request sequences that failed after their retries
    * @param rejections calls of {@link #rejected}
    * @param size keys held now (an estimate while evictions are pending)
+   * @param budgetDeferred refreshes ahead of expiry the {@link TokenBudget} had no slot for at
+   *     once (they queued, or were put off while the current token stayed in service); 0
+   *     without a budget
+   * @param budgetQueued requests that found no budget slot at once and queued for one
+   * @param budgetRefused callers' requests the budget refused with
+   *     {@link TokenBudgetExceededException} (maximum wait passed, or queue full)
    */
   public record Stats(long hits, long waits, long requests, long refreshes, long acquisitions,
-      long failures, long rejections, long size) {}
+      long failures, long rejections, long size, long budgetDeferred, long budgetQueued,
+      long budgetRefused) {}
 
   /**
    * Stops: forgets every token and refuses new token requests with

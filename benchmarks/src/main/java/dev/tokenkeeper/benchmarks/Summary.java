@@ -103,6 +103,7 @@ public final class Summary {
     }
 
     printFilter(dir, problems);
+    printBudget(dir, problems);
 
     for (String problem : problems) {
       System.out.println("# MISSING: " + problem);
@@ -178,6 +179,62 @@ public final class Summary {
       }
       System.out.println(line);
     }));
+  }
+
+  /** The hot path with a token budget may cost at most this much more than without (issue 9). */
+  static final double BUDGET_HOTPATH_TARGET = 1.05;
+
+  /**
+   * {@code budget-hotpath.json} (JMH: plain vs budgeted per key count) and
+   * {@code budget-coldstart.json} ({@link BudgetColdStartBenchmark}).
+   */
+  @SuppressWarnings("unchecked")
+  private static void printBudget(Path dir, List<String> problems)
+      throws IOException, ParseException {
+    Path hot = dir.resolve("budget-hotpath.json");
+    if (Files.exists(hot)) {
+      Map<Integer, Map<Integer, Map<String, Figure>>> byKeys = new TreeMap<>();
+      readJmh(hot, byKeys);
+      System.out.println("# budget hot path: ops/s in millions, plain = no budget, budgeted ="
+          + " RingCentral's 5/60s + 5/60s per key; slowdown = plain / budgeted; target <= "
+          + BUDGET_HOTPATH_TARGET);
+      byKeys.forEach((keys, byThreads) -> byThreads.forEach((threads, figures) -> {
+        Figure plain = figures.get("plain");
+        Figure budgeted = figures.get("budgeted");
+        if (plain == null || budgeted == null) {
+          problems.add("no budget hot-path result for keys=" + keys + " threads=" + threads);
+          return;
+        }
+        double slowdown = plain.opsPerSecond() / budgeted.opsPerSecond();
+        System.out.println(String.format(Locale.ROOT, "budget_hotpath keys=%d threads=%d"
+                + " plain=%.2fM budgeted=%.2fM slowdown=%.3f targets=%s", keys, threads,
+            plain.opsPerSecond() / 1e6, budgeted.opsPerSecond() / 1e6, slowdown,
+            slowdown <= BUDGET_HOTPATH_TARGET ? "met" : "missed"));
+      }));
+    } else {
+      problems.add("no budget-hotpath.json in " + dir);
+    }
+    Path cold = dir.resolve("budget-coldstart.json");
+    if (Files.exists(cold)) {
+      Map<String, Object> root = JSONObjectUtils.parse(Files.readString(cold));
+      System.out.println("# budget cold start: keys asking for their first token at once, the"
+          + " endpoint answering in " + root.get("delayMs") + " ms; max_per_1s = the most"
+          + " requests the provider saw in any second; waits of the callers served");
+      for (Object o : (List<Object>) root.get("runs")) {
+        Map<String, Object> r = (Map<String, Object>) o;
+        String run = (String) r.get("run");
+        System.out.println(String.format(Locale.ROOT, "budget_coldstart run=%s budget=%s keys=%d"
+                + " requests=%d max_per_1s=%d mean_rate=%.1f/s served=%d refused=%d failed=%d"
+                + " p50=%s p99=%s", run, run.equals("budget") ? root.get("budget") : "none",
+            number(r.get("keys")).intValue(), number(r.get("requests")).intValue(),
+            number(r.get("maxInOneSecond")).intValue(),
+            number(r.get("meanRatePerSecond")).doubleValue(), number(r.get("served")).intValue(),
+            number(r.get("refused")).intValue(), number(r.get("failed")).intValue(),
+            millis(r.get("p50Ms")), millis(r.get("p99Ms"))));
+      }
+    } else {
+      problems.add("no budget-coldstart.json in " + dir);
+    }
   }
 
   /** filterHeaders prints as filter_headers, noopFilter as noop_filter. */

@@ -5,9 +5,11 @@ import dev.tokenkeeper.RefreshCause;
 import dev.tokenkeeper.Revocation;
 import dev.tokenkeeper.SessionTimeouts;
 import dev.tokenkeeper.Ticker;
+import dev.tokenkeeper.TokenBudgetExceededException;
 import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.TokenResponse;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -48,6 +50,28 @@ public final class Events {
     for (TokenListener l : listeners) {
       try {
         l.onFailure(key, failure, stillServing);
+      } catch (RuntimeException e) {
+        listenerFailed(e);
+      }
+    }
+  }
+
+  /** The token budget had no slot at once for a request of {@code key}. */
+  public void budgetDeferred(String key, RefreshCause cause, Instant nextSlot) {
+    for (TokenListener l : listeners) {
+      try {
+        l.onBudgetDeferred(key, cause, nextSlot);
+      } catch (RuntimeException e) {
+        listenerFailed(e);
+      }
+    }
+  }
+
+  /** The token budget refused a request of {@code key}. */
+  public void budgetRefused(String key, TokenBudgetExceededException refusal) {
+    for (TokenListener l : listeners) {
+      try {
+        l.onBudgetRefused(key, refusal);
       } catch (RuntimeException e) {
         listenerFailed(e);
       }
@@ -95,9 +119,9 @@ public final class Events {
   }
 
   /** One token request for {@code key} is about to be sent: listeners, and a DEBUG line. */
-  public void requestSent(String key, String grantType, RefreshCause cause, int attempt) {
+  public void requestSent(String key, String grantType, RefreshCause cause) {
     LOG.log(System.Logger.Level.DEBUG, () -> "token request for key '" + key + "': grant_type "
-        + grantType + ", cause " + cause + ", attempt " + attempt);
+        + grantType + ", cause " + cause);
     for (TokenListener l : listeners) {
       try {
         l.onTokenRequestSent(key, grantType, cause);

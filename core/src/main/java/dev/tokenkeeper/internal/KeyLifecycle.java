@@ -9,6 +9,7 @@ import dev.tokenkeeper.SessionTimeouts;
 import dev.tokenkeeper.TokenEndpointException;
 import dev.tokenkeeper.TokenRequest;
 import dev.tokenkeeper.TokenResponse;
+import dev.tokenkeeper.internal.budget.Spread;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -26,10 +27,21 @@ public final class KeyLifecycle {
   final KeyTable table;
   final SessionWatch watch;
   final TokenSender sender;
+  /** The token budget's spread (a fraction of the refresh window), or 0. */
+  private final double spread;
 
   public KeyLifecycle(ManagerContext ctx, TokenSender sender, long maximumSize) {
+    this(ctx, sender, maximumSize, 0);
+  }
+
+  /**
+   * @param spread how far, as a fraction of the refresh window, a key's refresh moment may move
+   *     later (each key by its own share of it); 0 for none
+   */
+  public KeyLifecycle(ManagerContext ctx, TokenSender sender, long maximumSize, double spread) {
     this.ctx = ctx;
     this.sender = sender;
+    this.spread = spread;
     this.watch = new SessionWatch(ctx);
     this.table = new KeyTable(ctx, maximumSize, this::evicted);
     watch.ender((slot, judged) -> end(slot, judged, true));
@@ -189,6 +201,11 @@ public final class KeyLifecycle {
     CompletableFuture<TokenState> promise = new CompletableFuture<>();
     CompletableFuture<TokenState> got = h.claim(basis, promise);
     if (got != promise) {
+      if (got != null && cause != RefreshCause.AHEAD_OF_EXPIRY) {
+        // A caller now waits for the request in flight: if it still queues for a token-budget
+        // slot as a refresh ahead of expiry, it goes ahead of the refreshes.
+        sender.promote(h);
+      }
       return got;
     }
     table.retime(h); // no expiry while the request is open: see KeyTable
@@ -202,7 +219,7 @@ public final class KeyLifecycle {
   public void put(String key, TokenResponse response, TokenRequest acquiredWith) {
     ctx.ensureOpen();
     long now = ctx.now();
-    TokenState next = newState(response, baseRequest(acquiredWith, response), null, now,
+    TokenState next = newState(key, response, baseRequest(acquiredWith, response), null, now,
         ctx.wallNow());
     for (;;) {
       KeySlot h = table.getOrCreate(key);
@@ -236,7 +253,7 @@ public final class KeyLifecycle {
       watch.forget(h);
       table.remove(h);
       if (taken.state() != null) {
-        parts.add(revokeQuietly(key, taken.state()));
+        parts.add(revokeQuietly(h, taken.state()));
       }
       CompletableFuture<TokenState> running = taken.inFlight();
       if (running != null) {
@@ -264,12 +281,13 @@ public final class KeyLifecycle {
    * (RFC 7009, sections 2.1 and 2.2.1: a server must revoke refresh tokens, and may not revoke
    * access tokens).
    */
-  CompletableFuture<Throwable> revokeQuietly(String key, TokenState s) {
+  CompletableFuture<Throwable> revokeQuietly(KeySlot slot, TokenState s) {
+    String key = slot.key;
     boolean hasRefreshToken = s.refreshToken != null;
     CompletableFuture<Throwable> first = hasRefreshToken
-        ? sender.revoke(key, s.refreshToken, "refresh_token")
+        ? sender.revoke(slot, s.refreshToken, "refresh_token")
         : CompletableFuture.completedFuture(null);
-    return first.thenCompose(e1 -> sender.revoke(key, s.token.value(), "access_token")
+    return first.thenCompose(e1 -> sender.revoke(slot, s.token.value(), "access_token")
         .thenApply(e2 -> {
           Revocation.Outcome refresh = !hasRefreshToken ? Revocation.Outcome.NOT_HELD
               : e1 == null ? Revocation.Outcome.REVOKED : outcome(e1);
@@ -302,6 +320,7 @@ public final class KeyLifecycle {
     ctx.close();
     table.clear();
     watch.clear();
+    sender.close();
   }
 
   // ---- transitions ---------------------------------------------------------------------
@@ -369,12 +388,12 @@ public final class KeyLifecycle {
 
   // ---- requests --------------------------------------------------------------------------
 
-  TokenState newState(TokenResponse response, TokenRequest base, TokenState session, long now,
-      long wallNow) {
+  TokenState newState(String key, TokenResponse response, TokenRequest base, TokenState session,
+      long now, long wallNow) {
     boolean renewable = ctx.hasPrimaryGrant() || response.refreshToken().isPresent()
         || (session != null && session.refreshToken != null);
     return TokenState.of(response, base, session, ctx.refreshWindow, ctx.expiryMargin, renewable,
-        now, wallNow);
+        now, wallNow, spread == 0 || key == null ? 0 : spread * Spread.fraction(key));
   }
 
   /** The request a refresh repeats: {@code acquiredWith}, given the server's endpoint_id. */

@@ -75,6 +75,8 @@ public final class KeySlot {
   volatile long rejectedRefreshAt = Long.MIN_VALUE;
   /** The revocation of an answer that arrived after revoke(key), for revoke(key) to wait on. */
   volatile CompletableFuture<Throwable> lateRevocation;
+  /** The request of this slot waiting for a token-budget slot, to promote when a caller waits. */
+  volatile dev.tokenkeeper.internal.budget.BudgetQueue.Ticket budgetTicket;
   /** The pending session timer of this slot, or {@code null}; see {@link SessionWatch}. */
   volatile SessionWatch.Timer timer;
 
@@ -86,6 +88,11 @@ public final class KeySlot {
   /** Whether the slot no longer stands for its key (forgotten, ended, revoked or evicted). */
   public boolean retired() {
     return retired;
+  }
+
+  /** Whether revoke(key) retired the slot: a request of it still waiting must not be sent. */
+  synchronized boolean revoked() {
+    return revoked;
   }
 
   /** Whether a token request is in flight. */

@@ -1,10 +1,14 @@
 package dev.tokenkeeper.internal;
 
 import dev.tokenkeeper.Dialect;
+import dev.tokenkeeper.TokenBudget;
 import dev.tokenkeeper.TokenRequest;
 import java.util.Optional;
 
-/** {@code Dialect.ringCentral()}: requests unchanged, keys sent as {@code endpoint_id}. */
+/**
+ * {@code Dialect.ringCentral()}: requests unchanged, keys sent as {@code endpoint_id}, RingCentral's
+ * published budget.
+ */
 public enum RingCentralDialect implements Dialect {
   INSTANCE;
 
@@ -16,6 +20,11 @@ public enum RingCentralDialect implements Dialect {
   @Override
   public Optional<String> endpointIdFor(String key) {
     return Optional.of(Keys.ringCentralEndpointId(key));
+  }
+
+  @Override
+  public Optional<TokenBudget> budget() {
+    return Optional.of(TokenBudget.RINGCENTRAL_AUTH);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.tokenkeeper.internal;
 
 import dev.tokenkeeper.RefreshCause;
 import dev.tokenkeeper.ReauthenticationRequiredException;
+import dev.tokenkeeper.TokenBudgetExceededException;
 import dev.tokenkeeper.TokenEndpointException;
 import dev.tokenkeeper.TokenRequest;
 import dev.tokenkeeper.TokenResponse;
@@ -72,16 +73,8 @@ final class TokenSequence {
 
   private void send() {
     attempts++;
-    RefreshCause sentFor = cause;
-    String grantType = request.grant().grantType();
-    ctx.events.requestSent(slot.key, grantType, sentFor, attempts);
-    long sent = ctx.now();
-    life.sender.send(slot.key, request)
-        .whenComplete((response, failure) -> ctx.execute(() -> {
-          ctx.events.requestCompleted(slot.key, grantType, sentFor, ctx.now() - sent,
-              failure == null ? null : Failures.unwrap(failure));
-          handle(response, failure);
-        }));
+    life.sender.send(slot, request, cause, basis)
+        .whenComplete((response, failure) -> ctx.execute(() -> handle(response, failure)));
   }
 
   /** The next attempt, when its delay is over (or at once when the manager is closed). */
@@ -113,7 +106,8 @@ final class TokenSequence {
   private void succeed(TokenResponse response) {
     long now = ctx.now();
     TokenRequest base = refresh ? basis.request : KeyLifecycle.baseRequest(request, response);
-    TokenState next = life.newState(response, base, refresh ? basis : null, now, ctx.wallNow());
+    TokenState next = life.newState(slot.key, response, base, refresh ? basis : null, now,
+        ctx.wallNow());
     TokenState result = next;
     switch (slot.publish(basis, next)) {
       case STORED -> life.installed(slot, now);
@@ -143,7 +137,7 @@ final class TokenSequence {
   /** The key was revoked while this request was in flight: its answer must not be served. */
   private void revokedMeanwhile(TokenState answer) {
     // Set before the callers (and revoke(key), which waits on this request) are released.
-    slot.lateRevocation = life.revokeQuietly(slot.key, answer);
+    slot.lateRevocation = life.revokeQuietly(slot, answer);
     ReauthenticationRequiredException reauth = KeyLifecycle.reauthentication(slot.key,
         "the tokens of key '" + slot.key + "' were revoked while a token request was in flight;"
         + " the tokens it brought were revoked too. Sign the user in again and put() the new"
@@ -152,6 +146,10 @@ final class TokenSequence {
   }
 
   private void retryOrFail(Throwable failure) {
+    if (failure instanceof TokenBudgetExceededException refusal) {
+      budgetRefused(refusal);
+      return;
+    }
     if (refresh && failure instanceof RefusedTokenAnswer refused) {
       // The refresh token sent is rotated (dead); the refused answer brought its successor.
       TokenState rotated = basis.withRefreshToken(refused.refreshToken());
@@ -189,6 +187,36 @@ final class TokenSequence {
       }
     }
     fail(failure);
+  }
+
+  /**
+   * The token budget had no slot. Nothing was sent, so nothing is retried here: a refresh ahead of
+   * expiry is deferred (the current token stays in service, and the next call after the next slot
+   * frees, but before the expiry margin, tries again; it is no failure), and callers who wait get
+   * the refusal.
+   */
+  private void budgetRefused(TokenBudgetExceededException refusal) {
+    if (promise.isDone()) {
+      return;
+    }
+    long now = ctx.now();
+    TokenState current = slot.state;
+    boolean deferred = cause == RefreshCause.AHEAD_OF_EXPIRY && current != null
+        && now < current.usableUntil && !current.sessionOver(now, ctx.wallNow(), slot.lastUsed);
+    if (!deferred) {
+      ctx.events.budgetRefused(slot.key, refusal);
+      fail(refusal);
+      return;
+    }
+    long retryIn = Times.nanos(refusal.retryAfter().orElse(null));
+    slot.coolDownUntil = Math.min(Times.add(now, retryIn), current.usableUntil);
+    if (slot.release()) {
+      life.table.reinsert(slot);
+    } else {
+      life.table.retime(slot);
+    }
+    ctx.events.budgetDeferred(slot.key, cause, refusal.nextSlot());
+    promise.completeExceptionally(refusal);
   }
 
   /** {@code invalid_grant} on a refresh: the refresh token is dead. Never send it again. */
@@ -251,7 +279,10 @@ final class TokenSequence {
     TokenState current = slot.state;
     boolean stillServing = current != null && now < current.usableUntil
         && !current.sessionOver(now, ctx.wallNow(), slot.lastUsed);
-    if (stillServing) {
+    // A token budget's refusal sent nothing, so the provider has nothing to cool down from: the
+    // key's next caller queues again (bounded by the budget's queue and wait).
+    boolean sentNothing = failure instanceof TokenBudgetExceededException;
+    if (stillServing && !sentNothing) {
       long coolDown = Math.max(MINIMUM_COOL_DOWN, Times.nanos(ctx.retryPolicy.maxDelay()));
       if (failure instanceof TokenEndpointException tee && tee.retryAfter().isPresent()) {
         coolDown = Math.max(coolDown, Times.nanos(tee.retryAfter().get()));
@@ -259,7 +290,7 @@ final class TokenSequence {
       slot.coolDownUntil = Times.add(now, coolDown);
     }
     boolean coolsDown = false;
-    if (!stillServing && failure instanceof TokenEndpointException tee) {
+    if (!stillServing && !sentNothing && failure instanceof TokenEndpointException tee) {
       // No usable token, and the provider said no (or could not be reached within the retry
       // budget): every caller fails fast with this cause until the cool-down passes, instead of
       // sending a request each. Retry-After decides it when sent, within MAXIMUM_COOL_DOWN.

@@ -80,7 +80,8 @@ public final class TokenState {
   public final long anchorWallMillis;
 
   private TokenState(TokenResponse response, TokenRequest request, TokenState session,
-      long refreshWindow, long expiryMargin, boolean renewable, long now, long wallNow) {
+      long refreshWindow, long expiryMargin, boolean renewable, long now, long wallNow,
+      double spread) {
     this.token = response.accessToken();
     this.request = request;
     this.anchorNanos = now;
@@ -95,7 +96,10 @@ public final class TokenState {
     // as margin, so that a 600 s token is refreshed every 300 s, not constantly.
     long margin = Math.min(expiryMargin, lifetime / 10);
     this.usableUntil = Times.before(expiresAt, margin);
-    long refreshFrom = Times.before(expiresAt, Math.min(refreshWindow, lifetime / 2));
+    long window = Math.min(refreshWindow, lifetime / 2);
+    // The key's share of the spread moves its refresh later inside the window, so tokens
+    // acquired together are not all refreshed together (a token budget's spread).
+    long refreshFrom = Times.add(Times.before(expiresAt, window), (long) (window * spread));
     long refreshIn = refreshInNanos(response, lifetime);
     if (refreshIn >= 0) {
       refreshFrom = Times.add(receivedAt, refreshIn);
@@ -161,7 +165,21 @@ public final class TokenState {
   public static TokenState of(TokenResponse response, TokenRequest request, TokenState session,
       long refreshWindow, long expiryMargin, boolean renewable, long now, long wallNow) {
     return new TokenState(response, request, session, refreshWindow, expiryMargin, renewable, now,
-        wallNow);
+        wallNow, 0);
+  }
+
+  /**
+   * {@link #of(TokenResponse, TokenRequest, TokenState, long, long, boolean, long, long)} with the
+   * refresh moment moved later by {@code spread} of the refresh window (a provider's
+   * {@code refresh_in} is taken as it is).
+   *
+   * @param spread the key's share, from 0 to 0.5 (see {@code Spread})
+   */
+  public static TokenState of(TokenResponse response, TokenRequest request, TokenState session,
+      long refreshWindow, long expiryMargin, boolean renewable, long now, long wallNow,
+      double spread) {
+    return new TokenState(response, request, session, refreshWindow, expiryMargin, renewable, now,
+        wallNow, Math.max(0, Math.min(0.5, spread)));
   }
 
   /**

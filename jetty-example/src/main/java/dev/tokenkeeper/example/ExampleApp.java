@@ -91,9 +91,15 @@ public final class ExampleApp {
       DemoSettings d = options.demo();
       System.out.println("  demo provider: " + url.substring(0, url.length() - 1) + DEMO_PATH
           + " (tokens live " + human(d.tokenTtl()) + ", idle timeout " + human(d.idleTimeout())
-          + ", session " + human(d.sessionTtl()) + "; --help for the flags)");
+          + ", session " + human(d.sessionTtl())
+          + (d.rateLimit() == null ? "" : ", at most " + d.rateLimit() + " token requests")
+          + "; --help for the flags)");
     } else {
       System.out.println("  provider: " + options.tokenUrl() + " (grant " + options.grant() + ")");
+    }
+    if (options.tokenBudget() != null) {
+      System.out.println("  token budget: " + options.tokenBudget()
+          + " (callers without a token first; refreshes ahead of expiry deferred)");
     }
     System.out.println("Open " + url + " in a browser to watch the tokens. Ctrl+C stops.");
     System.out.flush();
@@ -149,6 +155,8 @@ public final class ExampleApp {
       info.put("token_ttl", options.demo().tokenTtl().toSeconds());
       info.put("idle_timeout", options.demo().idleTimeout().toSeconds());
       info.put("session_ttl", options.demo().sessionTtl().toSeconds());
+      DemoSettings.RateLimit limit = options.demo().rateLimit();
+      info.put("provider_rate_limit", limit == null ? null : limit.toString());
     } else {
       params = providerParams(options);
       info.put("mode", "provider");
@@ -159,6 +167,7 @@ public final class ExampleApp {
     info.put("client_id", params.get("example.client-id"));
     info.put("grant", options.grant());
     info.put("scope", options.scope());
+    info.put("token_budget", options.tokenBudget());
     // Context-params: TokenFilter fills its ${example.*} init-params from them (web.xml); one
     // that is not set here takes the default written in web.xml, ${example.username:} = absent.
     params.forEach(webapp::setInitParameter);
@@ -180,6 +189,7 @@ public final class ExampleApp {
     if (options.refreshWindow() != null) {
       p.put("example.refresh-window", Long.toString(options.refreshWindow().toSeconds()));
     }
+    putIfSet(p, "example.token-budget", options.tokenBudget());
     SecretFiles files = new SecretFiles(server);
     p.put("example.client-secret-file", files.write("client-secret", DemoProvider.CLIENT_SECRET));
     switch (options.grant()) {
@@ -212,6 +222,7 @@ public final class ExampleApp {
     if (options.refreshWindow() != null) {
       p.put("example.refresh-window", Long.toString(options.refreshWindow().toSeconds()));
     }
+    putIfSet(p, "example.token-budget", options.tokenBudget());
     return p;
   }
 

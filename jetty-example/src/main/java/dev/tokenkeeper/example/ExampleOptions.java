@@ -1,5 +1,6 @@
 package dev.tokenkeeper.example;
 
+import dev.tokenkeeper.TokenBudget;
 import dev.tokenkeeper.example.demo.DemoSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -35,7 +36,8 @@ public record ExampleOptions(
     String passwordEnv,
     String jwtEnv,
     String scope,
-    String apiUrl) {
+    String apiUrl,
+    String tokenBudget) {
 
   /** The grants the example can use, as {@code --grant} spells them. */
   public static final List<String> GRANTS = List.of("password", "jwt", "client_credentials");
@@ -53,6 +55,8 @@ public record ExampleOptions(
         --port N               port to listen on (default 8080; 0 picks a free one)
         --host NAME            interface to bind (default localhost)
         --refresh-window D     refresh this long before expiry (default: the library's)
+        --token-budget R       at most this many token requests per window, e.g. 5/60s
+                               (RingCentral's Auth limit); callers without a token first
 
       Demo provider (used unless --token-url is given):
         --token-ttl D          access token lifetime (default 60s)
@@ -60,6 +64,7 @@ public record ExampleOptions(
         --idle-timeout D       session_idle_timeout, 0 = none (default 2m)
         --session-ttl D        absolute session lifetime, 0 = none (default 6m)
         --grant G              password (default), jwt or client_credentials
+        --provider-rate-limit R   answer 429 + Retry-After past R token requests, e.g. 5/60s
 
       Real provider (each also read from the environment variable of the same name,
       e.g. TOKEN_URL; secrets only ever by the name of the variable holding them):
@@ -74,6 +79,7 @@ public record ExampleOptions(
         --api-url URL          a GET endpoint of the provider's API to call with the token
 
       Durations: 90 (seconds), 90s, 5m, 1h or ISO-8601 (PT90S).
+      Rates: REQUESTS/WINDOW, e.g. 5/60s, 50/1s, 5/min.
       """;
 
   public ExampleOptions {
@@ -87,7 +93,7 @@ public record ExampleOptions(
   /** The built-in demo on {@code localhost:port}. */
   public static ExampleOptions demo(int port) {
     return new ExampleOptions("localhost", port, DemoSettings.DEFAULTS, null,
-        null, null, null, "password", null, null, null, null, null);
+        null, null, null, "password", null, null, null, null, null, null);
   }
 
   /** Whether the built-in demo provider serves tokens (no {@code --token-url}). */
@@ -102,12 +108,18 @@ public record ExampleOptions(
 
   public ExampleOptions withPort(int newPort) {
     return new ExampleOptions(host, newPort, demo, refreshWindow, tokenUrl, clientId,
-        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl);
+        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, tokenBudget);
   }
 
   public ExampleOptions withDemo(DemoSettings settings) {
     return new ExampleOptions(host, port, settings, refreshWindow, tokenUrl, clientId,
-        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl);
+        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, tokenBudget);
+  }
+
+  /** These options with {@code --token-budget} (as the filter's {@code token-budget} reads it). */
+  public ExampleOptions withTokenBudget(String rate) {
+    return new ExampleOptions(host, port, demo, refreshWindow, tokenUrl, clientId,
+        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, rate);
   }
 
   /**
@@ -176,8 +188,25 @@ public record ExampleOptions(
     if (flags.containsKey("session-ttl")) {
       demo = demo.withSessionTtl(duration(flags, "session-ttl"));
     }
+    if (flags.containsKey("provider-rate-limit")) {
+      if (realMode) {
+        throw new IllegalArgumentException("--provider-rate-limit configures the demo provider;"
+            + " a real provider (--token-url) enforces its own limits: use --token-budget to stay"
+            + " under them");
+      }
+      demo = demo.withRateLimit(DemoSettings.RateLimit.parse(flags.get("provider-rate-limit")));
+    }
     Duration refreshWindow = flags.containsKey("refresh-window")
         ? duration(flags, "refresh-window") : null;
+    String tokenBudget = null;
+    if (flags.containsKey("token-budget")) {
+      tokenBudget = flags.get("token-budget").strip();
+      try {
+        TokenBudget.parse(tokenBudget);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--token-budget: " + e.getMessage());
+      }
+    }
 
     String grant = flags.getOrDefault("grant", realMode ? "client_credentials" : "password")
         .toLowerCase(Locale.ROOT);
@@ -192,7 +221,7 @@ public record ExampleOptions(
             + " 0.0.0.0 (the app then calls it on localhost)");
       }
       return new ExampleOptions(host, port, demo, refreshWindow,
-          null, null, null, grant, null, null, null, null, null);
+          null, null, null, grant, null, null, null, null, null, tokenBudget);
     }
 
     String tokenUrl = url(flags, "token-url");
@@ -227,7 +256,8 @@ public record ExampleOptions(
     }
     String apiUrl = flags.containsKey("api-url") ? url(flags, "api-url") : null;
     return new ExampleOptions(host, port, demo, refreshWindow, tokenUrl, clientId,
-        clientSecretEnv, grant, username, passwordEnv, jwtEnv, flags.get("scope"), apiUrl);
+        clientSecretEnv, grant, username, passwordEnv, jwtEnv, flags.get("scope"), apiUrl,
+        tokenBudget);
   }
 
   private static final List<String> KNOWN;
@@ -235,7 +265,7 @@ public record ExampleOptions(
   static {
     List<String> known = new ArrayList<>(ENV_FLAGS);
     known.addAll(List.of("port", "host", "refresh-window", "token-ttl", "refresh-ttl",
-        "idle-timeout", "session-ttl"));
+        "idle-timeout", "session-ttl", "token-budget", "provider-rate-limit"));
     KNOWN = List.copyOf(known);
   }
 

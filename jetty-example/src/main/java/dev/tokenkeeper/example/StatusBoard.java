@@ -104,6 +104,15 @@ public final class StatusBoard {
     event.put("message", e.lastFailure);
   }
 
+  /** The token budget had no slot at once for a request of {@code key}: it queued or waits. */
+  synchronized void budgetDeferred(String key, RefreshCause cause, Instant nextSlot) {
+    Endpoint e = endpoint(key);
+    e.budgetDeferrals++;
+    Map<String, Object> event = event(e, "budget_deferred", clock.instant());
+    event.put("cause", cause.name());
+    event.put("next_slot", millis(nextSlot));
+  }
+
   synchronized void rejected(String key, AccessToken token) {
     Endpoint e = endpoint(key);
     e.rejections++;
@@ -289,6 +298,7 @@ public final class StatusBoard {
     RefreshCause lastCause;
     Instant lastTokenAt;
     long rejections;
+    long budgetDeferrals;
     long failures;
     Instant lastFailureAt;
     String lastFailure;
@@ -343,6 +353,7 @@ public final class StatusBoard {
         json.put("last_refresh", null);
       }
       json.put("rejections", rejections);
+      json.put("budget_deferrals", budgetDeferrals);
       json.put("failures", failures);
       if (lastFailure != null) {
         Map<String, Object> failure = new LinkedHashMap<>();

@@ -33,6 +33,11 @@ public final class StatusListener implements TokenListener {
   }
 
   @Override
+  public void onBudgetDeferred(String key, RefreshCause cause, java.time.Instant nextSlot) {
+    board.budgetDeferred(key, cause, nextSlot);
+  }
+
+  @Override
   public void onRejected(String key, AccessToken token) {
     board.rejected(key, token);
   }

@@ -1,11 +1,13 @@
 package dev.tokenkeeper.example;
 
+import dev.tokenkeeper.BudgetStatus;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.example.demo.DemoProvider;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -45,6 +47,7 @@ public final class StatusServlet extends HttpServlet {
       library.put("failures", stats.failures());
       library.put("rejections", stats.rejections());
       library.put("keys", stats.size());
+      library.put("budget", manager.budgetStatus().map(StatusServlet::budget).orElse(null));
     }
     Map<String, Object> json = new LinkedHashMap<>(board.snapshot());
     json.put("library", library);
@@ -59,5 +62,23 @@ public final class StatusServlet extends HttpServlet {
       json.put("demo", null);
     }
     Web.writeJson(response, json);
+  }
+
+  /** The budget as the page shows it: instants are epoch milliseconds. */
+  static Map<String, Object> budget(BudgetStatus b) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("rate", b.budget().rate());
+    json.put("describe", b.budget().describe());
+    json.put("limit", b.budget().requests());
+    json.put("used", b.used());
+    json.put("paused_until", b.pause().map(Instant::toEpochMilli).orElse(null));
+    json.put("next_slot", b.nextSlot().toEpochMilli());
+    json.put("queued", b.queued());
+    json.put("waiting", b.waiting());
+    json.put("sent", b.sent());
+    json.put("queued_total", b.queuedTotal());
+    json.put("deferred", b.deferred());
+    json.put("refused", b.refused());
+    return json;
   }
 }

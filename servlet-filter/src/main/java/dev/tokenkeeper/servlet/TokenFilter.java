@@ -2,6 +2,7 @@ package dev.tokenkeeper.servlet;
 
 import dev.tokenkeeper.ReauthenticationRequiredException;
 import dev.tokenkeeper.SessionTimeouts;
+import dev.tokenkeeper.TokenBudgetExceededException;
 import dev.tokenkeeper.TokenEndpointException;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.servlet.internal.BearerClients;
@@ -63,7 +64,9 @@ import java.util.function.Function;
  * </ol>
  *
  * <p>Token endpoint failures before the servlet runs are answered {@code 503} (transient, with
- * {@code Retry-After} when the provider sent one) or {@code 502}, with a JSON body.
+ * {@code Retry-After} when the provider sent one) or {@code 502}, with a JSON body; a request the
+ * token budget could not send in time ({@code token-budget}) is answered {@code 503} with
+ * {@code "error":"token_budget_exhausted"} and {@code Retry-After} set to when a slot frees.
  */
 public final class TokenFilter implements Filter {
 
@@ -239,7 +242,15 @@ public final class TokenFilter implements Filter {
     LOG.log(Level.WARNING, "no token for endpoint id " + key + ": " + message, e);
     Map<String, Object> body = new LinkedHashMap<>();
     int status;
-    if (e.isTransient()) {
+    if (e instanceof TokenBudgetExceededException) {
+      // Nothing was sent: TokenKeeper's own budget (init-param token-budget) had no free slot.
+      status = HttpServletResponse.SC_SERVICE_UNAVAILABLE;
+      body.put("error", "token_budget_exhausted");
+      body.put("error_description", "Too many token requests are waiting for the token"
+          + " endpoint's rate limit; try again later.");
+      e.retryAfter().ifPresent(
+          d -> response.setHeader("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
+    } else if (e.isTransient()) {
       status = HttpServletResponse.SC_SERVICE_UNAVAILABLE;
       body.put("error", "token_endpoint_unavailable");
       body.put("error_description", "The token endpoint could not give a token now; try again later.");

@@ -112,6 +112,11 @@ public final class DemoProvider {
   private long apiOk;
   private long rejectedByControl;
   private Instant failingUntil;
+  /** When the token requests inside the rate limit's window were admitted, oldest first. */
+  private final java.util.Deque<Instant> admitted = new java.util.ArrayDeque<>();
+  private long rateLimited;
+  /** The most token requests admitted in any one window so far: the limit must hold it. */
+  private long mostInOneWindow;
 
   public DemoProvider(DemoSettings settings, Clock clock) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -151,6 +156,11 @@ public final class DemoProvider {
   private Reply answer(Map<String, String[]> form, String authorization, Instant now) {
     String grantType = first(form, "grant_type");
     count(tokenRequestsByGrant, grantType == null ? "(none)" : grantType);
+
+    Reply limited = rateLimit(now);
+    if (limited != null) {
+      return limited;
+    }
 
     if (failingUntil != null && now.isBefore(failingUntil)) {
       unavailable++;
@@ -208,6 +218,39 @@ public final class DemoProvider {
             "grant_type " + grantType + " is not supported by the demo provider; use password, "
                 + GRANT_JWT_BEARER + ", client_credentials, authorization_code or refresh_token");
     }
+  }
+
+  /**
+   * RingCentral-style rate limiting of the token endpoint: at most {@code requests} admitted in
+   * any window; past it, 429 with {@code Retry-After} (whole seconds until the oldest admitted
+   * request leaves the window) and RingCentral's {@code X-Rate-Limit-*} headers. A refused
+   * request is not admitted, so it does not extend the wait.
+   */
+  private Reply rateLimit(Instant now) {
+    DemoSettings.RateLimit limit = settings.rateLimit();
+    if (limit == null) {
+      return null;
+    }
+    while (!admitted.isEmpty() && !now.isBefore(admitted.peekFirst().plus(limit.window()))) {
+      admitted.removeFirst();
+    }
+    long windowSeconds = Math.max(1, limit.window().toSeconds());
+    if (admitted.size() >= limit.requests()) {
+      rateLimited++;
+      Duration left = Duration.between(now, admitted.peekFirst().plus(limit.window()));
+      long retryAfter = Math.max(1, (left.toMillis() + 999) / 1000);
+      Map<String, String> headers = new LinkedHashMap<>();
+      headers.put("Retry-After", Long.toString(retryAfter));
+      headers.put("X-Rate-Limit-Group", "auth");
+      headers.put("X-Rate-Limit-Limit", Integer.toString(limit.requests()));
+      headers.put("X-Rate-Limit-Remaining", "0");
+      headers.put("X-Rate-Limit-Window", Long.toString(windowSeconds));
+      return new Reply(429, headers, error("rate_limit_exceeded", "Request rate exceeded: at"
+          + " most " + limit + " token requests; retry after " + retryAfter + " s"));
+    }
+    admitted.addLast(now);
+    mostInOneWindow = Math.max(mostInOneWindow, admitted.size());
+    return null;
   }
 
   private Reply passwordGrant(
@@ -649,6 +692,10 @@ public final class DemoProvider {
     json.put("rejected_by_control", rejectedByControl);
     boolean failing = failingUntil != null && now.isBefore(failingUntil);
     json.put("token_endpoint_failing_until", failing ? failingUntil.toString() : null);
+    DemoSettings.RateLimit limit = settings.rateLimit();
+    json.put("rate_limit", limit == null ? null : limit.toString());
+    json.put("rate_limited", rateLimited);
+    json.put("most_in_one_window", mostInOneWindow);
     json.put("active_sessions",
         sessions.values().stream().filter(s -> endReason(s, now) == null).count());
     json.put("token_ttl", settings.tokenTtl().toSeconds());

@@ -1,5 +1,6 @@
 package dev.tokenkeeper.example.demo;
 
+import dev.tokenkeeper.TokenBudget;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -16,13 +17,53 @@ import java.util.Objects;
  * @param sessionTtl absolute session lifetime ({@code session_expires_in},
  *     {@code session_expiration_time}); zero means none is enforced
  * @param retryAfter the {@code Retry-After} the token endpoint sends while it is made to fail
+ * @param rateLimit the most token requests the token endpoint accepts per window, as RingCentral
+ *     limits its "Auth" API group; past it, 429 with {@code Retry-After}. {@code null} for none
  */
 public record DemoSettings(
     Duration tokenTtl,
     Duration refreshTtl,
     Duration idleTimeout,
     Duration sessionTtl,
-    Duration retryAfter) {
+    Duration retryAfter,
+    RateLimit rateLimit) {
+
+  /**
+   * At most {@code requests} token requests in any {@code window}. Immutable.
+   *
+   * @param requests how many
+   * @param window per how long
+   */
+  public record RateLimit(int requests, Duration window) {
+    public RateLimit {
+      Objects.requireNonNull(window, "window");
+      if (requests < 1 || window.toMillis() < 1) {
+        throw new IllegalArgumentException("--provider-rate-limit must allow at least 1 request"
+            + " per window of at least 1 ms, such as 5/60s; was " + requests + "/" + window);
+      }
+    }
+
+    /**
+     * Parses {@code 5/60s}, {@code 50/1s}, {@code 5/min} or {@code 5/PT1M}.
+     *
+     * @throws IllegalArgumentException naming {@code --provider-rate-limit} and the form
+     */
+    public static RateLimit parse(String text) {
+      try {
+        TokenBudget same = TokenBudget.parse(text);
+        return new RateLimit(same.requests(), same.window());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--provider-rate-limit must be REQUESTS/WINDOW such as"
+            + " 5/60s, 50/1s or 5/min; was '" + text + "'", e);
+      }
+    }
+
+    @Override
+    public String toString() {
+      long ms = window.toMillis();
+      return requests + "/" + (ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms");
+    }
+  }
 
   /** 60 s tokens, 30 min refresh tokens, a 2 min idle timeout and a 6 min absolute session. */
   public static final DemoSettings DEFAULTS =
@@ -31,7 +72,8 @@ public record DemoSettings(
           Duration.ofMinutes(30),
           Duration.ofMinutes(2),
           Duration.ofMinutes(6),
-          Duration.ofSeconds(2));
+          Duration.ofSeconds(2),
+          null);
 
   public DemoSettings {
     Objects.requireNonNull(tokenTtl, "tokenTtl");
@@ -57,18 +99,23 @@ public record DemoSettings(
   }
 
   public DemoSettings withTokenTtl(Duration value) {
-    return new DemoSettings(value, refreshTtl, idleTimeout, sessionTtl, retryAfter);
+    return new DemoSettings(value, refreshTtl, idleTimeout, sessionTtl, retryAfter, rateLimit);
   }
 
   public DemoSettings withRefreshTtl(Duration value) {
-    return new DemoSettings(tokenTtl, value, idleTimeout, sessionTtl, retryAfter);
+    return new DemoSettings(tokenTtl, value, idleTimeout, sessionTtl, retryAfter, rateLimit);
   }
 
   public DemoSettings withIdleTimeout(Duration value) {
-    return new DemoSettings(tokenTtl, refreshTtl, value, sessionTtl, retryAfter);
+    return new DemoSettings(tokenTtl, refreshTtl, value, sessionTtl, retryAfter, rateLimit);
   }
 
   public DemoSettings withSessionTtl(Duration value) {
-    return new DemoSettings(tokenTtl, refreshTtl, idleTimeout, value, retryAfter);
+    return new DemoSettings(tokenTtl, refreshTtl, idleTimeout, value, retryAfter, rateLimit);
+  }
+
+  /** These settings with the token endpoint's rate limit, or none for {@code null}. */
+  public DemoSettings withRateLimit(RateLimit value) {
+    return new DemoSettings(tokenTtl, refreshTtl, idleTimeout, sessionTtl, retryAfter, value);
   }
 }

@@ -4,6 +4,7 @@ import dev.tokenkeeper.ClientAuthentication;
 import dev.tokenkeeper.Dialect;
 import dev.tokenkeeper.Grant;
 import dev.tokenkeeper.RetryPolicy;
+import dev.tokenkeeper.TokenBudget;
 import dev.tokenkeeper.TokenEndpoint;
 import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.TokenManager;
@@ -51,6 +52,8 @@ public final class InitParams {
       "assertion-env", "assertion-file", "assertion",
       "scope", "refresh-window", "maximum-size",
       "retry-max-attempts", "retry-initial-delay", "retry-max-delay", "retry-max-elapsed",
+      "token-budget", "token-budget-per-key", "token-budget-max-wait", "token-budget-max-queued",
+      "token-budget-spread",
       "endpoint-id", "allowed-origins",
       "expose-headers", "align-session-timeout", "session-ended", "listener",
       "session-ending-warning",
@@ -134,6 +137,7 @@ public final class InitParams {
     Duration endingWarning = duration("session-ending-warning");
     Long maximumSize = maximumSize();
     RetryPolicy retryPolicy = retryPolicy();
+    TokenBudget budget = tokenBudget();
     List<URI> origins = allowedOrigins();
     boolean exposeHeaders = bool("expose-headers");
     boolean align = bool("align-session-timeout");
@@ -159,6 +163,10 @@ public final class InitParams {
       }
       if (maxResponseBytes != null) {
         endpointBuilder.maxResponseBytes(maxResponseBytes);
+      }
+      if (budget != null) {
+        // token-budget=none: no budget, even the one the dialect brings.
+        endpointBuilder.budget(budget == NO_BUDGET ? null : budget);
       }
       endpoint = endpointBuilder.build();
       TokenManager.Builder builder = TokenManager.builder(endpoint).retryPolicy(retryPolicy);
@@ -612,6 +620,82 @@ public final class InitParams {
       // reported below
     }
     throw error("maximum-size", "is \"" + value + "\"", "a positive whole number of keys");
+  }
+
+  /** {@code token-budget=none}: no budget, not even the one the dialect brings. */
+  private static final TokenBudget NO_BUDGET = TokenBudget.of(TokenBudget.MAX_REQUESTS,
+      java.time.Duration.ofSeconds(1));
+
+  /**
+   * The token-endpoint budget; {@code null} when {@code token-budget} is absent (the dialect's
+   * budget applies, if it brings one); {@link #NO_BUDGET} for {@code none}.
+   */
+  private TokenBudget tokenBudget() throws ServletException {
+    String rate = get("token-budget");
+    String rateForm = "REQUESTS/WINDOW such as 5/60s (RingCentral's Auth limit), 50/1s or 5/min;"
+        + " window in ms, s, m, h or ISO-8601; or none";
+    boolean none = rate != null && rate.equalsIgnoreCase("none");
+    if (rate == null || none) {
+      for (String name : List.of("token-budget-per-key", "token-budget-max-wait",
+          "token-budget-max-queued", "token-budget-spread")) {
+        if (get(name) != null) {
+          throw error(name, "is set without token-budget, the limit it refines",
+              "token-budget too (" + rateForm + "), or no " + name);
+        }
+      }
+      return none ? NO_BUDGET : null;
+    }
+    TokenBudget budget;
+    try {
+      budget = TokenBudget.parse(rate);
+    } catch (IllegalArgumentException e) {
+      throw error("token-budget", "is \"" + rate + "\" (" + e.getMessage() + ")", rateForm);
+    }
+    String perKey = get("token-budget-per-key");
+    if (perKey != null) {
+      try {
+        budget = budget.withPerKey(TokenBudget.parse(perKey));
+      } catch (IllegalArgumentException e) {
+        throw error("token-budget-per-key", "is \"" + perKey + "\" (" + e.getMessage() + ")",
+            rateForm + ", for one key (endpoint_id)");
+      }
+    }
+    Duration maxWait = duration("token-budget-max-wait");
+    if (maxWait != null) {
+      budget = budget.withMaxWait(maxWait);
+    }
+    String queued = get("token-budget-max-queued");
+    if (queued != null) {
+      int max = -1;
+      try {
+        max = Integer.parseInt(queued);
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      if (max < 0) {
+        throw error("token-budget-max-queued", "is \"" + queued + "\"",
+            "a whole number of queued requests, 0 or more (default "
+                + TokenBudget.DEFAULT_MAX_QUEUED_KEYS + ")");
+      }
+      budget = budget.withMaxQueuedKeys(max);
+    }
+    String spread = get("token-budget-spread");
+    if (spread != null) {
+      String spreadForm = "a percentage of the refresh window from 0% to 50%, such as 20%";
+      double fraction;
+      try {
+        fraction = spread.endsWith("%")
+            ? Double.parseDouble(spread.substring(0, spread.length() - 1).strip()) / 100
+            : Double.NaN;
+      } catch (NumberFormatException e) {
+        fraction = Double.NaN;
+      }
+      if (!(fraction >= 0 && fraction <= 0.5)) {
+        throw error("token-budget-spread", "is \"" + spread + "\"", spreadForm);
+      }
+      budget = budget.withSpread(fraction);
+    }
+    return budget;
   }
 
   private List<URI> allowedOrigins() throws ServletException {

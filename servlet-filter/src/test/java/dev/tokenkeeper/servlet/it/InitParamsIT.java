@@ -57,6 +57,7 @@ class InitParamsIT {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("token-endpoint", provider.tokenUri().toString());
     p.put("dialect", "ringcentral"); // keys are sent as endpoint_id
+    p.put("token-budget", "none"); // not RingCentral's 5 requests a minute: tests make many
     p.put("client-id", "it-client");
     p.put("allowed-origins", provider.apiOrigin().toString());
     return p;
@@ -238,6 +239,36 @@ class InitParamsIT {
       assertEquals("200 from-header " + provider.currentToken("from-header"), r.body());
       verifyAssertion(lastFor("from-header"),
           new MACVerifier("plain-secret-that-is-long-enough-for-hs256!!"), null);
+    }
+  }
+
+  @Test
+  void theTokenBudgetParamsKeepTheAppWithinTheLimitAndAnswer503WithTheNextSlot()
+      throws Exception {
+    Map<String, String> p = base();
+    p.put("client-secret", "budget-secret");
+    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("token-budget", "1/60s");
+    p.put("token-budget-per-key", "1/60s");
+    p.put("token-budget-max-wait", "0");
+    p.put("token-budget-max-queued", "5");
+    p.put("token-budget-spread", "10%");
+    int before = provider.received.size();
+    try (TestWebApp app = start("budget", p)) {
+      Browser browser = new Browser();
+      HttpResponse<String> first = browser.get(app.uri("/app/call"), "X-Endpoint-Id", "budget-1");
+      assertEquals("200 budget-1 " + provider.currentToken("budget-1"), first.body());
+      HttpResponse<String> second = browser.get(app.uri("/app/call"), "X-Endpoint-Id", "budget-2");
+      assertEquals(503, second.statusCode(), second.body());
+      assertTrue(second.body().contains("\"error\":\"token_budget_exhausted\""), second.body());
+      long retryAfter = Long.parseLong(second.headers().firstValue("Retry-After").orElseThrow());
+      assertTrue(retryAfter >= 59 && retryAfter <= 61, "Retry-After " + retryAfter);
+      assertEquals(before + 1, provider.received.size(), "budget-2's request was never sent");
+      dev.tokenkeeper.BudgetStatus budget = app.manager().budgetStatus().orElseThrow();
+      assertEquals("1/60s for the endpoint, 1/60s per key", budget.budget().describe());
+      assertEquals(0.1, budget.budget().spread());
+      assertEquals(5, budget.budget().maxQueuedKeys());
+      assertEquals(1, budget.refused());
     }
   }
 

@@ -188,7 +188,7 @@ public final class Servlets {
       dev.tokenkeeper.TokenEndpoint endpoint = dev.tokenkeeper.TokenEndpoint.builder(
           URI.create(sc.getInitParameter("token-uri")),
           dev.tokenkeeper.ClientAuthentication.post("code-client", "code-secret"))
-          .dialect(dev.tokenkeeper.Dialect.ringCentral()).build();
+          .dialect(dev.tokenkeeper.Dialect.ringCentral()).budget(null).build();
       manager = dev.tokenkeeper.TokenManager.builder(endpoint)
           .primaryGrant(dev.tokenkeeper.Grant.clientCredentials()).build();
       dev.tokenkeeper.servlet.TokenFilterConfig config = dev.tokenkeeper.servlet.TokenFilterConfig
