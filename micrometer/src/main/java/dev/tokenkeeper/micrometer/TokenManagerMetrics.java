@@ -1,8 +1,10 @@
 package dev.tokenkeeper.micrometer;
 
 import dev.tokenkeeper.AccessToken;
+import dev.tokenkeeper.BudgetStatus;
 import dev.tokenkeeper.RefreshCause;
 import dev.tokenkeeper.SessionTimeouts;
+import dev.tokenkeeper.TokenBudgetExceededException;
 import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.micrometer.internal.FailureKinds;
@@ -72,6 +74,19 @@ import java.util.function.Function;
  *       </td><td>time gauge</td><td></td><td>the least time to expiry among the valid tokens held
  *       ({@link TokenManager#earliestExpiry()}); {@code NaN} when none is held. Falling towards
  *       zero means refreshes ahead of expiry are not succeeding</td></tr>
+ *   <tr><td>{@code tokenkeeper.budget.deferred}</td><td>counter</td><td>{@code cause}</td><td>token
+ *       requests the endpoint's {@code TokenBudget} had no slot for at once (queued, or a
+ *       refresh put off)</td></tr>
+ *   <tr><td>{@code tokenkeeper.budget.refused}</td><td>counter</td><td>{@code reason}</td><td>token
+ *       requests the budget refused: the callers waited its maximum, or the queue was
+ *       full</td></tr>
+ *   <tr><td>{@code tokenkeeper.budget.used}, {@code tokenkeeper.budget.limit}</td><td>gauges</td>
+ *       <td></td><td>requests counting against the budget's window now, and the window's limit
+ *       ({@link TokenManager#budgetStatus()}); {@code NaN} without a budget</td></tr>
+ *   <tr><td>{@code tokenkeeper.budget.queued}</td><td>gauge</td><td></td><td>requests waiting
+ *       for a budget slot now</td></tr>
+ *   <tr><td>{@code tokenkeeper.budget.paused}</td><td>gauge</td><td></td><td>1 while a 429 or
+ *       503 with {@code Retry-After} pauses the budget, else 0</td></tr>
  * </table>
  *
  * <p>Failure kinds: {@code transient} (no answer, a timeout, 5xx or 429), an RFC 6749 error code
@@ -79,7 +94,7 @@ import java.util.function.Function;
  * {@code unauthorized_client}, {@code unsupported_grant_type}, {@code invalid_scope}),
  * {@code refused} (any other OAuth error code), {@code unreadable} (an answer that was neither a
  * token nor an OAuth error), {@code reauthentication_required} (no way to a token without the user
- * signing in), and {@code other}.
+ * signing in), {@code budget_exceeded} (the token budget refused the request), and {@code other}.
  *
  * <p><b>Cardinality.</b> No meter is tagged with the key: a manager may hold 10,000 keys, and a
  * time series per key and tag combination would swamp most monitoring systems. Where a bounded
@@ -137,6 +152,15 @@ public final class TokenManagerMetrics implements TokenListener, MeterBinder {
         .tags(commonTags)
         .description("Token requests in flight")
         .register(registry);
+    budgetGauge(registry, "tokenkeeper.budget.used", "Token requests counting against the"
+        + " budget's window now", s -> s.used());
+    budgetGauge(registry, "tokenkeeper.budget.limit", "The budget's limit per window",
+        s -> s.budget().requests());
+    budgetGauge(registry, "tokenkeeper.budget.queued", "Token requests waiting for a budget"
+        + " slot", s -> s.queued());
+    budgetGauge(registry, "tokenkeeper.budget.paused", "1 while the provider's Retry-After"
+        + " pauses the budget", s -> s.pausedUntil() != null
+            && s.pausedUntil().isAfter(clock.instant()) ? 1 : 0);
     TimeGauge.builder("tokenkeeper.token.expiry.min", this, TimeUnit.MILLISECONDS,
             TokenManagerMetrics::leastMillisToExpiry)
         .tags(commonTags)
@@ -150,6 +174,18 @@ public final class TokenManagerMetrics implements TokenListener, MeterBinder {
     }
     // Bound twice to one registry, events still count once there.
     registries.addIfAbsent(registry);
+  }
+
+  private void budgetGauge(MeterRegistry registry, String name, String description,
+      java.util.function.ToDoubleFunction<BudgetStatus> value) {
+    Gauge.builder(name, this, m -> {
+          TokenManager tm = m.manager;
+          BudgetStatus status = tm == null ? null : tm.budgetStatus().orElse(null);
+          return status == null ? Double.NaN : value.applyAsDouble(status);
+        })
+        .tags(commonTags)
+        .description(description)
+        .register(registry);
   }
 
   private double leastMillisToExpiry() {
@@ -200,6 +236,18 @@ public final class TokenManagerMetrics implements TokenListener, MeterBinder {
   }
 
   @Override
+  public void onBudgetDeferred(String key, RefreshCause cause, Instant nextSlot) {
+    increment("tokenkeeper.budget.deferred", key,
+        Tags.of("cause", cause.name().toLowerCase(Locale.ROOT)));
+  }
+
+  @Override
+  public void onBudgetRefused(String key, TokenBudgetExceededException refusal) {
+    increment("tokenkeeper.budget.refused", key,
+        Tags.of("reason", refusal.reason().name().toLowerCase(Locale.ROOT)));
+  }
+
+  @Override
   public void onSessionEnding(String key, SessionTimeouts timeouts) {
     increment("tokenkeeper.session.ending", key, Tags.empty());
   }
@@ -241,7 +289,9 @@ public final class TokenManagerMetrics implements TokenListener, MeterBinder {
       "tokenkeeper.token.failures", "Token request sequences that failed after their retries",
       "tokenkeeper.token.rejections", "Tokens rejected by a resource server (HTTP 401)",
       "tokenkeeper.session.ending", "Provider sessions reported as ending soon",
-      "tokenkeeper.session.ended", "Provider sessions that ended and could not be renewed");
+      "tokenkeeper.session.ended", "Provider sessions that ended and could not be renewed",
+      "tokenkeeper.budget.deferred", "Token requests the budget had no slot for at once",
+      "tokenkeeper.budget.refused", "Token requests the budget refused");
 
   @Override
   public String toString() {

@@ -13,6 +13,8 @@ import dev.tokenkeeper.Grant;
 import dev.tokenkeeper.ReauthenticationRequiredException;
 import dev.tokenkeeper.RetryPolicy;
 import dev.tokenkeeper.TokenEndpoint;
+import dev.tokenkeeper.TokenBudget;
+import dev.tokenkeeper.TokenBudgetExceededException;
 import dev.tokenkeeper.TokenEndpointException;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.TokenResponse;
@@ -88,6 +90,7 @@ class TokenManagerMetricsTest {
     assertEquals(0, count("tokenkeeper.token.rejections", "service"));
     assertEquals(0, gauge("tokenkeeper.keys", "service"));
     assertTrue(Double.isNaN(gauge("tokenkeeper.token.expiry.min", "service")));
+    assertTrue(Double.isNaN(gauge("tokenkeeper.budget.used", "service")), "no budget");
 
     // 1. Acquire.
     clock.stepOnRead = Duration.ofMillis(40); // each clock read moves 40 ms: a measurable latency
@@ -213,6 +216,43 @@ class TokenManagerMetricsTest {
     }
     assertNull(registry.find("tokenkeeper.token.requests").tag("key_group", "tenant-a/alice")
         .timer());
+  }
+
+  @Test
+  void theBudgetsDeferralsRefusalsAndWindowShowAsMeters() throws Exception {
+    Script script = new Script();
+    script.answer = form -> new Answer(200,
+        "{\"access_token\":\"at\",\"token_type\":\"bearer\",\"expires_in\":3600}");
+    Loopback provider = Loopback.start(script);
+    toClose.add(provider);
+    TokenManagerMetrics metrics = TokenManagerMetrics.builder().tags("manager", "budgeted")
+        .clock(clock).build();
+    TokenEndpoint endpoint = TokenEndpoint.builder(provider.uri("/token"),
+            ClientAuthentication.basic("client-1", "s3cret"))
+        .clock(clock)
+        .budget(TokenBudget.of(1, Duration.ofSeconds(60)).withMaxWait(Duration.ZERO))
+        .build();
+    toClose.add(endpoint);
+    TokenManager manager = TokenManager.builder(endpoint).clock(clock)
+        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+        .retryPolicy(RetryPolicy.none()).primaryGrant(Grant.clientCredentials())
+        .listener(metrics).build();
+    toClose.add(manager);
+    metrics.monitor(manager).bindTo(registry);
+    assertEquals(0, gauge("tokenkeeper.budget.used", "budgeted"));
+    assertEquals(1, gauge("tokenkeeper.budget.limit", "budgeted"));
+
+    manager.token("a");
+    assertEquals(1, gauge("tokenkeeper.budget.used", "budgeted"));
+    assertThrows(TokenBudgetExceededException.class, () -> manager.token("b"));
+
+    assertEquals(1, registry.get("tokenkeeper.budget.refused").tag("manager", "budgeted")
+        .tag("reason", "waited_too_long").counter().count());
+    assertEquals(1, failures("budgeted", "budget_exceeded", "false"));
+    assertEquals(0, gauge("tokenkeeper.budget.queued", "budgeted"));
+    assertEquals(0, gauge("tokenkeeper.budget.paused", "budgeted"));
+    assertEquals(1, timer("budgeted", "client_credentials", "initial", "success").count(),
+        "only the request the budget let through was sent and timed");
   }
 
   // ---- helpers ---------------------------------------------------------------------------

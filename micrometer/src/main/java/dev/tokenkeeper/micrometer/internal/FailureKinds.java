@@ -1,6 +1,7 @@
 package dev.tokenkeeper.micrometer.internal;
 
 import dev.tokenkeeper.ReauthenticationRequiredException;
+import dev.tokenkeeper.TokenBudgetExceededException;
 import dev.tokenkeeper.TokenEndpointException;
 import java.util.Set;
 
@@ -15,12 +16,15 @@ public final class FailureKinds {
   /**
    * {@code transient} (no answer, 5xx, 429), an RFC 6749 error code such as
    * {@code invalid_grant}, {@code refused} (another OAuth error code), {@code unreadable} (an
-   * answer that was neither a token nor an OAuth error), {@code reauthentication_required}, or
-   * {@code other}.
+   * answer that was neither a token nor an OAuth error), {@code reauthentication_required},
+   * {@code budget_exceeded}, or {@code other}.
    */
   public static String of(Throwable failure) {
     if (failure instanceof ReauthenticationRequiredException) {
       return "reauthentication_required";
+    }
+    if (failure instanceof TokenBudgetExceededException) {
+      return "budget_exceeded";
     }
     if (failure instanceof TokenEndpointException e) {
       if (e.isTransient()) {
