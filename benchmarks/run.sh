@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the benchmarks, runs the hot-path JMH benchmark (1 and 2 threads, with -prof gc), the
-# herd benchmark and the filter-overhead JMH benchmark (Jetty 12, 2 threads), writes JSON to the
-# results folder and prints one comparable line per figure.
+# Builds the benchmarks, runs the header-path JMH benchmark (1 and 2 threads, with -prof gc), the
+# herd, the token budget (hot path and cold start), the filter overhead (Jetty 12, 2 threads), the
+# steady state under refresh, BearerHttpClient.send's overhead and the time sources, writes JSON
+# to the results folder and prints one comparable line per figure.
 #
 #   bash benchmarks/run.sh            full run, ~13-15 minutes on 2 cores; run it on a quiet machine
 #   QUICK=1 bash benchmarks/run.sh    smoke run, ~4 minutes; figures are indicative only
@@ -20,6 +21,7 @@ if [[ "${QUICK:-0}" == 1 ]]; then
   # Jetty's request path needs ~3 s of JIT before it settles: 2 x 2 s warm-up, 3 x 2 s measured.
   filter_time=(-wi 2 -w 2s -i 3 -r 2s)
   rounds=2
+  steady_seconds=4
   # 2,000 keys drain in 10 s at 200/s (10,000 take 50 s).
   coldstart_keys=2000
   RESULTS=${RESULTS:-benchmarks/results/quick}
@@ -31,6 +33,7 @@ else
   # 8 configurations (4 variants x 2 transports) of ~19 s each.
   filter_time=(-wi 4 -w 2s -i 5 -r 2s)
   rounds=5
+  steady_seconds=12
   coldstart_keys=10000
   RESULTS=${RESULTS:-benchmarks/results}
 fi
@@ -43,7 +46,8 @@ fi
 JAR=benchmarks/target/benchmarks.jar
 mkdir -p "$RESULTS"
 rm -f "$RESULTS"/hotpath-t*.json "$RESULTS"/herd.json "$RESULTS"/filter.json \
-  "$RESULTS"/budget-hotpath.json "$RESULTS"/budget-coldstart.json
+  "$RESULTS"/budget-hotpath.json "$RESULTS"/budget-coldstart.json \
+  "$RESULTS"/steady.json "$RESULTS"/send.json "$RESULTS"/clock.json
 
 for threads in 1 2; do
   echo "== hot path, $threads thread(s): JMH log in $RESULTS/hotpath-t$threads.log"
@@ -74,6 +78,22 @@ echo "== filter overhead on a Jetty 12 request, 2 threads: JMH log in $RESULTS/f
   -rf json -rff "$RESULTS/filter.json" >"$RESULTS/filter.log" 2>&1 \
   || echo "   JMH exited with $?; see the log"
 grep -E '^FilterOverheadBenchmark\.[a-zA-Z]+ ' "$RESULTS/filter.log" | sed 's/^/   /' || true
+
+echo "== steady state: 16 paced callers, 8 keys, 3 s tokens, 1 s refresh window, per library"
+"$JAVA" -cp "$JAR" dev.tokenkeeper.benchmarks.SteadyStateBenchmark --seconds "$steady_seconds" \
+  --json "$RESULTS/steady.json" 2>/dev/null | sed 's/^/   /'
+
+echo "== BearerHttpClient.send against the same HttpClient.send (loopback), 1 thread"
+"$JAVA" -jar "$JAR" 'SendOverheadBenchmark' -f 1 "${jmh_time[@]}" -t 1 -foe false \
+  -rf json -rff "$RESULTS/send.json" >"$RESULTS/send.log" 2>&1 \
+  || echo "   JMH exited with $?; see the log"
+grep -E '^SendOverheadBenchmark\.[a-z]+ ' "$RESULTS/send.log" | sed 's/^/   /' || true
+
+echo "== time sources: nanoTime, currentTimeMillis, a cached clock (ns per read)"
+"$JAVA" -jar "$JAR" 'TimeSourceBenchmark' -f 1 -wi 2 -w 1s -i 3 -r 1s -t 1 -foe false \
+  -rf json -rff "$RESULTS/clock.json" >"$RESULTS/clock.log" 2>&1 \
+  || echo "   JMH exited with $?; see the log"
+grep -E '^TimeSourceBenchmark\.[a-zA-Z]+ ' "$RESULTS/clock.log" | sed 's/^/   /' || true
 
 echo "== summary ($RESULTS/summary.txt)"
 set +e

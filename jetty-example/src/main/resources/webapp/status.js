@@ -9,8 +9,8 @@
   const TICK_MS = 250;
   const TRAFFIC_MS = 5000;
   const FAIL_SECONDS = 20;
-  const DEFAULT_ENDPOINTS = ['laptop', 'phone'];
-  const ID_RULE = /^[a-zA-Z0-9_\-]{1,64}$/;
+  const DEFAULT_DEVICES = ['laptop', 'phone'];
+  const DEVICE_RULE = /^[a-zA-Z0-9_\-]{1,40}$/;
   const SVG = 'http://www.w3.org/2000/svg';
   const CAUSES = {
     INITIAL: ['first token', '#868e96'],
@@ -23,7 +23,11 @@
   let state = null;           // the last status.json
   let offset = null;          // server clock minus browser clock, measured once
   let ticks = 0;
-  const local = new Set(DEFAULT_ENDPOINTS);   // endpoints this page drives
+  // Devices this page drives. The server binds each to an endpoint id in this browser's session
+  // (POST devices?device=NAME); calls name the device, never the endpoint id.
+  const local = new Set(DEFAULT_DEVICES);
+  const own = new Map();       // endpoint id -> device name, for this session's devices
+  const registering = new Set();
   const paused = new Set();
   const nextCall = new Map();
   const inFlight = new Set();
@@ -77,10 +81,29 @@
     return state ? state.endpoints.find((e) => e.endpoint_id === id) : undefined;
   }
 
+  /** This session's endpoint ids first, then the other ones the server holds (read-only). */
   function endpointIds() {
-    const ids = [...local];
-    if (state) for (const e of state.endpoints) if (!local.has(e.endpoint_id)) ids.push(e.endpoint_id);
+    const ids = [...own.keys()];
+    if (state) for (const e of state.endpoints) if (!own.has(e.endpoint_id)) ids.push(e.endpoint_id);
     return ids;
+  }
+
+  async function register(device) {
+    if (registering.has(device)) return;
+    registering.add(device);
+    try {
+      const r = await fetch('devices?device=' + encodeURIComponent(device), {method: 'POST', cache: 'no-store'});
+      if (r.ok) {
+        const json = await r.json();
+        own.set(json.endpoint_id, json.device);
+      } else {
+        local.delete(device);
+      }
+    } catch (e) {
+      // retried on the next tick
+    } finally {
+      registering.delete(device);
+    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -93,6 +116,7 @@
       const json = await r.json();
       if (offset === null) offset = json.now - Date.now();
       state = json;
+      for (const [device, id] of Object.entries(json.devices || {})) own.set(id, device);
       $('conn').className = 'conn up';
       renderConfig();
     } catch (e) {
@@ -106,7 +130,7 @@
     inFlight.add(id);
     const started = performance.now();
     try {
-      const r = await fetch('app/call', {method: 'POST', headers: {'X-Endpoint-Id': id}, cache: 'no-store'});
+      const r = await fetch('app/call?device=' + encodeURIComponent(own.get(id)), {method: 'POST', cache: 'no-store'});
       let body = null;
       try { body = await r.json(); } catch (ignored) { /* not JSON */ }
       lastCall.set(id, {at: now(), status: r.status, ms: Math.round(performance.now() - started), body});
@@ -248,7 +272,17 @@
     const a = {};
     for (const n of node.querySelectorAll('[data-a]')) a[n.dataset.a] = n;
     node.dataset.endpoint = id;
-    f.id.textContent = id;
+    const device = own.get(id);
+    if (device) {
+      node.dataset.device = device;
+      f.id.replaceChildren(document.createTextNode(device + ' '), el('small', {}, id));
+    } else {
+      // Another browser's key: shown, but this page cannot call with it.
+      node.classList.add('other');
+      f.id.replaceChildren(document.createTextNode(id + ' '), el('small', {}, 'another browser'));
+      a.call.hidden = true;
+      a.traffic.hidden = true;
+    }
     a.call.addEventListener('click', () => call(id));
     a.reject.addEventListener('click', async () => {
       a.reject.disabled = true;
@@ -261,7 +295,8 @@
     });
     c = {node, f, a};
     cards.set(id, c);
-    $('cards').append(node);
+    // This browser's devices first, in the order they were added; other browsers' after them.
+    $('cards').insertBefore(node, device ? $('cards').querySelector('.card.other') : null);
     return c;
   }
 
@@ -284,7 +319,7 @@
     for (const id of endpointIds()) {
       const {node, f, a} = card(id);
       const e = serverEndpoint(id);
-      a.reject.hidden = !(state.config && state.config.mode === 'demo');
+      a.reject.hidden = !(state.config && state.config.mode === 'demo') || !own.has(id);
       a.traffic.textContent = paused.has(id) ? 'Resume traffic' : 'Pause traffic';
       a.traffic.classList.toggle('on', paused.has(id));
       if (!e) continue;
@@ -539,7 +574,10 @@
     ticks++;
     const t = now();
     $('clock').textContent = clock(t);
-    for (const id of endpointIds()) {
+    for (const device of local) {
+      if (![...own.values()].includes(device)) register(device);
+    }
+    for (const id of own.keys()) {
       if (paused.has(id) || inFlight.has(id)) continue;
       if ((nextCall.get(id) || 0) <= Date.now()) {
         nextCall.set(id, Date.now() + TRAFFIC_MS);
@@ -558,9 +596,10 @@
     ev.preventDefault();
     const input = $('add-id');
     const id = input.value.trim();
-    if (!ID_RULE.test(id)) { input.setCustomValidity('letters, digits, _ and -, up to 64'); input.reportValidity(); return; }
+    if (!DEVICE_RULE.test(id)) { input.setCustomValidity('letters, digits, _ and -, up to 40'); input.reportValidity(); return; }
     input.setCustomValidity('');
     local.add(id);
+    register(id);
     input.value = '';
   });
   legend();

@@ -1,5 +1,6 @@
 package dev.tokenkeeper;
 
+import dev.tokenkeeper.internal.B64Token;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -14,23 +15,44 @@ public final class AccessToken {
   private final String tokenType;
   private final String scope;
   private final Instant expiresAt;
+  /**
+   * Built once per token, so that the per-call path that attaches it ({@link BearerHttpClient},
+   * the adapters) allocates nothing.
+   */
+  private final String authorizationHeader;
 
   private AccessToken(String value, String tokenType, String scope, Instant expiresAt) {
     if (value == null || value.isEmpty()) {
       throw new IllegalArgumentException("access_token must be a non-empty string");
     }
+    String violation = B64Token.violation(value);
+    if (violation != null) {
+      // The value is not shown: it is a secret, and it may hold anything (CR LF, a header).
+      throw new IllegalArgumentException("access_token is not an RFC 6750 b64token (" + violation
+          + "); it could not be sent in an Authorization: Bearer header");
+    }
     this.value = value;
     this.tokenType = Objects.requireNonNull(tokenType, "tokenType");
     this.scope = scope;
     this.expiresAt = Objects.requireNonNull(expiresAt, "expiresAt");
+    this.authorizationHeader = "Bearer " + value;
   }
 
-  /** A bearer token with the given value and expiry. */
+  /**
+   * A bearer token with the given value and expiry.
+   *
+   * @throws IllegalArgumentException the value is empty or not an RFC 6750 {@code b64token},
+   *     so it could not be sent in an {@code Authorization} header (the message does not show it)
+   */
   public static AccessToken bearer(String value, Instant expiresAt) {
     return new AccessToken(value, "Bearer", null, expiresAt);
   }
 
-  /** A token of the given type, scope (may be {@code null}) and expiry. */
+  /**
+   * A token of the given type, scope (may be {@code null}) and expiry.
+   *
+   * @throws IllegalArgumentException as {@link #bearer}
+   */
   public static AccessToken of(String value, String tokenType, String scope, Instant expiresAt) {
     return new AccessToken(value, tokenType, scope, expiresAt);
   }
@@ -55,9 +77,13 @@ public final class AccessToken {
     return expiresAt;
   }
 
-  /** The value of an {@code Authorization} header that carries this token. */
+  /**
+   * The value of an {@code Authorization} header that carries this token
+   * ({@code Bearer <token>}, RFC 6750, section 2.1). Built once when the token is made, so every
+   * call returns the same string and allocates nothing.
+   */
   public String authorizationHeader() {
-    return "Bearer " + value;
+    return authorizationHeader;
   }
 
   @Override

@@ -2,7 +2,9 @@ package dev.tokenkeeper;
 
 import dev.tokenkeeper.internal.BearerChallenges;
 import dev.tokenkeeper.internal.Daemons;
+import dev.tokenkeeper.internal.Failures;
 import dev.tokenkeeper.internal.Origin;
+import dev.tokenkeeper.internal.Redactor;
 import java.io.IOException;
 import java.net.Authenticator;
 import java.net.CookieHandler;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -133,7 +136,12 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
         token = renewed != null ? renewed : shared.manager.token(key);
       }
       renewed = null;
-      HttpResponse<T> response = shared.delegate.send(call.authorized(token), call.handler());
+      HttpResponse<T> response;
+      try {
+        response = shared.delegate.send(call.authorized(token), call.handler());
+      } catch (IOException e) {
+        throw redacted(e, token);
+      }
       switch (call.next(response.statusCode(), response.headers())) {
         case RETRY -> {
           call.retried = true;
@@ -180,7 +188,11 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
     }
     return token
         .thenCompose(t ->
-            shared.delegate.sendAsync(call.authorized(t), call.handler(), pushPromiseHandler))
+            shared.delegate.sendAsync(call.authorized(t), call.handler(), pushPromiseHandler)
+                .handle((response, failure) -> failure == null
+                    ? CompletableFuture.completedFuture(response)
+                    : CompletableFuture.<HttpResponse<T>>failedFuture(redactedFailure(failure, t)))
+                .thenCompose(f -> f))
         .thenCompose(response -> {
           switch (call.next(response.statusCode(), response.headers())) {
             case RETRY:
@@ -196,6 +208,27 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
               return CompletableFuture.completedFuture(response);
           }
         });
+  }
+
+  /**
+   * {@code failure}, or a copy without the token when its message (or a cause's) shows it: a
+   * server may echo the {@code Authorization} header in a malformed status or header line, and
+   * the JDK quotes that line in the exception. The copy is an {@link IOException} whose
+   * {@code toString()} names the original type.
+   */
+  private static Throwable redactedFailure(Throwable failure, AccessToken token) {
+    if (token == null) {
+      return failure;
+    }
+    Throwable unwrapped = Failures.unwrap(failure);
+    Throwable clean = Failures.redacted(unwrapped, new Redactor(List.of(token.value(),
+        token.authorizationHeader())));
+    return clean == unwrapped ? failure : clean;
+  }
+
+  private static IOException redacted(IOException failure, AccessToken token) {
+    Throwable clean = redactedFailure(failure, token);
+    return clean instanceof IOException io ? io : failure;
   }
 
   private static boolean sameToken(AccessToken renewed, AccessToken rejected) {

@@ -29,14 +29,19 @@ public sealed interface ClientAuthentication
     return new Post(clientId, clientSecret);
   }
 
-  /** {@code client_secret_jwt}: an HS256 assertion signed with the client secret (RFC 7523). */
+  /**
+   * {@code client_secret_jwt}: an HS256 assertion signed with the client secret (RFC 7523), sent
+   * with {@code client_id} as RFC 7521, section 4.2 allows (some servers, Spring Authorization
+   * Server among them, require it).
+   */
   static SecretJwt secretJwt(String clientId, String clientSecret) {
     return new SecretJwt(clientId, clientSecret);
   }
 
   /**
    * {@code private_key_jwt}: an assertion signed with the client's RSA (RS256) or EC (ES256)
-   * private key; {@code keyId} becomes the JWS {@code kid} header and may be {@code null}.
+   * private key; {@code keyId} becomes the JWS {@code kid} header and may be {@code null}. The
+   * form carries {@code client_id} too, as for {@link #secretJwt}.
    */
   static PrivateKeyJwt privateKeyJwt(String clientId, PrivateKey key, String keyId) {
     return new PrivateKeyJwt(clientId, key, keyId);

@@ -6,13 +6,12 @@ import dev.tokenkeeper.internal.Daemons;
 import dev.tokenkeeper.internal.Failures;
 import dev.tokenkeeper.internal.FormEncoder;
 import dev.tokenkeeper.internal.LimitedBodyHandler;
+import dev.tokenkeeper.internal.Loopback;
 import dev.tokenkeeper.internal.Redactor;
 import dev.tokenkeeper.internal.TokenResponseParser;
 import dev.tokenkeeper.internal.budget.RateLimiter;
 import dev.tokenkeeper.internal.budget.SlidingWindowLimiter;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -190,7 +189,7 @@ public final class TokenEndpoint implements AutoCloseable {
     Map<String, String> form = new LinkedHashMap<>(effective.form());
     addClientAuthentication(form, tokenUri);
     Redactor redactor = redactorFor(form);
-    return exchange(tokenUri, TOKEN_ENDPOINT, form, (response, body) -> parser.parseTokenResponse(
+    return exchange(tokenUri, TOKEN_ENDPOINT, form, redactor, (response, body) -> parser.parseTokenResponse(
         response.statusCode(), response.headers(), body, clock.instant(), redactor));
   }
 
@@ -226,7 +225,7 @@ public final class TokenEndpoint implements AutoCloseable {
     }
     addClientAuthentication(form, revocationUri);
     Redactor redactor = redactorFor(form);
-    return exchange(revocationUri, REVOCATION_ENDPOINT, form, (response, body) -> {
+    return exchange(revocationUri, REVOCATION_ENDPOINT, form, redactor, (response, body) -> {
       parser.checkRevocationResponse(response.statusCode(), response.headers(), body, redactor);
       return null;
     });
@@ -356,7 +355,7 @@ public final class TokenEndpoint implements AutoCloseable {
   }
 
   private <T> CompletableFuture<T> exchange(
-      URI uri, String endpoint, Map<String, String> form, Reader<T> reader) {
+      URI uri, String endpoint, Map<String, String> form, Redactor redactor, Reader<T> reader) {
     if (closed) {
       throw new IllegalStateException("this TokenEndpoint is closed; build a new one");
     }
@@ -378,8 +377,9 @@ public final class TokenEndpoint implements AutoCloseable {
     sent.whenComplete((response, failure) -> {
       if (failure != null) {
         TokenEndpointException mapped = Failures.exchangeFailed(
-            failure, endpoint, uri, connectTimeout, requestTimeout);
-        result.completeExceptionally(mapped != null ? mapped : Failures.unwrap(failure));
+            failure, endpoint, uri, connectTimeout, requestTimeout, redactor);
+        result.completeExceptionally(mapped != null ? mapped
+            : Failures.redacted(Failures.unwrap(failure), redactor));
         return;
       }
       try {
@@ -389,7 +389,8 @@ public final class TokenEndpoint implements AutoCloseable {
       } catch (RuntimeException e) {
         result.completeExceptionally(new TokenEndpointException("the " + endpoint + " answered"
             + " HTTP " + response.statusCode() + " with a response TokenKeeper could not read ("
-            + e.getClass().getSimpleName() + ")", response.statusCode(), e));
+            + e.getClass().getSimpleName() + ")", response.statusCode(),
+            Failures.redacted(e, redactor)));
       }
     });
     result.whenComplete((value, failure) -> {
@@ -409,7 +410,7 @@ public final class TokenEndpoint implements AutoCloseable {
             ? new IllegalStateException("the TokenEndpoint was closed while a request to the " + endpoint
                 + " was in flight")
             : Failures.exchangeFailed(new HttpTimeoutException("no complete answer"), endpoint,
-                uri, connectTimeout, requestTimeout);
+                uri, connectTimeout, requestTimeout, redactor);
         if (result.completeExceptionally(why)) {
           sent.cancel(true);
         }
@@ -468,31 +469,14 @@ public final class TokenEndpoint implements AutoCloseable {
     if (scheme.equals("http") && !allowInsecureHttp && !isLoopback(uri.getHost())) {
       throw new IllegalArgumentException(what + " " + Failures.describe(uri) + " uses http:"
           + " tokens and client secrets would travel in clear text. Use https, or, only on a"
-          + " network you trust, TokenEndpoint.Builder.allowInsecureHttp(true). (http is always"
-          + " allowed on loopback: localhost, 127.0.0.0/8, ::1)");
+          + " network you trust, TokenEndpoint.Builder.allowInsecureHttp(true). (" + Loopback.RULE
+          + ")");
     }
     return uri;
   }
 
   static boolean isLoopback(String host) {
-    String h = host.startsWith("[") && host.endsWith("]")
-        ? host.substring(1, host.length() - 1) : host;
-    String lower = h.toLowerCase(Locale.ROOT);
-    if (lower.equals("localhost") || lower.endsWith(".localhost")) {
-      return true;
-    }
-    if (lower.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-      return lower.startsWith("127.");
-    }
-    if (lower.contains(":")) {
-      try {
-        // An IPv6 literal: parsed without any DNS lookup.
-        return InetAddress.getByName(lower).isLoopbackAddress();
-      } catch (UnknownHostException e) {
-        return false;
-      }
-    }
-    return false;
+    return Loopback.isLoopback(host);
   }
 
   private static Duration positive(String name, Duration value) {
@@ -564,7 +548,10 @@ public final class TokenEndpoint implements AutoCloseable {
     /**
      * Allows plain {@code http} token and revocation URIs on non-loopback hosts. Off by
      * default: over http the client secret, the user's password and every token travel in
-     * clear text. Loopback addresses are always allowed, for tests and local sidecars.
+     * clear text. Loopback is always allowed, for tests and local sidecars: {@code localhost}
+     * (when it resolves only to loopback addresses), {@code 127.0.0.0/8} and {@code [::1]};
+     * names under {@code .localhost} are not, since the HTTP client resolves them again when it
+     * connects, where no check can follow.
      */
     public Builder allowInsecureHttp(boolean allowInsecureHttp) {
       this.allowInsecureHttp = allowInsecureHttp;

@@ -62,12 +62,17 @@ public class TokenEndpointException extends TokenKeeperException {
     return statusCode;
   }
 
-  /** The OAuth {@code error} code, such as {@code invalid_grant}. */
+  /**
+   * The OAuth {@code error} code, such as {@code invalid_grant}. Taken from an answer only when it
+   * is in RFC 6749's character set (section 5.2: printable ASCII except {@code "} and
+   * {@code \}); a secret of the request that the provider echoed in it is masked, as in
+   * {@link #errorDescription()} and {@link #errorUri()}.
+   */
   public Optional<String> error() {
     return Optional.ofNullable(error);
   }
 
-  /** The OAuth {@code error_description}. */
+  /** The OAuth {@code error_description}, with any echoed secret of the request masked. */
   public Optional<String> errorDescription() {
     return Optional.ofNullable(errorDescription);
   }
@@ -77,7 +82,10 @@ public class TokenEndpointException extends TokenKeeperException {
     return Optional.ofNullable(errorUri);
   }
 
-  /** The delay the provider asked for in {@code Retry-After} (seconds or an HTTP-date). */
+  /**
+   * The delay the provider asked for in {@code Retry-After} (seconds or an HTTP-date), at most
+   * 100 years: a longer one (a provider's "never") is read as 100 years.
+   */
   public Optional<Duration> retryAfter() {
     return Optional.ofNullable(retryAfter);
   }

@@ -1,6 +1,7 @@
 package dev.tokenkeeper;
 
 import dev.tokenkeeper.internal.IdTokens;
+import dev.tokenkeeper.internal.Lifetimes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -13,6 +14,11 @@ import java.util.Optional;
  * A successful token response (RFC 6749, section 5.1) with every field of RingCentral's
  * {@code TokenInfo}, and the absolute instants derived from the moment the response arrived.
  * Fields the provider sent that TokenKeeper does not know are kept in {@link #additionalFields()}.
+ *
+ * <p>Lifetimes longer than 100 years (a provider's way of saying "never", such as
+ * {@code expires_in} 10^16) are read as 100 years, and an instant derived from one that would lie
+ * past {@link Instant#MAX} is {@link Instant#MAX}, so every duration and instant here can be
+ * converted to nanoseconds and compared without overflow.
  *
  * <p>Immutable and thread-safe. {@code toString()} never shows the access token, the refresh token
  * or the ID token.
@@ -38,18 +44,18 @@ public final class TokenResponse {
       throw new IllegalArgumentException(
           "expires_in must be zero or a positive number of seconds; got " + b.expiresIn);
     }
-    this.expiresIn = b.expiresIn;
-    this.accessToken =
-        AccessToken.of(b.accessToken, b.tokenType, b.scope, receivedAt.plus(expiresIn));
+    this.expiresIn = Lifetimes.atMost(b.expiresIn);
+    this.accessToken = AccessToken.of(b.accessToken, b.tokenType, b.scope,
+        Lifetimes.plus(receivedAt, expiresIn));
     this.refreshToken = b.refreshToken;
-    this.refreshTokenExpiresIn = b.refreshTokenExpiresIn;
+    this.refreshTokenExpiresIn = Lifetimes.atMost(b.refreshTokenExpiresIn);
     this.ownerId = b.ownerId;
     this.endpointId = b.endpointId;
     this.idToken = b.idToken;
-    this.sessionExpiresIn = b.sessionExpiresIn;
+    this.sessionExpiresIn = Lifetimes.atMost(b.sessionExpiresIn);
     this.sessionExpirationTime = b.sessionExpirationTime;
     this.sessionId = b.sessionId;
-    this.sessionIdleTimeout = b.sessionIdleTimeout;
+    this.sessionIdleTimeout = Lifetimes.atMost(b.sessionIdleTimeout);
     this.additionalFields = Collections.unmodifiableMap(new LinkedHashMap<>(b.additionalFields));
   }
 
@@ -103,7 +109,7 @@ public final class TokenResponse {
 
   /** {@code receivedAt + refresh_token_expires_in}, when sent. */
   public Optional<Instant> refreshTokenExpiresAt() {
-    return refreshTokenExpiresIn().map(receivedAt::plus);
+    return refreshTokenExpiresIn().map(d -> Lifetimes.plus(receivedAt, d));
   }
 
   /** {@code owner_id}, when sent. */
@@ -151,7 +157,7 @@ public final class TokenResponse {
     if (sessionExpirationTime != null) {
       return Optional.of(sessionExpirationTime);
     }
-    return sessionExpiresIn().map(receivedAt::plus);
+    return sessionExpiresIn().map(d -> Lifetimes.plus(receivedAt, d));
   }
 
   /** {@code session_id}, when sent. */

@@ -224,8 +224,8 @@ class ClientAuthenticationOnTheWireTest {
   private static SignedJWT assertAssertionForm(Recorded sent) throws Exception {
     assertNull(sent.header("Authorization"));
     Map<String, String> form = sent.form();
-    assertEquals(List.of("grant_type", "username", "password", "client_assertion_type",
-        "client_assertion"), List.copyOf(form.keySet()));
+    assertEquals(List.of("grant_type", "username", "password", "client_id",
+        "client_assertion_type", "client_assertion"), List.copyOf(form.keySet()));
     assertEquals("urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
         form.get("client_assertion_type"));
     SignedJWT jwt = SignedJWT.parse(form.get("client_assertion"));

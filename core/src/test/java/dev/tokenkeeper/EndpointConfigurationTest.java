@@ -25,8 +25,9 @@ class EndpointConfigurationTest {
 
     assertEquals("token endpoint URI http://login.example.com/oauth/token uses http: tokens and"
         + " client secrets would travel in clear text. Use https, or, only on a network you trust,"
-        + " TokenEndpoint.Builder.allowInsecureHttp(true). (http is always allowed on loopback:"
-        + " localhost, 127.0.0.0/8, ::1)", e.getMessage());
+        + " TokenEndpoint.Builder.allowInsecureHttp(true). (http is allowed only on loopback:"
+        + " localhost, 127.0.0.0/8, [::1]; a name under .localhost is not, since it is resolved"
+        + " again when connecting)", e.getMessage());
   }
 
   @Test
@@ -42,9 +43,28 @@ class EndpointConfigurationTest {
   @Test
   void httpIsAllowedOnLoopbackAddresses() {
     for (String uri : new String[] {"http://localhost:8080/t", "http://127.0.0.1/t",
-        "http://127.1.2.3:9/t", "http://[::1]:9/t", "http://auth.localhost/t"}) {
+        "http://127.1.2.3:9/t", "http://[::1]:9/t", "http://LOCALHOST/t",
+        "http://[::ffff:127.0.0.1]/t"}) {
       assertEquals(URI.create(uri), builder(uri).build().tokenUri());
     }
+  }
+
+  /**
+   * Issue 8, item 9: a name under .localhost may go to DNS, and the HTTP client resolves it again
+   * when it connects, so no check at build time could keep it on loopback: it is not loopback.
+   */
+  @Test
+  void aNameUnderLocalhostIsNotTakenForLoopback() {
+    for (String uri : new String[] {"http://auth.localhost/t", "http://a.b.localhost:8080/t",
+        "http://evil.localhost./t"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> builder(uri).build(), uri);
+      assertTrue(e.getMessage().endsWith("(http is allowed only on loopback: localhost,"
+          + " 127.0.0.0/8, [::1]; a name under .localhost is not, since it is resolved again when"
+          + " connecting)"), e.getMessage());
+    }
+    assertEquals(URI.create("https://auth.localhost/t"),
+        builder("https://auth.localhost/t").build().tokenUri());
   }
 
   @Test
@@ -58,7 +78,8 @@ class EndpointConfigurationTest {
 
   @Test
   void aHostThatOnlyLooksLikeLoopbackIsNotLoopback() {
-    for (String host : new String[] {"localhost.example.com", "128.0.0.1", "[::2]", "127.evil.com"}) {
+    for (String host : new String[] {"localhost.example.com", "128.0.0.1", "[::2]", "127.evil.com",
+        "327.0.0.1", "127.0.0.256", "tk.localhost", "[::1", "", "[]"}) {
       assertFalse(TokenEndpoint.isLoopback(host), host);
     }
   }

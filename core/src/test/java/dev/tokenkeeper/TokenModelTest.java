@@ -2,6 +2,7 @@ package dev.tokenkeeper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.security.KeyPairGenerator;
@@ -81,6 +82,20 @@ class TokenModelTest {
     assertEquals("AccessToken[value=██, tokenType=Bearer, scope=s, expiresAt=" + AT + "]",
         token.toString());
     assertThrows(IllegalArgumentException.class, () -> AccessToken.bearer("", AT));
+  }
+
+  /**
+   * Issue 13: the header a request needs is built once per token, so attaching it allocates
+   * nothing per call (it used to be {@code "Bearer " + value} on every call).
+   */
+  @Test
+  void theAuthorizationHeaderIsBuiltOnceAndHandedOutAsIs() {
+    AccessToken token = AccessToken.of("v", "Bearer", "s", AT);
+
+    assertSame(token.authorizationHeader(), token.authorizationHeader());
+    TokenResponse response = TokenResponse.builder("w", AT).expiresIn(Duration.ofHours(1)).build();
+    assertSame(response.accessToken().authorizationHeader(),
+        response.accessToken().authorizationHeader());
   }
 
   @Test

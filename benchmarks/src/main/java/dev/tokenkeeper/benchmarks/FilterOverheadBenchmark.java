@@ -178,7 +178,7 @@ public class FilterOverheadBenchmark {
       ServletContextHandler context = new ServletContextHandler();
       context.setContextPath("/");
       context.addServlet(new ServletHolder(new OkServlet()), "/*");
-      EndpointIdResolver resolver = EndpointIdResolver.header(ENDPOINT_HEADER);
+      EndpointIdResolver resolver = EndpointIdResolver.trustedHeader(ENDPOINT_HEADER);
       context.addFilter(new FilterHolder(new TokenFilter(
               TokenFilterConfig.builder(manager, resolver).build())),
           "/f/*", EnumSet.of(DispatcherType.REQUEST));

@@ -27,9 +27,23 @@ import java.util.TreeMap;
  */
 public final class Summary {
   static final List<String> CONTENDERS =
-      List.of("tokenkeeper", "caffeine", "spring", "google", "googleHeld");
+      List.of("tokenkeeper", "limit", "caffeine", "spring", "google", "googleHeld");
   /** The ones TokenKeeper has a target against; googleHeld is a reference point only. */
-  static final List<String> TARGETS = List.of("caffeine", "spring", "google");
+  static final List<String> TARGETS = List.of("limit", "caffeine", "spring", "google");
+
+  /**
+   * The least ratio tokenkeeper / peer that meets the target: the ConcurrentHashMap + volatile
+   * floor 0.8x at 1 and 1,000 keys and 0.6x at 100,000 (where every contender is bound by cache
+   * misses); the bounded Caffeine cache 0.8x; google-auth at least 1.0x; Spring more than 1.0x.
+   */
+  static boolean met(String peer, int keys, double ratio) {
+    return switch (peer) {
+      case "limit" -> ratio >= (keys >= 100_000 ? 0.6 : 0.8);
+      case "caffeine" -> ratio >= 0.8;
+      case "google" -> ratio >= 1.0;
+      default -> ratio > 1.0;
+    };
+  }
 
   /** One JMH result: throughput in ops/s and allocation in bytes per operation. */
   record Figure(double opsPerSecond, double bytesPerOp) {}
@@ -49,11 +63,13 @@ public final class Summary {
       problems.add("no hotpath*.json in " + dir);
     }
 
-    System.out.println("# hot path: ops/s in millions (M), all threads together; ratio_vs_X ="
-        + " tokenkeeper / X; alloc = gc.alloc.rate.norm in bytes per call");
-    System.out.println("# targets: ratio_vs_caffeine >= 0.8, ratio_vs_spring > 1,"
-        + " ratio_vs_google > 1, tokenkeeper alloc 0 B/call; google looks the key up in a map"
-        + " as an app must, google_held is handed the credentials object (reference only)");
+    System.out.println("# header path (key -> Authorization header value): ops/s in millions (M),"
+        + " all threads together; ratio_vs_X = tokenkeeper / X; alloc = gc.alloc.rate.norm in"
+        + " bytes per call");
+    System.out.println("# targets: ratio_vs_limit >= 0.8 (0.6 at 100,000 keys),"
+        + " ratio_vs_caffeine >= 0.8, ratio_vs_google >= 1, ratio_vs_spring > 1, tokenkeeper"
+        + " alloc 0 B/call; google looks the key up in a map as an app must, google_held is"
+        + " handed the credentials object (reference only)");
     hotpath.forEach((keys, byThreads) -> byThreads.forEach((threads, figures) -> {
       StringBuilder line = new StringBuilder(
           String.format(Locale.ROOT, "hotpath keys=%d threads=%d", keys, threads));
@@ -74,9 +90,7 @@ public final class Summary {
             : tk.opsPerSecond() / other.opsPerSecond();
         line.append(" ratio_vs_").append(label(peer)).append('=')
             .append(Double.isNaN(ratio) ? "n/a" : String.format(Locale.ROOT, "%.2f", ratio));
-        double target = peer.equals("caffeine") ? 0.8 : 1.0;
-        boolean met = peer.equals("caffeine") ? ratio >= target : ratio > target;
-        if (!Double.isNaN(ratio) && !met && TARGETS.contains(peer)) {
+        if (!Double.isNaN(ratio) && !met(peer, keys, ratio) && TARGETS.contains(peer)) {
           missed.add(peer);
         }
       }
@@ -104,6 +118,15 @@ public final class Summary {
 
     printFilter(dir, problems);
     printBudget(dir, problems);
+
+    Path steady = dir.resolve("steady.json");
+    if (Files.exists(steady)) {
+      printSteady(JSONObjectUtils.parse(Files.readString(steady)), problems);
+    } else {
+      problems.add("no steady.json in " + dir);
+    }
+    printSend(dir, problems);
+    printClock(dir);
 
     for (String problem : problems) {
       System.out.println("# MISSING: " + problem);
@@ -300,6 +323,90 @@ public final class Summary {
       }
     }
     System.out.println(line);
+  }
+
+  /**
+   * The steady state: callers' latency while tokens are refreshed under them. Targets: no
+   * TokenKeeper caller over 10 ms, its p99 no higher than google-auth's, and no duplicate token
+   * request (exactly one per key per refresh).
+   */
+  @SuppressWarnings("unchecked")
+  private static void printSteady(Map<String, Object> steady, List<String> problems) {
+    System.out.println("# steady state: " + steady.get("callers") + " paced callers, "
+        + steady.get("keys") + " keys, " + steady.get("lifetimeSeconds") + " s tokens, "
+        + steady.get("windowMillis") + " ms refresh window, " + steady.get("measuredSeconds")
+        + " s measured; targets: tokenkeeper over_10ms = 0, p99 <= google's, duplicates = 0");
+    Map<String, Map<String, Object>> byLibrary = new TreeMap<>();
+    for (Object o : (List<Object>) steady.get("results")) {
+      Map<String, Object> r = (Map<String, Object>) o;
+      byLibrary.put((String) r.get("library"), r);
+      System.out.println(String.format(Locale.ROOT,
+          "steady library=%s calls=%d p50=%.2fus p99=%.2fus p99.9=%.2fus max=%.2fms"
+              + " over_10ms=%d token_requests=%d duplicates=%d",
+          r.get("library"), number(r.get("calls")).longValue(),
+          number(r.get("p50Us")).doubleValue(), number(r.get("p99Us")).doubleValue(),
+          number(r.get("p999Us")).doubleValue(), number(r.get("maxMs")).doubleValue(),
+          number(r.get("over10ms")).longValue(), number(r.get("tokenRequests")).longValue(),
+          number(r.get("duplicateRequests")).longValue())
+          + (r.get("error") == null ? "" : " error=" + r.get("error")));
+      if (r.get("error") != null) {
+        problems.add("steady " + r.get("library") + ": " + r.get("error"));
+      }
+    }
+    Map<String, Object> tk = byLibrary.get("tokenkeeper");
+    Map<String, Object> google = byLibrary.get("google");
+    if (tk != null && google != null) {
+      boolean met = number(tk.get("over10ms")).longValue() == 0
+          && number(tk.get("duplicateRequests")).longValue() == 0
+          && number(tk.get("p99Us")).doubleValue() <= number(google.get("p99Us")).doubleValue();
+      System.out.println(String.format(Locale.ROOT,
+          "steady p99_ratio_vs_google=%.2f targets=%s",
+          number(tk.get("p99Us")).doubleValue() / number(google.get("p99Us")).doubleValue(),
+          met ? "met" : "missed"));
+    }
+  }
+
+  /** BearerHttpClient.send against the same HttpClient.send: at most 2 % more. */
+  private static void printSend(Path dir, List<String> problems) throws IOException, ParseException {
+    Map<String, Double> ops = jmhScores(dir.resolve("send.json"));
+    Double plain = ops.get("plain");
+    Double bearer = ops.get("bearer");
+    if (plain == null || bearer == null) {
+      problems.add("no plain and bearer results in send.json");
+      return;
+    }
+    double overhead = 1 - bearer / plain;
+    System.out.println(String.format(Locale.ROOT,
+        "send plain=%.1fk/s bearer=%.1fk/s overhead=%.1f%% targets=%s", plain / 1e3, bearer / 1e3,
+        overhead * 100, overhead <= 0.02 ? "met" : "missed"));
+  }
+
+  /** What reading the time costs on this machine, in ns per read. */
+  private static void printClock(Path dir) throws IOException, ParseException {
+    Map<String, Double> ns = jmhScores(dir.resolve("clock.json"));
+    if (!ns.isEmpty()) {
+      StringBuilder line = new StringBuilder("clock");
+      ns.forEach((k, v) -> line.append(' ').append(k).append('=')
+          .append(String.format(Locale.ROOT, "%.1fns", v)));
+      System.out.println(line);
+    }
+  }
+
+  /** The primary score of each benchmark method in one JMH JSON file; empty when it is missing. */
+  private static Map<String, Double> jmhScores(Path file) throws IOException, ParseException {
+    Map<String, Double> scores = new TreeMap<>();
+    if (!Files.exists(file)) {
+      return scores;
+    }
+    Map<String, Object> root = JSONObjectUtils.parse("{\"runs\":" + Files.readString(file) + "}");
+    for (Object o : JSONObjectUtils.getJSONArray(root, "runs")) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> run = (Map<String, Object>) o;
+      String benchmark = JSONObjectUtils.getString(run, "benchmark");
+      scores.put(benchmark.substring(benchmark.lastIndexOf('.') + 1),
+          number(JSONObjectUtils.getJSONObject(run, "primaryMetric").get("score")).doubleValue());
+    }
+    return scores;
   }
 
   /** googleHeld prints as google_held, in the key=value style of the other names. */

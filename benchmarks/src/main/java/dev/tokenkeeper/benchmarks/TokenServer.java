@@ -8,8 +8,15 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -28,10 +35,19 @@ final class TokenServer implements AutoCloseable {
   private final Duration delay;
   private final String extraFields;
   private final AtomicInteger requests = new AtomicInteger();
+  private final long expiresInSeconds;
+  /** Per key (the form's endpoint_id, else the Basic user name): the nanoTime of each request. */
+  private final Map<String, List<Long>> requestTimes = new ConcurrentHashMap<>();
 
   private TokenServer(Duration delay, String extraFields) throws IOException {
+    this(delay, extraFields, 3600);
+  }
+
+  private TokenServer(Duration delay, String extraFields, long expiresInSeconds)
+      throws IOException {
     this.delay = delay;
     this.extraFields = extraFields;
+    this.expiresInSeconds = expiresInSeconds;
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
     this.executor = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "token-server");
@@ -56,6 +72,25 @@ final class TokenServer implements AutoCloseable {
     return new TokenServer(delay, extraFields.isEmpty() ? "" : "," + extraFields);
   }
 
+  /** Starts a server whose tokens live {@code expiresIn} (whole seconds). */
+  static TokenServer start(Duration delay, Duration expiresIn) throws IOException {
+    return new TokenServer(delay, "", expiresIn.toSeconds());
+  }
+
+  /**
+   * The nanoTime of every request per key since start or the last {@link #reset()}; the key is
+   * the form's {@code endpoint_id}, else the user name of HTTP Basic client authentication.
+   */
+  Map<String, List<Long>> requestTimes() {
+    Map<String, List<Long>> copy = new TreeMap<>();
+    requestTimes.forEach((key, times) -> {
+      synchronized (times) {
+        copy.put(key, new ArrayList<>(times));
+      }
+    });
+    return copy;
+  }
+
   URI tokenUri() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/token");
   }
@@ -67,11 +102,34 @@ final class TokenServer implements AutoCloseable {
 
   void reset() {
     requests.set(0);
+    requestTimes.clear();
+  }
+
+  private static String keyOf(String form, String authorization) {
+    for (String pair : form.split("&")) {
+      if (pair.startsWith("endpoint_id=")) {
+        return URLDecoder.decode(pair.substring("endpoint_id=".length()), StandardCharsets.UTF_8);
+      }
+    }
+    if (authorization != null && authorization.startsWith("Basic ")) {
+      String user = new String(Base64.getDecoder().decode(authorization.substring(6)),
+          StandardCharsets.UTF_8);
+      int colon = user.indexOf(':');
+      return URLDecoder.decode(colon < 0 ? user : user.substring(0, colon), StandardCharsets.UTF_8);
+    }
+    return "?";
   }
 
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange; InputStream body = exchange.getRequestBody()) {
-      body.readAllBytes();
+      long at = System.nanoTime();
+      String form = new String(body.readAllBytes(), StandardCharsets.UTF_8);
+      List<Long> times = requestTimes.computeIfAbsent(
+          keyOf(form, exchange.getRequestHeaders().getFirst("Authorization")),
+          k -> new ArrayList<>());
+      synchronized (times) {
+        times.add(at);
+      }
       int n = requests.incrementAndGet();
       if (!delay.isZero()) {
         try {
@@ -81,7 +139,7 @@ final class TokenServer implements AutoCloseable {
         }
       }
       byte[] json = ("{\"access_token\":\"herd-" + n + "\",\"token_type\":\"Bearer\","
-              + "\"expires_in\":3600,\"scope\":\"benchmark\"" + extraFields + "}")
+              + "\"expires_in\":" + expiresInSeconds + ",\"scope\":\"benchmark\"" + extraFields + "}")
           .getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/json;charset=UTF-8");
       exchange.getResponseHeaders().set("Cache-Control", "no-store");

@@ -136,6 +136,9 @@ public final class ClientAuthenticator {
     } else if (authentication instanceof ClientAuthentication.None none) {
       form.put("client_id", none.clientId());
     } else if (signer != null) {
+      // RFC 7521, section 4.2 lets client_id go with the assertion, and some servers (Spring
+      // Authorization Server among them) refuse an assertion without it (400 invalid_request).
+      form.put("client_id", authentication.clientId());
       form.put("client_assertion_type", JWT_BEARER_ASSERTION_TYPE);
       form.put("client_assertion", assertion(audience));
     }

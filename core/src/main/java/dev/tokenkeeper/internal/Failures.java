@@ -29,12 +29,16 @@ public final class Failures {
    * failure is not an I/O problem (a bug, or a misconfigured {@code HttpClient}) and should
    * reach the caller as it is.
    *
+   * <p>The JDK's messages may quote what the server sent (a malformed status or header line),
+   * and a server may echo the request in it: the message and the causes attached are redacted.
+   *
    * @param endpoint "token endpoint" or "revocation endpoint", for the message
+   * @param redactor the request's secrets
    */
   public static TokenEndpointException exchangeFailed(
       Throwable failure, String endpoint, URI uri, Duration connectTimeout,
-      Duration requestTimeout) {
-    Throwable cause = unwrap(failure);
+      Duration requestTimeout, Redactor redactor) {
+    Throwable cause = redacted(unwrap(failure), redactor);
     for (Throwable t = cause; t != null; t = t.getCause()) {
       if (t instanceof LimitedBodyHandler.BodyTooLargeException tooLarge) {
         // Status known: the provider did answer, with something we refuse to read.
@@ -60,11 +64,70 @@ public final class Failures {
           + ": connection refused or unreachable", 0, cause);
     }
     if (cause instanceof IOException) {
+      String type = cause instanceof Redacted r ? r.type.getSimpleName()
+          : cause.getClass().getSimpleName();
+      String message = cause instanceof Redacted r ? r.message : redactor.redact(cause.getMessage());
       return new TokenEndpointException("I/O error talking to the " + endpoint + where + ": "
-          + cause.getClass().getSimpleName()
-          + (cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")"), 0, cause);
+          + type + (message == null ? "" : " (" + message + ")"), 0, cause);
     }
     return null;
+  }
+
+  /**
+   * {@code failure} itself when no message in its cause chain shows a secret; else a copy of the
+   * chain, each link a {@link Redacted} with the original type's name, its redacted message and
+   * its stack trace.
+   */
+  public static Throwable redacted(Throwable failure, Redactor redactor) {
+    if (failure == null || !reveals(failure, redactor, 0)) {
+      return failure;
+    }
+    return copy(failure, redactor, 0);
+  }
+
+  private static final int MAX_CAUSES = 16;
+
+  private static boolean reveals(Throwable t, Redactor redactor, int depth) {
+    if (t == null || depth > MAX_CAUSES) {
+      return false;
+    }
+    return redactor.revealsSecret(t.getMessage())
+        || (t.getCause() != t && reveals(t.getCause(), redactor, depth + 1));
+  }
+
+  private static Throwable copy(Throwable t, Redactor redactor, int depth) {
+    if (t == null || depth > MAX_CAUSES) {
+      return null;
+    }
+    Class<?> type = t instanceof Redacted r ? r.type : t.getClass();
+    Redacted copy = new Redacted(type, redactor.redact(t.getMessage()),
+        t.getCause() == t ? null : copy(t.getCause(), redactor, depth + 1));
+    copy.setStackTrace(t.getStackTrace());
+    return copy;
+  }
+
+  /**
+   * Stands in for an exception whose message showed a secret: {@code toString()} reads
+   * {@code java.net.ProtocolException: <redacted message>}, and the stack trace is the original's.
+   */
+  public static final class Redacted extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    /** The type of the exception this stands in for. */
+    public final transient Class<?> type;
+    /** Its message, redacted; may be null. */
+    public final String message;
+
+    Redacted(Class<?> type, String message, Throwable cause) {
+      super(message, cause);
+      this.type = type;
+      this.message = message;
+    }
+
+    @Override
+    public String toString() {
+      return type.getName() + (message == null ? "" : ": " + message) + " (redacted)";
+    }
   }
 
   /** Scheme, host, port and path: never user-info or a query. */

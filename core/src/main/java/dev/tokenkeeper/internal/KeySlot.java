@@ -54,7 +54,12 @@ public final class KeySlot {
   /** The last recorded use, ticker nanos: the idle timeout runs from here. */
   public volatile long lastUsed;
 
-  private CompletableFuture<TokenState> inFlight;
+  /**
+   * The one request in flight, or {@code null}. Written under the monitor only; volatile so that
+   * {@link #busy()} is a lock-free read: every caller of a STALE key asks it, and a monitor taken
+   * by 16 callers on 2 cores parks some of them for a whole time slice (issue 13).
+   */
+  private volatile CompletableFuture<TokenState> inFlight;
   private volatile boolean retired;
   private boolean revoked;
   private boolean evictedWhileBusy;
@@ -96,7 +101,7 @@ public final class KeySlot {
   }
 
   /** Whether a token request is in flight. */
-  public synchronized boolean busy() {
+  public boolean busy() {
     return inFlight != null;
   }
 

@@ -20,6 +20,7 @@ import java.util.Date;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Turns the answer of a token endpoint (RFC 6749, sections 5.1 and 5.2) or a revocation endpoint
@@ -36,6 +37,9 @@ public final class TokenResponseParser {
       "session_expiration_time", "session_id", "session_idle_timeout");
 
   private static final int MAX_DESCRIPTION = 300;
+
+  /** Seconds as a numeric string: any number of digits (more than 18 saturate). */
+  private static final Pattern WHOLE_NUMBER = Pattern.compile("-?\\d+");
 
   private final Clock clock;
   private final Duration defaultExpiresIn;
@@ -94,6 +98,11 @@ public final class TokenResponseParser {
       throw a.problem("without access_token; a token response must contain a non-empty"
           + " access_token (RFC 6749, section 5.1)");
     }
+    String notB64token = B64Token.violation(accessToken);
+    if (notB64token != null) {
+      throw a.problem("with an access_token that is not an RFC 6750 b64token (" + notB64token
+          + "); it could not be sent in an Authorization header and is not shown");
+    }
     String tokenType = a.string(json, "token_type");
     if (tokenType == null) {
       throw a.problem("without token_type; a token response must say token_type \"bearer\""
@@ -135,7 +144,7 @@ public final class TokenResponseParser {
       Date exp = jwt.getJWTClaimsSet().getExpirationTime();
       if (exp != null) {
         Duration left = Duration.between(receivedAt, exp.toInstant());
-        return left.isNegative() ? Duration.ZERO : left;
+        return left.isNegative() ? Duration.ZERO : Lifetimes.atMost(left);
       }
     } catch (ParseException | RuntimeException opaque) {
       // An opaque token is no error: fall through to the configured default.
@@ -200,12 +209,19 @@ public final class TokenResponseParser {
 
     /** RFC 6749, section 5.2. */
     TokenEndpointException oauthError(Map<String, Object> json) {
-      String error = (String) json.get("error");
+      String raw = (String) json.get("error");
+      if (!isErrorCode(raw)) {
+        return problem("with an \"error\" member outside RFC 6749's character set (section 5.2:"
+            + " printable ASCII except \" and \\); it is not shown");
+      }
+      // Masked like error_description: a server may echo the request in it, and applications
+      // (the servlet filter's error body among them) show the code.
+      String error = redactor.redact(raw);
       String description = json.get("error_description") instanceof String s ? s : null;
       String uri = json.get("error_uri") instanceof String s ? s : null;
       Duration retryAfter = retryAfter();
       StringBuilder message = new StringBuilder(prefix()).append(" ")
-          .append(shortValue(redactor.redact(error)));
+          .append(shortValue(error));
       if (description != null) {
         message.append(": ").append(shortDescription(description));
       }
@@ -251,32 +267,50 @@ public final class TokenResponseParser {
       throw problem("with a token response whose " + field + " is not a JSON string");
     }
 
-    /** Seconds as a JSON number or a numeric string; never negative. */
+    /**
+     * Seconds as a JSON number or a numeric string; never negative; more than
+     * {@link Lifetimes#MAX} (a provider's "never") is read as {@link Lifetimes#MAX}.
+     */
     Duration seconds(Map<String, Object> json, String field) {
       Object value = json.get(field);
       if (value == null) {
         return null;
       }
-      long seconds;
       if (value instanceof Number number) {
         double d = number.doubleValue();
         if (Double.isNaN(d) || Double.isInfinite(d) || d != Math.rint(d)) {
-          throw problem("with " + field + " " + number + "; it must be a whole number of seconds");
+          throw problem("with " + field + " " + shortValue(number.toString()) + "; it must be a"
+              + " whole number of seconds");
         }
-        seconds = number.longValue();
-      } else if (value instanceof String text && text.trim().matches("-?\\d{1,18}")) {
-        seconds = Long.parseLong(text.trim());
-      } else {
-        String shown = value instanceof String text ? "\"" + shortValue(text) + "\"" : "a "
-            + (value instanceof Map ? "JSON object" : "JSON array");
-        throw problem("with " + field + " " + shown + "; it must be a number of seconds (a JSON"
-            + " number or a numeric string)");
+        if (d < 0) {
+          throw negative(field, shortValue(number.toString()));
+        }
+        // A double of 2^63 or more is no long: saturate before longValue() wraps it.
+        return d >= Lifetimes.MAX.getSeconds() ? Lifetimes.MAX
+            : Lifetimes.ofSeconds(number.longValue());
       }
-      if (seconds < 0) {
-        throw problem("with a negative " + field + " (" + seconds + "); it must be zero or a"
-            + " positive number of seconds");
+      if (value instanceof String text && WHOLE_NUMBER.matcher(text.trim()).matches()) {
+        String digits = text.trim();
+        if (digits.startsWith("-")) {
+          if (digits.chars().skip(1).allMatch(c -> c == '0')) {
+            return Duration.ZERO;
+          }
+          throw negative(field, shortValue(digits));
+        }
+        String significant = digits.replaceFirst("^0+(?=.)", "");
+        return significant.length() > 18 ? Lifetimes.MAX
+            : Lifetimes.ofSeconds(Long.parseLong(significant));
       }
-      return Duration.ofSeconds(seconds);
+      String shown = value instanceof String text ? "\"" + shortValue(text) + "\"" : "a "
+          + (value instanceof Map ? "JSON object" : value instanceof Boolean ? "JSON boolean"
+              : "JSON array");
+      throw problem("with " + field + " " + shown + "; it must be a number of seconds (a JSON"
+          + " number or a numeric string)");
+    }
+
+    private TokenEndpointException negative(String field, String shown) {
+      return problem("with a negative " + field + " (" + shown + "); it must be zero or a"
+          + " positive number of seconds");
     }
 
     /** An ISO 8601 date-time; without an offset it is read as UTC. */
@@ -335,6 +369,20 @@ public final class TokenResponseParser {
         return "an invalid URI";
       }
     }
+  }
+
+  /** RFC 6749, section 5.2: {@code error = 1*( %x20-21 / %x23-5B / %x5D-7E )}. */
+  static boolean isErrorCode(String error) {
+    if (error == null || error.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < error.length(); i++) {
+      char c = error.charAt(i);
+      if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean looksLikeJson(String text) {

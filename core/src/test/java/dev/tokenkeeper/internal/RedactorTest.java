@@ -1,7 +1,9 @@
 package dev.tokenkeeper.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -31,6 +33,35 @@ class RedactorTest {
     assertEquals("a < b & \"c\" 'd' ██",
         Redactor.none().excerpt("<p>a&nbsp;&lt; b &amp; &quot;c&quot; &#39;d&#39;</p>"
             + " abcdefghijklmnopqrstuvwxyz0123"));
+  }
+
+  @Test
+  void aSecretBehindCharacterReferencesOrPercentEscapesIsDecodedThenMasked() {
+    Redactor redactor = new Redactor(List.of("s+e/c=r t"));
+
+    assertEquals("x ██ y", redactor.redact("x s&#43;e&#x2f;c&equals;r&#32;t y"));
+    assertEquals("x ██ y", redactor.redact("x s&plus;e&sol;c%3dr t y"));
+    assertEquals("x ██ y", redactor.redact("x s%2Be%2Fc%3Dr+t y"));
+    assertEquals("x ██", redactor.redact("x s&amp;#43;e%252Fc=r t"));
+    assertEquals("a &#43; b %2F", redactor.redact("a &#43; b %2F"));
+    assertTrue(redactor.revealsSecret("s%26%2343;e/c=r t"));
+    assertFalse(redactor.revealsSecret("s+e/c=r"));
+  }
+
+  @Test
+  void aTextEncodedTooManyTimesOverIsWithheld() {
+    String deep = "s+e";
+    for (int i = 0; i < 12; i++) {
+      deep = FormEncoder.encode(deep);
+    }
+    assertEquals(Redactor.WITHHELD, new Redactor(List.of("s+e")).redact(deep));
+    assertEquals(deep, Redactor.none().redact(deep));
+  }
+
+  @Test
+  void characterReferencesToInvalidCodePointsStayAsTheyAre() {
+    assertEquals("&#0; &#xD800; &#99999999; &nosuch; é A",
+        Redactor.decodeCharacterReferences("&#0; &#xD800; &#99999999; &nosuch; &#xe9; &#65"));
   }
 
   @Test

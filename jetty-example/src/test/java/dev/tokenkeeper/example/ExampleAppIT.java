@@ -82,14 +82,17 @@ class ExampleAppIT {
 
   @Test
   void apiCallThroughTheAppSucceedsWithABearerToken() throws Exception {
-    HttpResponse<String> call = app.post("/app/call", "it-call");
+    String key = app.browser().register("it-call");
+    HttpResponse<String> call = app.browser().call("it-call");
 
     assertEquals(200, call.statusCode(), call.body());
     Map<String, Object> body = json(call);
     assertEquals(200L, ((Number) body.get("api_status")).longValue());
     assertEquals(DemoProvider.OWNER_ID, map(body, "api").get("id"));
-    assertEquals("it-call", map(body, "api").get("endpoint_id"));
-    Map<String, Object> e = endpoint("it-call");
+    assertTrue(key.startsWith("it-call-"), key);
+    assertEquals(key, body.get("endpoint_id"));
+    assertEquals(key, map(body, "api").get("endpoint_id"));
+    Map<String, Object> e = endpoint(key);
     assertEquals("INITIAL", map(e, "last_refresh").get("cause"));
     assertTrue(map(e, "session").get("idle_deadline") instanceof Number, e.toString());
   }
@@ -97,16 +100,17 @@ class ExampleAppIT {
   @Test
   void afterAForced401TheNextCallSucceedsWithARefreshedTokenAndExactlyOneRefresh()
       throws Exception {
-    assertEquals(200, app.post("/app/call", "it-401").statusCode());
-    String before = (String) map(endpoint("it-401"), "token").get("fingerprint");
+    String key = app.browser().register("it-401");
+    assertEquals(200, app.browser().call("it-401").statusCode());
+    String before = (String) map(endpoint(key), "token").get("fingerprint");
 
-    HttpResponse<String> reject = app.post("/demo/control/reject?endpoint_id=it-401", null);
+    HttpResponse<String> reject = app.post("/demo/control/reject?endpoint_id=" + key);
     assertEquals(1L, ((Number) json(reject).get("revoked")).longValue(), reject.body());
-    HttpResponse<String> call = app.post("/app/call", "it-401");
+    HttpResponse<String> call = app.browser().call("it-401");
 
     assertEquals(200, call.statusCode(), call.body());
     assertEquals(200L, ((Number) json(call).get("api_status")).longValue());
-    Map<String, Object> e = endpoint("it-401");
+    Map<String, Object> e = endpoint(key);
     assertNotEquals(before, map(e, "token").get("fingerprint"), "a new token");
     assertEquals("REJECTED", map(e, "last_refresh").get("cause"));
     assertEquals(1L, ((Number) e.get("refresh_count")).longValue());
@@ -118,31 +122,27 @@ class ExampleAppIT {
   }
 
   @Test
-  void aRequestWithoutEndpointIdGetsTheSessionEndedAnswer() throws Exception {
-    HttpResponse<String> call = app.post("/app/call", null);
+  void aRequestWithoutABrowserSessionGetsTheSessionEndedAnswer() throws Exception {
+    HttpResponse<String> call = app.post("/app/call?device=laptop");
 
     assertEquals(401, call.statusCode(), call.body());
   }
 
   @Test
-  void aKeyBreakingTheKeyRuleIs400() throws Exception {
-    HttpResponse<String> call = app.post("/app/call", "k".repeat(513));
+  void aDeviceNameBreakingTheRuleIsRefusedAndADeviceNotRegisteredHasNoKey() throws Exception {
+    BrowserSession browser = new BrowserSession(app.uri());
+    assertEquals(400, browser.post("/devices?device=not/valid").statusCode());
+    browser.register("mine");
 
-    assertEquals(400, call.statusCode(), call.body());
-  }
+    HttpResponse<String> call = browser.post("/app/call?device=not-registered");
 
-  @Test
-  void anEmailAddressIsAKeySentToTheDemoProviderAsItsDerivedEndpointId() throws Exception {
-    HttpResponse<String> call = app.post("/app/call", "dana@example.com");
-
-    assertEquals(200, call.statusCode(), call.body());
-    assertEquals(dev.tokenkeeper.Dialect.ringCentralEndpointId("dana@example.com"),
-        map(json(call), "api").get("endpoint_id"));
+    assertEquals(401, call.statusCode(), call.body());
   }
 
   @Test
   void metricsAnswerInPrometheusTextFormatAndFollowTheTokenRequests() throws Exception {
-    assertEquals(200, app.post("/app/call", "it-metrics").statusCode());
+    String key = app.browser().register("it-metrics");
+    assertEquals(200, app.browser().call("it-metrics").statusCode());
     HttpResponse<String> metrics = app.get("/metrics");
 
     assertEquals(200, metrics.statusCode());
@@ -159,6 +159,6 @@ class ExampleAppIT {
     assertTrue(body.contains("tokenkeeper_token_requests_active{manager=\"example\"} 0"), body);
     assertTrue(body.contains("tokenkeeper_token_expiry_min_seconds{manager=\"example\"}"), body);
     assertTrue(body.contains("tokenkeeper_session_ended_total{manager=\"example\"}"), body);
-    assertTrue(!body.contains("it-metrics"), "no key in any tag");
+    assertTrue(!body.contains(key) && !body.contains("it-metrics"), "no key in any tag");
   }
 }

@@ -28,6 +28,7 @@ final class ExampleProcess implements AutoCloseable {
   private final StringBuffer output;
   private final URI uri;
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private BrowserSession browser;
 
   private ExampleProcess(Process process, URI uri, StringBuffer output) {
     this.process = process;
@@ -108,13 +109,18 @@ final class ExampleProcess implements AutoCloseable {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  HttpResponse<String> post(String path, String endpointId) throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(resolve(path)).timeout(Duration.ofSeconds(30))
-        .POST(HttpRequest.BodyPublishers.noBody());
-    if (endpointId != null) {
-      b.header("X-Endpoint-Id", endpointId);
+  /** A POST without cookies: no browser session. */
+  HttpResponse<String> post(String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(resolve(path)).timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The tests' default browser (one session, made on first use). */
+  synchronized BrowserSession browser() {
+    if (browser == null) {
+      browser = new BrowserSession(uri);
     }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return browser;
   }
 
   String output() {

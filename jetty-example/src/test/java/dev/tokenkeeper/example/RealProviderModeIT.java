@@ -34,7 +34,8 @@ class RealProviderModeIT {
           "--password-env", "PROVIDER_PASSWORD",
           "--api-url", base + "/demo/api/restapi/v1.0/account/~/extension/~")) {
 
-        HttpResponse<String> call = app.post("/app/call", "real-1");
+        String key = app.browser().register("real");
+        HttpResponse<String> call = app.browser().call("real");
         Map<String, Object> status = JSONObjectUtils.parse(app.get("/status.json").body());
         HttpResponse<String> noDemo = app.get("/demo/stats.json");
         Map<String, Object> providerStats = JSONObjectUtils.parse(provider.get("/demo/stats.json").body());
@@ -48,7 +49,7 @@ class RealProviderModeIT {
             .get("password")).longValue());
         Map<String, Object> requests = (Map<String, Object>) ((Map<String, Object>)
             JSONObjectUtils.parse(provider.get("/status.json").body()).get("demo")).get("requests");
-        List<Object> logged = (List<Object>) requests.get("real-1");
+        List<Object> logged = (List<Object>) requests.get(key);
         assertEquals(1, logged.size(), "the app sent the request's key as endpoint_id");
         assertFalse(app.output().contains(DemoProvider.CLIENT_SECRET), "no secret in the log");
         assertFalse(app.output().contains(DemoProvider.PASSWORD), "no password in the log");

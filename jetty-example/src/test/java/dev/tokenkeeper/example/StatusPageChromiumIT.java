@@ -31,6 +31,7 @@ class StatusPageChromiumIT {
       "data-f=\"ttl\"[^>]*data-remaining=\"(-?\\d+)\"[^>]*data-first=\"(-?\\d+)\"");
 
   private static ExampleProcess app;
+  private static String historyKey;
   private static Path chromium;
 
   @BeforeAll
@@ -44,11 +45,14 @@ class StatusPageChromiumIT {
       Assumptions.abort("Chromium not found, skipping the status page browser test; " + how);
     }
     app = ExampleProcess.start();
-    // Some history before the browser comes: two endpoints, and a forced 401 on one of them.
-    assertEquals(200, app.post("/app/call", "laptop").statusCode());
-    assertEquals(200, app.post("/app/call", "phone").statusCode());
-    assertEquals(200, app.post("/demo/control/reject?endpoint_id=laptop", null).statusCode());
-    assertEquals(200, app.post("/app/call", "laptop").statusCode());
+    // Some history before the browser comes, in another browser session: two devices, and a
+    // forced 401 on one of them. The page shows them read-only and drives its own devices.
+    BrowserSession other = app.browser();
+    historyKey = other.register("laptop");
+    assertEquals(200, other.call("laptop").statusCode());
+    assertEquals(200, other.call("phone").statusCode());
+    assertEquals(200, app.post("/demo/control/reject?endpoint_id=" + historyKey).statusCode());
+    assertEquals(200, other.call("laptop").statusCode());
   }
 
   @AfterAll
@@ -109,7 +113,11 @@ class StatusPageChromiumIT {
     // Virtual time: timers run 8 s ahead without the test waiting 8 s; fetches still complete.
     String dom = chromium("--virtual-time-budget=8000", "--dump-dom");
 
-    assertTrue(dom.contains("data-endpoint=\"laptop\""), "the page drives the 'laptop' endpoint:\n" + dom);
+    assertTrue(dom.contains("data-device=\"laptop\""), "the page drives its own 'laptop':\n" + dom);
+    assertTrue(dom.contains("data-device=\"phone\""), "and its own 'phone':\n" + dom);
+    assertTrue(dom.contains("data-endpoint=\"" + historyKey + "\""),
+        "and shows the other browser's laptop:\n" + dom);
+    assertTrue(countOf(dom, "data-device=") == 2, "the other browser's cards are not its own");
     Matcher m = COUNTDOWN.matcher(dom);
     assertTrue(m.find(), "a card shows a token countdown:\n" + dom);
     long remaining = Long.parseLong(m.group(1));
@@ -122,7 +130,8 @@ class StatusPageChromiumIT {
     assertTrue(chart.contains("class=\"refresh\""), "the chart marks token events:\n" + chart);
     assertTrue(chart.contains("class=\"now\""), "the chart marks now");
     assertTrue(chart.contains("class=\"rejected\""), "the chart marks the 401");
-    assertTrue(countOf(chart, "class=\"life\"") >= 3, "laptop's two tokens and phone's one:\n" + chart);
+    assertTrue(countOf(chart, "class=\"life\"") >= 5,
+        "the other laptop's two tokens, its phone's one, and this page's two:\n" + chart);
     assertTrue(dom.contains("data-cause=\"REJECTED\""), "laptop's last refresh was after a 401");
   }
 

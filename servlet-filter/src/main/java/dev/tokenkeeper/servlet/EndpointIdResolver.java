@@ -10,14 +10,25 @@ import jakarta.servlet.http.HttpServletRequest;
  * {@link dev.tokenkeeper.Dialect#endpointIdFor}).
  *
  * <p>Implementations must be thread-safe: the filter calls one instance from many request threads
- * at once. The built-ins ({@link #fixed}, {@link #header}, {@link #sessionAttribute},
- * {@link #principal}) are immutable. A custom class named in {@code web.xml}
+ * at once. The built-ins ({@link #fixed}, {@link #sessionAttribute}, {@link #principal},
+ * {@link #trustedHeader}) are immutable. A custom class named in {@code web.xml}
  * ({@code endpoint-id} = {@code class:com.example.MyResolver}) needs a public no-arg constructor.
  *
  * <p>The filter checks every key against {@link dev.tokenkeeper.TokenManager}'s key rule (1 to
  * {@value dev.tokenkeeper.TokenManager#MAX_KEY_LENGTH} characters, no control characters): a
  * request whose key breaks it is answered {@code 400} and no token is requested, so a resolver
- * may return what the request carries without checking it.
+ * may return a value without checking its form.
+ *
+ * <p><b>No client chooses whose token the server uses.</b> The key selects a token the server
+ * holds, so it must come from something the server itself bound to the user — a session
+ * attribute your login set, the container's authenticated principal, a key your login flow made —
+ * never from a value the client sends on its own (a header, a parameter, a cookie value). A
+ * resolver that returns, say, the value of an {@code X-Endpoint-Id} header lets a signed-in user
+ * who sends {@code X-Endpoint-Id: alice} act with Alice's token, and lets anonymous clients make
+ * the server acquire one token per value they invent. The one built-in that reads client input,
+ * {@link #trustedHeader}, is for deployments behind a gateway that sets the header itself and
+ * strips it from client requests, and is named so; the filter logs a WARNING at {@code init}
+ * when it is used.
  */
 @FunctionalInterface
 public interface EndpointIdResolver {
@@ -33,9 +44,20 @@ public interface EndpointIdResolver {
     return Resolvers.fixed(endpointId);
   }
 
-  /** The value of the request header {@code name}. */
-  static EndpointIdResolver header(String name) {
-    return Resolvers.header(name);
+  /**
+   * The value of request header {@code name}, <b>trusted</b> to have been set by a gateway in
+   * front of this application (an API gateway or reverse proxy that authenticates the caller,
+   * sets the header from that identity, and removes any header of that name the client sent).
+   * Without such a gateway any client can send the header and so choose whose token the server
+   * uses: do not use it then; bind keys to the user with {@link #sessionAttribute},
+   * {@link #principal} or your own resolver instead. {@code web.xml}:
+   * {@code endpoint-id = trusted-header:NAME} (the former {@code header:NAME} fails {@code init}
+   * and says so). The filter logs a WARNING at {@code init} when it runs with this resolver.
+   *
+   * @throws IllegalArgumentException {@code name} is blank
+   */
+  static EndpointIdResolver trustedHeader(String name) {
+    return Resolvers.trustedHeader(name);
   }
 
   /**

@@ -120,6 +120,7 @@ public final class TokenFilter implements Filter {
   @Override
   public void init(FilterConfig filterConfig) throws ServletException {
     if (config != null) {
+      warnIfKeysComeFromClientInput(filterConfig.getFilterName(), config);
       return;
     }
     InitParams.Parsed parsed = InitParams.parse(filterConfig, environment, systemProperties);
@@ -137,7 +138,20 @@ public final class TokenFilter implements Filter {
     this.servletContext = context;
     this.clients = clientsFor(parsed.config());
     this.config = parsed.config();
+    warnIfKeysComeFromClientInput(filterConfig.getFilterName(), config);
     LOG.log(Level.INFO, "TokenFilter ''{0}'' ready: {1}", filterConfig.getFilterName(), config);
+  }
+
+  private static void warnIfKeysComeFromClientInput(String filterName, TokenFilterConfig c) {
+    if (Resolvers.readsClientInput(c.endpointIdResolver())) {
+      LOG.log(Level.WARNING, "TokenFilter ''{0}'': endpoint-id is {1}: each request''s key, and"
+          + " so whose token it gets, is taken from a request header. This is safe only behind a"
+          + " gateway that sets that header itself and strips it from every client request;"
+          + " otherwise any client can act with another user''s token and make the server"
+          + " request a token for every value it invents. Bind keys to the user with"
+          + " session:ATTRIBUTE, principal or class:FQCN unless such a gateway is in place.",
+          filterName, c.endpointIdResolver());
+    }
   }
 
   private static BearerClients clientsFor(TokenFilterConfig config) {
@@ -261,8 +275,24 @@ public final class TokenFilter implements Filter {
       body.put("error", "token_endpoint_error");
       body.put("error_description", "The token endpoint refused to give a token.");
     }
-    e.error().ifPresent(code -> body.put("provider_error", code));
+    // Only a code in RFC 6749's character set (section 5.2) is passed on; the parser masks an
+    // echoed secret with a character outside it, so a masked code is left out entirely.
+    e.error().filter(TokenFilter::isOauthErrorCode)
+        .ifPresent(code -> body.put("provider_error", code));
     Responses.json(response, status, body);
+  }
+
+  private static boolean isOauthErrorCode(String code) {
+    if (code.isEmpty() || code.length() > 128) {
+      return false;
+    }
+    for (int i = 0; i < code.length(); i++) {
+      char c = code.charAt(i);
+      if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void exposeTimeouts(TokenFilterConfig c, HttpServletRequest request,

@@ -17,11 +17,11 @@ class ResolversAndPoliciesTest {
     assertEquals("svc-1", EndpointIdResolver.fixed("svc-1").resolve(http.request()));
     assertEquals("fixed:svc-1", EndpointIdResolver.fixed("svc-1").toString());
 
-    EndpointIdResolver header = EndpointIdResolver.header("X-Endpoint-Id");
+    EndpointIdResolver header = EndpointIdResolver.trustedHeader("X-Endpoint-Id");
     assertNull(header.resolve(http.request()));
     http.requestHeaders.put("X-Endpoint-Id", "dev-7");
     assertEquals("dev-7", header.resolve(http.request()));
-    assertEquals("header:X-Endpoint-Id", header.toString());
+    assertEquals("trusted-header:X-Endpoint-Id", header.toString());
 
     EndpointIdResolver session = EndpointIdResolver.sessionAttribute("uid");
     assertNull(session.resolve(http.request()), "no session, and none is created");
@@ -45,7 +45,7 @@ class ResolversAndPoliciesTest {
         e.getMessage());
     assertEquals("fixed:alice@example.com",
         EndpointIdResolver.fixed("alice@example.com").toString());
-    assertThrows(IllegalArgumentException.class, () -> EndpointIdResolver.header(" "));
+    assertThrows(IllegalArgumentException.class, () -> EndpointIdResolver.trustedHeader(" "));
     assertThrows(IllegalArgumentException.class, () -> EndpointIdResolver.sessionAttribute(null));
   }
 

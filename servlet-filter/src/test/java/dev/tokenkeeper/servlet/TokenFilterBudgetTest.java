@@ -67,7 +67,7 @@ class TokenFilterBudgetTest {
         .build();
     manager = TokenManager.builder(endpoint).primaryGrant(Grant.clientCredentials()).build();
     TokenFilter filter = new TokenFilter(TokenFilterConfig.builder(manager,
-        EndpointIdResolver.header("X-Endpoint-Id")).build());
+        EndpointIdResolver.trustedHeader("X-Endpoint-Id")).build());
 
     assertEquals(200, pass(filter, "first").status);
     FakeHttp refused = pass(filter, "second");

@@ -104,7 +104,7 @@ class TokenFilterExposeTest {
     signIn("c", null, null, "sess-c");
     signIn("d", Duration.ofSeconds(100), null, null);
     TokenFilter filter = new TokenFilter(TokenFilterConfig
-        .builder(manager, EndpointIdResolver.header("X-Endpoint-Id")).exposeHeaders(true).build());
+        .builder(manager, EndpointIdResolver.trustedHeader("X-Endpoint-Id")).exposeHeaders(true).build());
     for (String key : new String[] {"a", "b", "a", "a", "c", "b", "d", "c", "a", "d", "d"}) {
       check(pass(filter, key), key);
     }
@@ -118,7 +118,7 @@ class TokenFilterExposeTest {
   void withoutExposeHeadersNoHeaderIsWrittenButTheAttributesAreSet() throws Exception {
     signIn("a", Duration.ofMinutes(15), Instant.now().plus(Duration.ofHours(8)), "sess-a");
     TokenFilter filter = new TokenFilter(TokenFilterConfig
-        .builder(manager, EndpointIdResolver.header("X-Endpoint-Id")).build());
+        .builder(manager, EndpointIdResolver.trustedHeader("X-Endpoint-Id")).build());
     FakeHttp http = pass(filter, "a");
     assertFalse(http.responseHeaders.keySet().stream().anyMatch(h -> h.startsWith("TokenKeeper-")),
         http.responseHeaders.toString());

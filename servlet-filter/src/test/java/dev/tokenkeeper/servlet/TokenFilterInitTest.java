@@ -51,7 +51,7 @@ class TokenFilterInitTest {
     p.put("token-endpoint", "https://idp.example.com/oauth/token");
     p.put("client-id", "client-1");
     p.put("client-secret-env", "TK_SECRET");
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     return p;
   }
 
@@ -241,11 +241,20 @@ class TokenFilterInitTest {
             }, "init-param assertion-env is set, but grant is none"),
         bad("endpoint-id missing", p -> p.remove("endpoint-id"),
             "init-param endpoint-id is missing",
-            "expected fixed:VALUE, header:NAME, session:ATTRIBUTE, principal or class:FQCN"),
+            "expected fixed:VALUE, session:ATTRIBUTE, principal, class:FQCN (an EndpointIdResolver)"
+                + " or trusted-header:NAME (only behind a gateway that sets the header and strips"
+                + " it from client requests)"),
+        bad("endpoint-id header: lets any client choose the key",
+            p -> p.put("endpoint-id", "header:X-Endpoint-Id"),
+            "init-param endpoint-id is header:X-Endpoint-Id, which would let any client choose"
+                + " whose token the server uses",
+            "Bind keys to the user instead with session:ATTRIBUTE (set by your login), principal"
+                + " or class:FQCN",
+            "say so with trusted-header:X-Endpoint-Id"),
         bad("endpoint-id unknown kind", p -> p.put("endpoint-id", "cookie:id"),
             "init-param endpoint-id is \"cookie:id\"; expected fixed:VALUE"),
-        bad("endpoint-id without argument", p -> p.put("endpoint-id", "header:"),
-            "init-param endpoint-id is \"header:\""),
+        bad("endpoint-id without argument", p -> p.put("endpoint-id", "trusted-header:"),
+            "init-param endpoint-id is \"trusted-header:\""),
         bad("endpoint-id bare word", p -> p.put("endpoint-id", "session"),
             "init-param endpoint-id is \"session\""),
         bad("endpoint-id fixed too long", p -> p.put("endpoint-id", "fixed:" + "a".repeat(513)),
@@ -401,6 +410,32 @@ class TokenFilterInitTest {
         "init-param client-secret holds the client secret in plain text in web.xml; use"
             + " client-secret-env or client-secret-file instead")), logged.toString());
     assertTrue(logged.stream().noneMatch(line -> line.contains(CLIENT_SECRET)), logged.toString());
+  }
+
+  @Test
+  void trustedHeaderKeysAreAcceptedWithAWarningAtInitThatSaysWhenTheyAreSafe() throws Exception {
+    List<String> logged = captureLogs(() -> {
+      TokenFilter filter = new TokenFilter(null, ENV::get);
+      filter.init(new FakeFilterConfig(base()));
+      filter.destroy();
+    });
+    assertTrue(logged.stream().anyMatch(line -> line.contains("WARNING")
+        && line.contains("endpoint-id is"
+        + " trusted-header:X-Endpoint-Id") && line.contains("safe only behind a gateway that sets"
+        + " that header itself and strips it from every client request")), logged.toString());
+
+    // The same resolver given in code gets the same warning; a session-bound one gets none.
+    TokenFilter source = new TokenFilter(null, ENV::get);
+    Map<String, String> sessionBound = base();
+    sessionBound.put("endpoint-id", "session:uid");
+    List<String> quiet = captureLogs(() -> source.init(new FakeFilterConfig(sessionBound)));
+    assertTrue(quiet.stream().noneMatch(line -> line.contains("trusted-header")), quiet.toString());
+    List<String> inCode = captureLogs(() -> new TokenFilter(TokenFilterConfig.builder(
+        source.tokenManager(), EndpointIdResolver.trustedHeader("X-User")).build())
+        .init(new FakeFilterConfig(Map.of())));
+    assertTrue(inCode.stream().anyMatch(line -> line.contains("endpoint-id is trusted-header:X-User")),
+        inCode.toString());
+    source.destroy();
   }
 
   @Test

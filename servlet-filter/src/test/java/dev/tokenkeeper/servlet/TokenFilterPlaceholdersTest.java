@@ -63,7 +63,7 @@ class TokenFilterPlaceholdersTest {
     params.put("token-endpoint", "https://${app.host}/oauth/token");
     params.put("client-id", "${app.client-id:default-client}");
     params.put("client-secret-env", "${app.secret-variable}");
-    params.put("endpoint-id", "${app.endpoint-id:header:X-Endpoint-Id}");
+    params.put("endpoint-id", "${app.endpoint-id:trusted-header:X-Endpoint-Id}");
     params.put("refresh-window", "${app.refresh-window:PT2M}");
     FakeFilterConfig config = new FakeFilterConfig(params);
     config.contextParams.put("app.host", "idp.example.com");

@@ -9,6 +9,7 @@ import dev.tokenkeeper.TokenEndpoint;
 import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.TokenRequest;
+import dev.tokenkeeper.internal.Loopback;
 import dev.tokenkeeper.servlet.EndpointIdResolver;
 import dev.tokenkeeper.servlet.SessionEndedPolicy;
 import dev.tokenkeeper.servlet.TokenFilterConfig;
@@ -16,10 +17,8 @@ import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 import java.lang.System.Logger.Level;
 import java.lang.reflect.InvocationTargetException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -234,28 +233,14 @@ public final class InitParams {
     }
     if (scheme.equals("http") && !allowInsecureHttp && !isLoopback(uri.getHost())) {
       throw error(name, "uses http to " + uri.getHost()
-          + ", so secrets and tokens would cross the network in clear text", URL_FORM
-          + "; or, only on a network you trust, allow-insecure-http=true");
+          + ", so secrets and tokens would cross the network in clear text (" + Loopback.RULE
+          + ")", URL_FORM + "; or, only on a network you trust, allow-insecure-http=true");
     }
     return uri;
   }
 
   static boolean isLoopback(String host) {
-    String h = host.toLowerCase(Locale.ROOT);
-    if (h.equals("localhost") || h.endsWith(".localhost")) {
-      return true;
-    }
-    // Only IP literals are checked: a name is never resolved here.
-    boolean literal = h.startsWith("[") || h.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-    if (!literal) {
-      return false;
-    }
-    try {
-      String address = h.startsWith("[") ? h.substring(1, h.length() - 1) : h;
-      return InetAddress.getByName(address).isLoopbackAddress();
-    } catch (UnknownHostException | StringIndexOutOfBoundsException e) {
-      return false;
-    }
+    return Loopback.isLoopback(host);
   }
 
   // ---- the client ------------------------------------------------------------------------
@@ -429,8 +414,9 @@ public final class InitParams {
   // ---- keys, timing, origins, policy -----------------------------------------------------
 
   private EndpointIdResolver endpointIdResolver() throws ServletException {
-    String form = "fixed:VALUE, header:NAME, session:ATTRIBUTE, principal or class:FQCN (an"
-        + " EndpointIdResolver)";
+    String form = "fixed:VALUE, session:ATTRIBUTE, principal, class:FQCN (an EndpointIdResolver)"
+        + " or trusted-header:NAME (only behind a gateway that sets the header and strips it from"
+        + " client requests)";
     String value = get("endpoint-id");
     if (value == null) {
       throw missing("endpoint-id", form);
@@ -454,7 +440,17 @@ public final class InitParams {
               + TokenManager.MAX_KEY_LENGTH + " characters without control characters");
         }
       case "header":
-        return EndpointIdResolver.header(argument);
+        // The value is a header name from web.xml, not a secret.
+        throw new ServletException(prefix() + "init-param endpoint-id is header:" + argument
+            + ", which would let any client choose whose token the server uses: a signed-in user"
+            + " sending " + argument + ": alice would act with alice's token, and every value a"
+            + " client invents would cost a token request. Bind keys to the user instead with"
+            + " session:ATTRIBUTE (set by your login), principal or class:FQCN; or, only when a"
+            + " gateway in front of this application sets " + argument + " itself and strips it"
+            + " from client requests, say so with trusted-header:" + argument
+            + " (see CONFIGURATION.md, \"Which key a request uses\")");
+      case "trusted-header":
+        return EndpointIdResolver.trustedHeader(argument);
       case "session":
         return EndpointIdResolver.sessionAttribute(argument);
       case "class":

@@ -21,8 +21,13 @@ public final class Resolvers {
     return new Fixed(endpointId);
   }
 
-  public static EndpointIdResolver header(String name) {
-    return new Header(requireName(name, "header"));
+  public static EndpointIdResolver trustedHeader(String name) {
+    return new TrustedHeader(requireName(name, "header"));
+  }
+
+  /** Whether {@code resolver} takes its key from client input (so {@code init} warns). */
+  public static boolean readsClientInput(EndpointIdResolver resolver) {
+    return resolver instanceof TrustedHeader;
   }
 
   public static EndpointIdResolver sessionAttribute(String name) {
@@ -64,13 +69,14 @@ public final class Resolvers {
     }
   }
 
-  record Header(String name) implements EndpointIdResolver {
+  /** A header that a gateway in front of the application sets and strips from client requests. */
+  record TrustedHeader(String name) implements EndpointIdResolver {
     @Override public String resolve(HttpServletRequest request) {
       return request.getHeader(name);
     }
 
     @Override public String toString() {
-      return "header:" + name;
+      return "trusted-header:" + name;
     }
   }
 

@@ -41,7 +41,8 @@ class OriginsTest {
     assertTrue(InitParams.isLoopback("127.0.0.1"));
     assertTrue(InitParams.isLoopback("127.9.9.9"));
     assertTrue(InitParams.isLoopback("[::1]"));
-    assertTrue(InitParams.isLoopback("tk.localhost"));
+    // Issue 8, item 9: resolved again when connecting, so never taken for loopback.
+    assertFalse(InitParams.isLoopback("tk.localhost"));
     assertFalse(InitParams.isLoopback("[::2]"));
     assertFalse(InitParams.isLoopback("10.0.0.1"));
     assertFalse(InitParams.isLoopback("localhost.example.com"));

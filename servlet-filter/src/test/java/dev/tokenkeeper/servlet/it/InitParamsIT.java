@@ -233,7 +233,7 @@ class InitParamsIT {
     Map<String, String> p = base();
     p.put("client-authentication", "client_secret_jwt");
     p.put("client-secret", "plain-secret-that-is-long-enough-for-hs256!!");
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     try (TestWebApp app = start("secret-jwt", p)) {
       HttpResponse<String> r = new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "from-header");
       assertEquals("200 from-header " + provider.currentToken("from-header"), r.body());
@@ -247,7 +247,7 @@ class InitParamsIT {
       throws Exception {
     Map<String, String> p = base();
     p.put("client-secret", "budget-secret");
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     p.put("token-budget", "1/60s");
     p.put("token-budget-per-key", "1/60s");
     p.put("token-budget-max-wait", "0");
@@ -312,7 +312,7 @@ class InitParamsIT {
     p.put("grant", "password");
     p.put("username", "+16505550100");
     p.put("password-env", "TK_IT_PASSWORD");
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     try (TestWebApp app = start("password-env", p)) {
       assertEquals(200, new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "pw-env")
           .statusCode());
@@ -334,7 +334,7 @@ class InitParamsIT {
     p.put("grant", "password");
     p.put("username", "alice");
     p.put("password-file", password.toString());
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     try (TestWebApp app = start("password-file", p)) {
       new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "pw-file");
       assertEquals("password-from-file", lastFor("pw-file").form().get("password"));
@@ -354,7 +354,7 @@ class InitParamsIT {
     p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
     p.put("grant", "jwt-bearer");
     p.put("assertion-env", "TK_IT_ASSERTION");
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     try (TestWebApp app = start("assertion-env", p)) {
       new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "jwt-env");
       FakeProvider.Received sent = lastFor("jwt-env");
@@ -376,7 +376,7 @@ class InitParamsIT {
     p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
     p.put("grant", "jwt-bearer");
     p.put("assertion-file", assertion.toString());
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     p.put("session-ended", "redirect:https://login.example.com/start");
     try (TestWebApp app = start("assertion-file", p)) {
       new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "rotated-1");
@@ -395,7 +395,7 @@ class InitParamsIT {
   void theBearerClientSendsTheTokenOnlyToAllowedOrigins() throws Exception {
     Map<String, String> p = base();
     p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     p.put("allowed-origins", "https://api.example.com, " + provider.otherOrigin());
     try (TestWebApp app = start("origins", p)) {
       int before = provider.apiAuthorizations.size();

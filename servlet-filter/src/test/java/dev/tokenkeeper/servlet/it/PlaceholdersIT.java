@@ -58,7 +58,7 @@ class PlaceholdersIT {
     p.put("username", "${app.username:}");
     p.put("password-env", "${app.password-env:}");
     p.put("scope", "${" + PROPERTY + ":ReadAccounts}");
-    p.put("endpoint-id", "header:${app.key-header:X-Endpoint-Id}");
+    p.put("endpoint-id", "trusted-header:${app.key-header:X-Endpoint-Id}");
     p.put("allowed-origins", "${app.api-origin}");
     p.put("listener", "attribute:" + Servlets.PublishListener.ATTRIBUTE);
     return p;

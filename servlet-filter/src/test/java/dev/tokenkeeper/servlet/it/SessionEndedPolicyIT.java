@@ -45,7 +45,7 @@ class SessionEndedPolicyIT {
     p.put("client-id", "it-client");
     p.put("client-authentication", "none");
     p.put("grant", "none");
-    p.put("endpoint-id", "header:X-Endpoint-Id");
+    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
     p.put("allowed-origins", provider.apiOrigin().toString());
     p.put("session-ended", policy);
     return p;

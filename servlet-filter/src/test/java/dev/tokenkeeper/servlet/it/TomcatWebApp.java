@@ -36,9 +36,21 @@ public final class TomcatWebApp implements AutoCloseable {
    * ({@code dir} is emptied first).
    */
   public static TomcatWebApp start(Path dir, String contextPath, String webXml) throws Exception {
+    return start(dir, contextPath, webXml, docBase -> {});
+  }
+
+  /** What else goes into the docBase before Tomcat starts ({@code WEB-INF/classes}, say). */
+  public interface DocBase {
+    void fill(Path docBase) throws IOException;
+  }
+
+  /** {@link #start(Path, String, String)}, with {@code more} filling the docBase first. */
+  public static TomcatWebApp start(Path dir, String contextPath, String webXml, DocBase more)
+      throws Exception {
     deleteTree(dir);
     Path docBase = dir.resolve("webapp");
     WebXml.write(docBase, webXml);
+    more.fill(docBase);
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(Files.createDirectories(dir.resolve("tomcat")).toString());
     Connector connector = tomcat.getConnector();
