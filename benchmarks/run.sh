@@ -45,6 +45,7 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
 fi
 JAR=benchmarks/target/benchmarks.jar
 mkdir -p "$RESULTS"
+rm -f "$RESULTS"/redis-hotpath.json "$RESULTS"/cluster.txt
 rm -f "$RESULTS"/hotpath-t*.json "$RESULTS"/herd.json "$RESULTS"/filter.json \
   "$RESULTS"/budget-hotpath.json "$RESULTS"/budget-coldstart.json \
   "$RESULTS"/steady.json "$RESULTS"/send.json "$RESULTS"/clock.json
@@ -78,6 +79,16 @@ echo "== filter overhead on a Jetty 12 request, 2 threads: JMH log in $RESULTS/f
   -rf json -rff "$RESULTS/filter.json" >"$RESULTS/filter.log" 2>&1 \
   || echo "   JMH exited with $?; see the log"
 grep -E '^FilterOverheadBenchmark\.[a-zA-Z]+ ' "$RESULTS/filter.log" | sed 's/^/   /' || true
+
+echo "== Redis store: near-cache hit vs in-process (JMH log in $RESULTS/redis-hotpath.log)"
+# Needs redis-server on the PATH; the benchmark starts its own on a free loopback port.
+"$JAVA" -jar "$JAR" 'RedisHotPathBenchmark' -f 1 "${jmh_time[@]}" -t 1 -foe false \
+  -prof gc -rf json -rff "$RESULTS/redis-hotpath.json" >"$RESULTS/redis-hotpath.log" 2>&1 \
+  || echo "   JMH exited with $?; see the log"
+grep -E '^RedisHotPathBenchmark\.[a-zA-Z]+ ' "$RESULTS/redis-hotpath.log" | sed 's/^/   /' || true
+echo "== Redis store: cluster herd (4 instances x 32 threads, 50 ms provider) and cold acquisition"
+"$JAVA" -cp "$JAR" dev.tokenkeeper.benchmarks.ClusterBenchmark --instances 4 --threads 32 \
+  --delay-ms 50 --rounds "$rounds" --cold 500 | tee "$RESULTS/cluster.txt" | sed 's/^/   /'
 
 echo "== steady state: 16 paced callers, 8 keys, 3 s tokens, 1 s refresh window, per library"
 "$JAVA" -cp "$JAR" dev.tokenkeeper.benchmarks.SteadyStateBenchmark --seconds "$steady_seconds" \

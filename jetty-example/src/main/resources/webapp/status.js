@@ -249,6 +249,9 @@
       ['503 answers', d.unavailable, 'token endpoint failing'],
       ['invalid_grant', d.invalid_grant, 'refresh token reuse ' + d.refresh_token_reuse],
       ['Active sessions', d.active_sessions, ''],
+      ['ID tokens', d.id_tokens_issued || 0, 'signed, for sign-ins'],
+      ['Revocations', d.revocations || 0, 'RFC 7009, at sign-out'],
+      ['Back-channel logouts', d.back_channel_logouts || 0, 'end-session ' + (d.end_session_requests || 0)],
     ]);
   }
 

@@ -80,6 +80,13 @@ public interface TokenListener {
   default void onSessionEnded(String key, SessionTimeouts timeouts) {}
 
   /**
+   * The shared {@link TokenStore} failed for {@code key} (unreachable, timed out, or another
+   * instance held the key's lease past the store's maximum wait). The manager carries on with its
+   * own cache, single flight and budget; sharing resumes by itself when the store is back.
+   */
+  default void onStoreUnavailable(String key, Throwable cause) {}
+
+  /**
    * {@link TokenManager#revoke} has asked the provider to revoke tokens of {@code key}, and says
    * what was and was not revoked. Called once for the tokens held when {@code revoke(key)} was
    * called, and once more for those of a token request that was in flight then; on the thread

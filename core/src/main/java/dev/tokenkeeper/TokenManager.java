@@ -8,10 +8,13 @@ import dev.tokenkeeper.internal.KeySlot;
 import dev.tokenkeeper.internal.Keys;
 import dev.tokenkeeper.internal.KeyTable;
 import dev.tokenkeeper.internal.ManagerContext;
+import dev.tokenkeeper.internal.SharedState;
 import dev.tokenkeeper.internal.Times;
 import dev.tokenkeeper.internal.TokenSender;
 import dev.tokenkeeper.internal.TokenState;
 import dev.tokenkeeper.internal.budget.BudgetQueue;
+import dev.tokenkeeper.internal.budget.RateLimiter;
+import dev.tokenkeeper.internal.budget.SharedLimiter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -197,12 +200,22 @@ public final class TokenManager implements AutoCloseable {
       // The permits are the endpoint's, shared by every manager on it; the queue (who goes
       // first) is this manager's, driven by its ticker and scheduler.
       Ticker t = b.ticker;
-      queue = new BudgetQueue(budget, b.endpoint.limiter(t::read), t::read, b.clock,
+      RateLimiter limiter = b.endpoint.limiter(t::read);
+      if (b.store != null && b.store.sharesBudget()) {
+        // Shared by every instance through the store; the endpoint's own limiter takes over
+        // while the store cannot be reached.
+        limiter = new SharedLimiter(b.store, b.endpoint.tokenUri().toString(), budget, limiter,
+            t::read, e -> ctx.events.warn("store-budget", () -> "the shared token budget is"
+                + " unreachable (" + Failures.unwrap(e) + "); this instance keeps its own budget"
+                + " until it is back"));
+      }
+      queue = new BudgetQueue(budget, limiter, t::read, b.clock,
           (task, delay) -> ctx.schedule(task, delay), b.retryPolicy.maxElapsed());
     }
     this.sender = new TokenSender(transport, ctx, queue);
     this.life = new KeyLifecycle(ctx, sender, b.maximumSize,
-        budget == null ? 0 : budget.spread());
+        budget == null ? 0 : budget.spread(),
+        b.store == null ? null : new SharedState(b.store, ctx));
     this.table = life.table();
     this.slots = table.hotPathView();
     this.recordStats = b.recordStats;
@@ -521,6 +534,7 @@ public final class TokenManager implements AutoCloseable {
     private boolean recordStats;
     private TokenSender.Transport transport;
     private final List<TokenListener> listeners = new ArrayList<>();
+    private TokenStore store;
 
     private Builder(TokenEndpoint endpoint) {
       this.endpoint = Objects.requireNonNull(endpoint, "endpoint is required");
@@ -678,6 +692,19 @@ public final class TokenManager implements AutoCloseable {
     /** Count {@link Stats#hits()} too. Off by default: it adds a shared write to the hot path. */
     public Builder recordStats() {
       this.recordStats = true;
+      return this;
+    }
+
+    /**
+     * Shares the keys' state with the other instances of the application through {@code store}
+     * (such as {@code RedisTokenStore} from {@code tokenkeeper-redis}): one token request per key
+     * across the cluster, a rotated refresh token never used twice, a sign-in or sign-out on one
+     * instance seen by all. This manager's cache becomes the near-cache: the hot path still
+     * reads only memory. Default: none, every state is this instance's own. The store is yours:
+     * {@link TokenManager#close()} does not close it.
+     */
+    public Builder store(TokenStore store) {
+      this.store = Objects.requireNonNull(store, "store");
       return this;
     }
 

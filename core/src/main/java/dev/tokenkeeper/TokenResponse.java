@@ -128,9 +128,12 @@ public final class TokenResponse {
   }
 
   /**
-   * The claims of the {@code id_token}, when one was sent, as parsed JSON values (numeric dates
-   * such as {@code exp} as epoch seconds). The signature is <em>not</em> checked here: do not
-   * base an authorization decision on these claims alone.
+   * The <strong>unverified</strong> claims of the {@code id_token}, when one was sent, as parsed
+   * JSON values (numeric dates such as {@code exp} as epoch seconds): only decoded, with no check
+   * of the signature, issuer, audience, expiry or nonce, so anyone able to put a token in this
+   * response could have written them. Never base an authentication or authorization decision on
+   * them; the servlet module's {@code LoginFilter} verifies ID tokens against the provider's keys
+   * and offers the verified claims as {@code TokenContext.claims()}.
    *
    * @throws IllegalStateException the {@code id_token} is not a readable JWT (the message does
    *     not show it)

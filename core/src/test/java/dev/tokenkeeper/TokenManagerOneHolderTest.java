@@ -237,8 +237,12 @@ class TokenManagerOneHolderTest {
 
     assertEquals(List.of(), sentTwice, "refresh tokens sent twice");
     assertEquals(List.of(), unexpected);
-    assertTrue(server.count(r -> r.param("refresh_token") != null) > 50,
-        "the mix refreshed: " + server.count());
+    // How many refreshes the mix makes depends on the interleaving (a rejected() with a token
+    // already replaced makes none); under a loaded machine it fell to 50 or below in full-suite
+    // runs, so the check only requires that the mix did exercise refreshes.
+    long refreshes = server.count(r -> r.param("refresh_token") != null);
+    assertTrue(refreshes > 10, "the mix refreshed " + refreshes + " times in " + server.count()
+        + " token requests");
   }
 
   /** A ticker that runs a hook inside its n-th reading: to land a put() mid-decision. */

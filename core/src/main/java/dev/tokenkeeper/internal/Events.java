@@ -108,6 +108,16 @@ public final class Events {
     }
   }
 
+  public void storeUnavailable(String key, Throwable cause) {
+    for (TokenListener l : listeners) {
+      try {
+        l.onStoreUnavailable(key, cause);
+      } catch (RuntimeException e) {
+        listenerFailed(e);
+      }
+    }
+  }
+
   public void revoked(String key, Revocation revocation) {
     for (TokenListener l : listeners) {
       try {

@@ -27,24 +27,32 @@ public final class KeyLifecycle {
   final KeyTable table;
   final SessionWatch watch;
   final TokenSender sender;
+  /** The shared store, or {@code null}: every state is this instance's own. */
+  final SharedState shared;
   /** The token budget's spread (a fraction of the refresh window), or 0. */
   private final double spread;
 
   public KeyLifecycle(ManagerContext ctx, TokenSender sender, long maximumSize) {
-    this(ctx, sender, maximumSize, 0);
+    this(ctx, sender, maximumSize, 0, null);
   }
 
   /**
    * @param spread how far, as a fraction of the refresh window, a key's refresh moment may move
    *     later (each key by its own share of it); 0 for none
+   * @param shared the shared store, or {@code null}
    */
-  public KeyLifecycle(ManagerContext ctx, TokenSender sender, long maximumSize, double spread) {
+  public KeyLifecycle(ManagerContext ctx, TokenSender sender, long maximumSize, double spread,
+      SharedState shared) {
     this.ctx = ctx;
     this.sender = sender;
     this.spread = spread;
+    this.shared = shared;
     this.watch = new SessionWatch(ctx);
     this.table = new KeyTable(ctx, maximumSize, this::evicted);
     watch.ender((slot, judged) -> end(slot, judged, true));
+    if (shared != null) {
+      shared.attach(this);
+    }
   }
 
   public KeyTable table() {
@@ -64,7 +72,7 @@ public final class KeyLifecycle {
     for (;;) {
       KeySlot h = table.live(key);
       if (h == null) {
-        if (!ctx.hasPrimaryGrant()) {
+        if (!ctx.hasPrimaryGrant() && shared == null) {
           throw reauthentication(key, "no token is held for key '" + key + "' and no primary"
               + " grant is configured: put() a token after the user signs in, or set"
               + " TokenManager.Builder.primaryGrant", null);
@@ -225,19 +233,33 @@ public final class KeyLifecycle {
       KeySlot h = table.getOrCreate(key);
       if (h.put(next)) {
         installed(h, now);
+        if (shared != null) {
+          shared.put(h, next);
+        }
         return;
       }
     }
   }
 
-  /** Forgets the token of {@code key}; a token request in flight still completes its callers. */
+  /**
+   * Forgets the token of {@code key} (in every instance, with a shared store); a token request in
+   * flight still completes its callers.
+   */
   public void invalidate(String key) {
     KeySlot h = table.peek(key);
     if (h != null) {
-      h.retire(false);
-      watch.forget(h);
-      table.remove(h);
+      forgetLocally(h);
     }
+    if (shared != null) {
+      shared.remove(key);
+    }
+  }
+
+  /** Forgets {@code h} in this instance only (the store announced a removal). */
+  void forgetLocally(KeySlot h) {
+    h.retire(false);
+    watch.forget(h);
+    table.remove(h);
   }
 
   /** See {@code TokenManager.revoke}. */
@@ -245,6 +267,9 @@ public final class KeyLifecycle {
     if (!sender.supportsRevocation()) {
       invalidate(key);
       return CompletableFuture.completedFuture(null);
+    }
+    if (shared != null) {
+      shared.remove(key);
     }
     List<CompletableFuture<Throwable>> parts = new ArrayList<>(2);
     KeySlot h = table.peek(key);

@@ -84,6 +84,8 @@ public final class KeySlot {
   volatile dev.tokenkeeper.internal.budget.BudgetQueue.Ticket budgetTicket;
   /** The pending session timer of this slot, or {@code null}; see {@link SessionWatch}. */
   volatile SessionWatch.Timer timer;
+  /** The shared store's version of the state held here (0: none seen); see {@link SharedState}. */
+  private volatile long version;
 
   KeySlot(String key, long now) {
     this.key = key;
@@ -93,6 +95,53 @@ public final class KeySlot {
   /** Whether the slot no longer stands for its key (forgotten, ended, revoked or evicted). */
   public boolean retired() {
     return retired;
+  }
+
+  /** The store version this slot's state corresponds to, 0 when none. */
+  public long version() {
+    return version;
+  }
+
+  /**
+   * Records that the state held here is the store's {@code seen}; never goes back. A version is
+   * only ever recorded together with the state it belongs to (under this monitor), so a claim
+   * never presents a version newer than the state it would refresh from.
+   */
+  synchronized void advanceVersion(long seen) {
+    if (seen > version) {
+      version = seen;
+    }
+  }
+
+  /** {@link #advanceVersion} if {@code expected} is still the state. */
+  synchronized boolean advanceVersionIf(TokenState expected, long seen) {
+    if (state != expected) {
+      return false;
+    }
+    advanceVersion(seen);
+    return true;
+  }
+
+  /**
+   * Replaces {@code basis} by {@code next}, the store's version {@code seen}, unless a request
+   * is in flight (it owns the slot's state until it publishes) or the state moved on.
+   */
+  synchronized boolean replaceIfIdle(TokenState basis, TokenState next, long seen) {
+    if (retired || inFlight != null || state != basis) {
+      return false;
+    }
+    state = next;
+    advanceVersion(seen);
+    return true;
+  }
+
+  /** {@link #replace} and record the store's version of {@code next}, in one step. */
+  synchronized boolean replace(TokenState basis, TokenState next, long seen) {
+    if (!replace(basis, next)) {
+      return false;
+    }
+    advanceVersion(seen);
+    return true;
   }
 
   /** Whether revoke(key) retired the slot: a request of it still waiting must not be sent. */
@@ -143,6 +192,11 @@ public final class KeySlot {
    * ended meanwhile).
    */
   synchronized Outcome publish(TokenState basis, TokenState next) {
+    return publish(basis, next, 0);
+  }
+
+  /** {@link #publish}, recording the store's version of {@code next} when it is stored. */
+  synchronized Outcome publish(TokenState basis, TokenState next, long seen) {
     inFlight = null;
     if (retired) {
       return revoked ? Outcome.REVOKED : Outcome.DROPPED;
@@ -152,6 +206,7 @@ public final class KeySlot {
       return Outcome.SUPERSEDED;
     }
     state = next;
+    advanceVersion(seen);
     reacquire = false;
     keepUntil = 0;
     coolDownUntil = 0;

@@ -6,6 +6,7 @@ import dev.tokenkeeper.TokenBudgetExceededException;
 import dev.tokenkeeper.TokenEndpointException;
 import dev.tokenkeeper.TokenRequest;
 import dev.tokenkeeper.TokenResponse;
+import dev.tokenkeeper.TokenStore;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -36,6 +37,15 @@ final class TokenSequence {
   private TokenRequest request;
   private boolean refresh;
   private int attempts;
+  /**
+   * The cluster-wide lease while this sequence holds it (shared store only): renewed by the store
+   * while the request is open, and ended by the fenced write, a release or a removal.
+   */
+  private TokenStore.Lease lease;
+  /** The state the lease was taken for; a different state at the end is written back. */
+  private TokenState leased;
+  /** Whether the store was re-read after an invalid_grant (once per sequence). */
+  private boolean reread;
 
   TokenSequence(KeyLifecycle life, KeySlot slot, TokenState basis, RefreshCause cause,
       CompletableFuture<TokenState> promise) {
@@ -49,7 +59,137 @@ final class TokenSequence {
   }
 
   void start() {
+    if (life.shared == null) {
+      begin();
+      return;
+    }
+    claim(slot.version());
+  }
+
+  // ---- the shared store: one request per key in the cluster --------------------------------
+
+  /**
+   * Asks the store for the key's lease, having seen {@code seen}. Granted: this instance sends.
+   * A newer state: served if usable (another instance got it), else judged and claimed again.
+   * The store unreachable: this instance carries on alone.
+   */
+  private void claim(long seen) {
+    life.shared.claim(slot.key, seen).whenComplete((claim, failure) -> ctx.execute(() -> {
+      try {
+        claimed(claim, failure);
+      } catch (Throwable t) {
+        fail(t);
+        if (t instanceof Error e) {
+          throw e;
+        }
+      }
+    }));
+  }
+
+  private void claimed(TokenStore.Claim claim, Throwable failure) {
+    if (failure != null) {
+      life.shared.unavailable(slot.key, failure);
+      begin();
+      return;
+    }
+    if (claim.lease() != null) {
+      lease = claim.lease();
+      leased = basis;
+      begin();
+      return;
+    }
+    TokenStore.Entry newer = claim.newer();
+    TokenState remote = life.shared.decode(slot.key, newer);
+    if (remote != null && servable(remote)) {
+      adopt(remote, newer.version());
+      return;
+    }
+    if (remote != null) {
+      // Stale or expired there too: refresh from the newest state (its refresh token is the
+      // live one; ours may have been rotated away by the instance that wrote it).
+      if (!slot.replace(basis, remote, newer.version())) {
+        if (slot.state != null) {
+          adopt(remote, newer.version()); // a put() landed meanwhile: it wins (SUPERSEDED)
+        } else {
+          fail(new IllegalStateException("the state of key '" + slot.key + "' ended while its"
+              + " request waited for the shared store; call again"));
+        }
+        return;
+      }
+      basis = remote;
+    }
+    // The version is claimed together with the state it belongs to (or, when the store holds
+    // none, with ours): never a version newer than the refresh token we would send.
+    claim(newer.version());
+  }
+
+  /** Whether a state another instance stored answers this sequence's callers. */
+  private boolean servable(TokenState remote) {
+    long now = ctx.now();
+    if (now >= remote.usableUntil || remote.sessionOver(now, ctx.wallNow(), slot.lastUsed)) {
+      return false;
+    }
+    if (cause == RefreshCause.REJECTED && basis != null
+        && remote.token.value().equals(basis.token.value())) {
+      return false; // the very token the resource server refused
+    }
+    return cause != RefreshCause.AHEAD_OF_EXPIRY || now < remote.refreshAt;
+  }
+
+  /** Serves the state another instance stored, without a request of our own. */
+  private void adopt(TokenState remote, long version) {
+    TokenState result = remote;
+    switch (slot.publish(basis, remote, version)) {
+      case STORED -> life.installed(slot, ctx.now());
+      case SUPERSEDED -> {
+        TokenState current = slot.state;
+        result = current != null ? current : remote;
+        life.table.retime(slot);
+      }
+      case DROPPED -> life.table.retime(slot);
+      case REVOKED -> {
+        life.table.retime(slot);
+        promise.completeExceptionally(KeyLifecycle.reauthentication(slot.key, "the tokens of"
+            + " key '" + slot.key + "' were revoked while a token request was in flight. Sign"
+            + " the user in again and put() the new token, or call token() again to acquire one"
+            + " with the primary grant", null));
+        return;
+      }
+    }
+    promise.complete(result);
+  }
+
+  /** Ends the lease: writes what changed locally (a stripped or rotated refresh token), or not. */
+  private void endLease(TokenState current) {
+    TokenStore.Lease l = lease;
+    if (l == null) {
+      return;
+    }
+    lease = null;
+    if (current != null && current != leased) {
+      l.write(life.shared.encode(current), life.shared.expiresAt(current))
+          .whenComplete((w, f) -> {
+            if (f != null) {
+              life.shared.unavailable(slot.key, f);
+            } else if (w.written()) {
+              slot.advanceVersionIf(current, w.current().version());
+            }
+          });
+    } else {
+      l.release();
+    }
+  }
+
+  // ---- the request -----------------------------------------------------------------------
+
+  private void begin() {
     try {
+      if (basis == null && !ctx.hasPrimaryGrant()) {
+        throw KeyLifecycle.reauthentication(slot.key, "no token is held for key '" + slot.key
+            + "' (in this instance or the shared store) and no primary grant is configured:"
+            + " put() a token after the user signs in, or set TokenManager.Builder.primaryGrant",
+            null);
+      }
       if (basis == null && slot.reacquire()) {
         cause = RefreshCause.REACQUIRED;
       }
@@ -108,8 +248,54 @@ final class TokenSequence {
     TokenRequest base = refresh ? basis.request : KeyLifecycle.baseRequest(request, response);
     TokenState next = life.newState(slot.key, response, base, refresh ? basis : null, now,
         ctx.wallNow());
+    TokenStore.Lease l = lease;
+    if (l == null) {
+      publish(response, next, 0);
+      return;
+    }
+    lease = null;
+    // The fenced write: stored only if the lease is still ours and nobody wrote since.
+    l.write(life.shared.encode(next), life.shared.expiresAt(next))
+        .whenComplete((w, f) -> ctx.execute(() -> {
+          try {
+            written(response, next, w, f);
+          } catch (Throwable t) {
+            fail(t);
+            if (t instanceof Error e) {
+              throw e;
+            }
+          }
+        }));
+  }
+
+  private void written(TokenResponse response, TokenState next, TokenStore.Write w,
+      Throwable failure) {
+    if (failure != null) {
+      life.shared.unavailable(slot.key, failure);
+      publish(response, next, 0);
+      return;
+    }
+    if (w.written()) {
+      publish(response, next, w.current().version());
+      return;
+    }
+    // Fenced off: another instance stored a newer state while this request ran (this one's
+    // lease lapsed). The cluster keeps its state; the callers get it if it is usable.
+    TokenState remote = life.shared.decode(slot.key, w.current());
+    Events.debug(() -> "the answer for key '" + slot.key + "' was fenced off by version "
+        + w.current().version() + " in the shared store");
+    if (remote != null && ctx.now() < remote.usableUntil) {
+      (refresh ? ctx.refreshes : ctx.acquisitions).increment();
+      adopt(remote, w.current().version());
+      return;
+    }
+    publish(response, next, 0);
+  }
+
+  private void publish(TokenResponse response, TokenState next, long version) {
+    long now = ctx.now();
     TokenState result = next;
-    switch (slot.publish(basis, next)) {
+    switch (slot.publish(basis, next, version)) {
       case STORED -> life.installed(slot, now);
       case SUPERSEDED -> {
         // put() stored a token meanwhile; it wins, and the callers get it.
@@ -159,7 +345,11 @@ final class TokenSequence {
     }
     if (failure instanceof TokenEndpointException tee) {
       if (refresh && tee.isInvalidGrant()) {
-        refusedRefreshToken(tee);
+        if (life.shared != null && !reread) {
+          rereadBeforeDeclaringDead(tee);
+        } else {
+          refusedRefreshToken(tee);
+        }
         return;
       }
       if (tee.isTransient()) {
@@ -187,6 +377,43 @@ final class TokenSequence {
       }
     }
     fail(failure);
+  }
+
+  /**
+   * {@code invalid_grant} with a shared store: another instance may have rotated the refresh token
+   * (its lease lapsed, or the store was down). Re-read before declaring it dead: a newer state
+   * with another refresh token is served, or refreshed from, instead. Never a blind retry: the
+   * refused token is not sent again.
+   */
+  private void rereadBeforeDeclaringDead(TokenEndpointException tee) {
+    reread = true;
+    String refused = basis.refreshToken;
+    life.shared.read(slot.key).whenComplete((e, f) -> ctx.execute(() -> {
+      try {
+        TokenState remote = f == null ? life.shared.decode(slot.key, e) : null;
+        if (remote == null || java.util.Objects.equals(remote.refreshToken, refused)) {
+          refusedRefreshToken(tee);
+          return;
+        }
+        if (servable(remote)) {
+          endLease(null);
+          adopt(remote, e.version());
+          return;
+        }
+        if (!remote.refreshTokenAlive(ctx.now()) || !slot.replace(basis, remote, e.version())) {
+          refusedRefreshToken(tee);
+          return;
+        }
+        basis = remote;
+        request = life.refreshRequest(slot.key, remote);
+        send();
+      } catch (Throwable t) {
+        fail(t);
+        if (t instanceof Error err) {
+          throw err;
+        }
+      }
+    }));
   }
 
   /**
@@ -263,6 +490,16 @@ final class TokenSequence {
     if (!keepServing) {
       life.end(slot, basis, true);
     }
+    if (lease != null) {
+      TokenStore.Lease l = lease;
+      lease = null;
+      if (keepServing) {
+        byte[] value = life.shared.encode(stripped);
+        l.write(value, life.shared.expiresAt(stripped));
+      } else {
+        l.remove(); // the refresh token is dead everywhere: no instance sends it again
+      }
+    }
     if (evicted) {
       life.table.reinsert(slot);
     } else {
@@ -277,6 +514,7 @@ final class TokenSequence {
     }
     long now = ctx.now();
     TokenState current = slot.state;
+    endLease(current);
     boolean stillServing = current != null && now < current.usableUntil
         && !current.sessionOver(now, ctx.wallNow(), slot.lastUsed);
     // A token budget's refusal sent nothing, so the provider has nothing to cool down from: the

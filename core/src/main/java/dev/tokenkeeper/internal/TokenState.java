@@ -220,6 +220,40 @@ public final class TokenState {
     this.anchorWallMillis = other.anchorWallMillis;
   }
 
+  /**
+   * A state read back from a shared store ({@link StateCodec}): every field as given, deadlines
+   * already on this process's ticker.
+   */
+  static TokenState restore(AccessToken token, String refreshToken, long expiresAt,
+      long refreshAt, long usableUntil, long refreshTokenExpiresAt, long absoluteDeadline,
+      long absoluteWall, long idleTimeout, long freshUntil, long touchInterval, String sessionId,
+      TokenRequest request, long now, long wallNow) {
+    return new TokenState(token, refreshToken, expiresAt, refreshAt, usableUntil,
+        refreshTokenExpiresAt, absoluteDeadline, absoluteWall, idleTimeout, freshUntil,
+        touchInterval, sessionId, request, now, wallNow);
+  }
+
+  private TokenState(AccessToken token, String refreshToken, long expiresAt, long refreshAt,
+      long usableUntil, long refreshTokenExpiresAt, long absoluteDeadline, long absoluteWall,
+      long idleTimeout, long freshUntil, long touchInterval, String sessionId,
+      TokenRequest request, long now, long wallNow) {
+    this.anchorNanos = now;
+    this.anchorWallMillis = wallNow;
+    this.token = token;
+    this.refreshToken = refreshToken;
+    this.expiresAt = expiresAt;
+    this.refreshAt = refreshAt;
+    this.usableUntil = usableUntil;
+    this.refreshTokenExpiresAt = refreshTokenExpiresAt;
+    this.absoluteDeadline = absoluteDeadline;
+    this.absoluteWall = absoluteWall;
+    this.idleTimeout = idleTimeout;
+    this.freshUntil = freshUntil;
+    this.touchInterval = touchInterval;
+    this.sessionId = sessionId;
+    this.request = request;
+  }
+
   /** Whether the refresh token exists and has not expired at {@code now}. */
   public boolean refreshTokenAlive(long now) {
     return refreshToken != null && now < refreshTokenExpiresAt;

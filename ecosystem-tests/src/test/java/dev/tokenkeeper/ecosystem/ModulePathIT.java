@@ -28,6 +28,7 @@ class ModulePathIT {
       module app {
         requires dev.tokenkeeper.core;
         requires dev.tokenkeeper.servlet;
+        requires jakarta.servlet;
         requires jdk.httpserver;
       }
       """;

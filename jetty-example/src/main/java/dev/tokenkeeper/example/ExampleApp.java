@@ -35,6 +35,8 @@ import org.eclipse.jetty.util.resource.ResourceFactory;
  *   /               status page (index.html, status.js, status.css; no external assets)
  *   /status.json    the same state as JSON
  *   /app/call       calls the provider's API through the request's BearerHttpClient (filtered)
+ *   /oauth/...      sign-in with the demo provider: login, callback, logout, session (demo mode)
+ *   /api/...        the token relay to the demo API, for the signed-in user (demo mode)
  *   /demo/...       the demo provider: token endpoint, API, controls (demo mode only)
  * </pre>
  */
@@ -97,6 +99,11 @@ public final class ExampleApp {
     } else {
       System.out.println("  provider: " + options.tokenUrl() + " (grant " + options.grant() + ")");
     }
+    if (options.store() != null) {
+      System.out.println("  shared store: " + dev.tokenkeeper.redis.RedisTokenStore.class
+          .getSimpleName() + " on " + redactedStore(options.store().uri())
+          + (options.store().plaintext() ? " (plaintext)" : " (encrypted)"));
+    }
     if (options.tokenBudget() != null) {
       System.out.println("  token budget: " + options.tokenBudget()
           + " (callers without a token first; refreshes ahead of expiry deferred)");
@@ -146,7 +153,10 @@ public final class ExampleApp {
     contexts.addHandler(webapp);
     if (options.demoMode()) {
       DemoProvider provider = new DemoProvider(options.demo(), Clock.systemUTC());
+      provider.openId().configure(base + DEMO_PATH, URI.create(base + "/oauth/backchannel-logout"));
       contexts.addHandler(DemoProviderContext.create(DEMO_PATH, provider));
+      // Sign-in with the demo provider (LoginFilter) and the relay: WEB-INF/login.xml.
+      webapp.addOverrideDescriptor(root.resolve("WEB-INF/login.xml").getURI().toString());
       webapp.setAttribute(StatusServlet.DEMO_ATTRIBUTE, provider);
       params = demoParams(options, base, provider, server);
       info.put("mode", "demo");
@@ -186,10 +196,15 @@ public final class ExampleApp {
     p.put("example.grant", options.filterGrant());
     p.put("example.api-url", base + DEMO_API_PATH);
     p.put("example.allowed-origins", base);
+    p.put("example.issuer", base + DEMO_PATH);
+    p.put("example.redirect-uri", base + "/oauth/callback");
+    p.put("example.post-logout-redirect-uri", base + "/");
+    p.put("example.relay-upstream", base + DEMO_PATH + "/api");
     if (options.refreshWindow() != null) {
       p.put("example.refresh-window", Long.toString(options.refreshWindow().toSeconds()));
     }
     putIfSet(p, "example.token-budget", options.tokenBudget());
+    putStore(p, options);
     SecretFiles files = new SecretFiles(server);
     p.put("example.client-secret-file", files.write("client-secret", DemoProvider.CLIENT_SECRET));
     switch (options.grant()) {
@@ -223,13 +238,31 @@ public final class ExampleApp {
       p.put("example.refresh-window", Long.toString(options.refreshWindow().toSeconds()));
     }
     putIfSet(p, "example.token-budget", options.tokenBudget());
+    putStore(p, options);
     return p;
+  }
+
+  /** {@code --redis}: the filter's store init-params. */
+  private static void putStore(Map<String, String> p, ExampleOptions options) {
+    ExampleOptions.Store store = options.store();
+    if (store != null) {
+      p.put("example.store", store.uri());
+      putIfSet(p, "example.store-encryption-keys-env", store.keysEnv());
+      if (store.plaintext()) {
+        p.put("example.store-plaintext", "true");
+      }
+    }
   }
 
   private static void putIfSet(Map<String, String> p, String name, String value) {
     if (value != null) {
       p.put(name, value);
     }
+  }
+
+  /** The store URI without a password, for the console. */
+  static String redactedStore(String uri) {
+    return uri.replaceAll("://([^:@/]*):[^@/]*@", "://$1:██@");
   }
 
   static String origin(URI uri) {

@@ -37,7 +37,14 @@ public record ExampleOptions(
     String jwtEnv,
     String scope,
     String apiUrl,
-    String tokenBudget) {
+    String tokenBudget,
+    Store store) {
+
+  /**
+   * {@code --redis URI} with {@code --redis-keys-env NAME} or {@code --redis-plaintext true}: the
+   * shared token store, so that several example instances make one token request between them.
+   */
+  public record Store(String uri, String keysEnv, boolean plaintext) {}
 
   /** The grants the example can use, as {@code --grant} spells them. */
   public static final List<String> GRANTS = List.of("password", "jwt", "client_credentials");
@@ -57,6 +64,12 @@ public record ExampleOptions(
         --refresh-window D     refresh this long before expiry (default: the library's)
         --token-budget R       at most this many token requests per window, e.g. 5/60s
                                (RingCentral's Auth limit); callers without a token first
+        --redis URI            share tokens (and the budget) with other instances through
+                               Redis: redis://host:6379, rediss://, redis-sentinel://,
+                               redis-cluster://h1:p1,h2:p2
+        --redis-keys-env NAME  variable holding the encryption keys (base64, current first;
+                               openssl rand -base64 32)
+        --redis-plaintext true store tokens readable in Redis instead (development only)
 
       Demo provider (used unless --token-url is given):
         --token-ttl D          access token lifetime (default 60s)
@@ -93,7 +106,7 @@ public record ExampleOptions(
   /** The built-in demo on {@code localhost:port}. */
   public static ExampleOptions demo(int port) {
     return new ExampleOptions("localhost", port, DemoSettings.DEFAULTS, null,
-        null, null, null, "password", null, null, null, null, null, null);
+        null, null, null, "password", null, null, null, null, null, null, null);
   }
 
   /** Whether the built-in demo provider serves tokens (no {@code --token-url}). */
@@ -108,18 +121,40 @@ public record ExampleOptions(
 
   public ExampleOptions withPort(int newPort) {
     return new ExampleOptions(host, newPort, demo, refreshWindow, tokenUrl, clientId,
-        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, tokenBudget);
+        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, tokenBudget, store);
   }
 
   public ExampleOptions withDemo(DemoSettings settings) {
     return new ExampleOptions(host, port, settings, refreshWindow, tokenUrl, clientId,
-        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, tokenBudget);
+        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, tokenBudget, store);
   }
 
   /** These options with {@code --token-budget} (as the filter's {@code token-budget} reads it). */
   public ExampleOptions withTokenBudget(String rate) {
     return new ExampleOptions(host, port, demo, refreshWindow, tokenUrl, clientId,
-        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, rate);
+        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, rate, store);
+  }
+
+  private static Store store(Map<String, String> flags) {
+    String uri = flags.get("redis");
+    String keysEnv = flags.get("redis-keys-env");
+    String plaintext = flags.get("redis-plaintext");
+    if (uri == null) {
+      if (keysEnv != null || plaintext != null) {
+        throw new IllegalArgumentException("--redis-keys-env and --redis-plaintext go with"
+            + " --redis URI");
+      }
+      return null;
+    }
+    if (plaintext != null && !plaintext.equals("true")) {
+      throw new IllegalArgumentException("--redis-plaintext takes true, was " + plaintext);
+    }
+    if ((keysEnv == null) == (plaintext == null)) {
+      throw new IllegalArgumentException("--redis needs exactly one of --redis-keys-env NAME (a"
+          + " variable holding base64 AES-256 keys; openssl rand -base64 32) or"
+          + " --redis-plaintext true (tokens readable in Redis)");
+    }
+    return new Store(uri.strip(), keysEnv, plaintext != null);
   }
 
   /**
@@ -208,6 +243,8 @@ public record ExampleOptions(
       }
     }
 
+    Store store = store(flags);
+
     String grant = flags.getOrDefault("grant", realMode ? "client_credentials" : "password")
         .toLowerCase(Locale.ROOT);
     if (!GRANTS.contains(grant)) {
@@ -221,7 +258,7 @@ public record ExampleOptions(
             + " 0.0.0.0 (the app then calls it on localhost)");
       }
       return new ExampleOptions(host, port, demo, refreshWindow,
-          null, null, null, grant, null, null, null, null, null, tokenBudget);
+          null, null, null, grant, null, null, null, null, null, tokenBudget, store);
     }
 
     String tokenUrl = url(flags, "token-url");
@@ -257,7 +294,7 @@ public record ExampleOptions(
     String apiUrl = flags.containsKey("api-url") ? url(flags, "api-url") : null;
     return new ExampleOptions(host, port, demo, refreshWindow, tokenUrl, clientId,
         clientSecretEnv, grant, username, passwordEnv, jwtEnv, flags.get("scope"), apiUrl,
-        tokenBudget);
+        tokenBudget, store);
   }
 
   private static final List<String> KNOWN;
@@ -265,7 +302,8 @@ public record ExampleOptions(
   static {
     List<String> known = new ArrayList<>(ENV_FLAGS);
     known.addAll(List.of("port", "host", "refresh-window", "token-ttl", "refresh-ttl",
-        "idle-timeout", "session-ttl", "token-budget", "provider-rate-limit"));
+        "idle-timeout", "session-ttl", "token-budget", "provider-rate-limit", "redis",
+        "redis-keys-env", "redis-plaintext"));
     KNOWN = List.copyOf(known);
   }
 

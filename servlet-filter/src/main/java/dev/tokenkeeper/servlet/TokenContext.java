@@ -6,9 +6,11 @@ import dev.tokenkeeper.SessionTimeouts;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.servlet.internal.BearerClients;
 import jakarta.servlet.ServletRequest;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * The tokens of one request's key, bound by {@link TokenFilter} to the request as attribute
@@ -44,13 +46,22 @@ public final class TokenContext {
   private final TokenManager manager;
   private final String endpointId;
   private final BearerClients clients;
+  private final Function<String, Map<String, Object>> verifiedClaims;
   private volatile BearerHttpClient httpClient;
 
   TokenContext(TokenManager manager, String endpointId, BearerClients clients) {
+    this(manager, endpointId, clients, NO_CLAIMS);
+  }
+
+  TokenContext(TokenManager manager, String endpointId, BearerClients clients,
+      Function<String, Map<String, Object>> verifiedClaims) {
     this.manager = Objects.requireNonNull(manager, "manager");
     this.endpointId = Objects.requireNonNull(endpointId, "endpointId");
     this.clients = Objects.requireNonNull(clients, "clients");
+    this.verifiedClaims = verifiedClaims;
   }
+
+  private static final Function<String, Map<String, Object>> NO_CLAIMS = key -> Map.of();
 
   /**
    * The context {@link TokenFilter} bound to {@code request}.
@@ -112,6 +123,23 @@ public final class TokenContext {
   /** The provider session's timeouts now (the idle deadline moves with every use of the token). */
   public SessionTimeouts sessionTimeouts() {
     return manager.session(endpointId);
+  }
+
+  /**
+   * The claims of the user's <em>verified</em> ID token (OpenID Connect Core 1.0, 3.1.3.7: its
+   * signature checked against the provider's keys, and {@code iss}, {@code aud}, {@code exp},
+   * {@code nonce}), as JSON values; empty when the key was not signed in by
+   * {@code LoginFilter} or the provider sent no ID token. Unlike
+   * {@code TokenResponse.idTokenClaims()}, which only decodes, these may be trusted.
+   */
+  public Map<String, Object> claims() {
+    Map<String, Object> claims = verifiedClaims.apply(endpointId);
+    return claims == null ? Map.of() : claims;
+  }
+
+  /** The verified ID token's {@code sub}: the user at the provider; empty without one. */
+  public Optional<String> subject() {
+    return claims().get("sub") instanceof String sub ? Optional.of(sub) : Optional.empty();
   }
 
   /** The shared manager, e.g. to {@code revoke} the key's tokens at sign-out. */

@@ -201,7 +201,8 @@ public final class TokenFilter implements Filter {
       return;
     }
     TokenManager manager = c.tokenManager();
-    request.setAttribute(TokenContext.ATTRIBUTE, new TokenContext(manager, key, clients));
+    request.setAttribute(TokenContext.ATTRIBUTE,
+        new TokenContext(manager, key, clients, c.verifiedClaims()));
     try {
       manager.token(key);
     } catch (RuntimeException e) {

@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * How a {@link TokenFilter} built in code behaves: the programmatic twin of the {@code web.xml}
@@ -36,6 +38,7 @@ public final class TokenFilterConfig {
   private final boolean alignSessionTimeout;
   private final SessionEndedPolicy sessionEndedPolicy;
   private final HttpClient httpClient;
+  private final Function<String, Map<String, Object>> verifiedClaims;
 
   private TokenFilterConfig(Builder b) {
     this.tokenManager = b.tokenManager;
@@ -45,6 +48,7 @@ public final class TokenFilterConfig {
     this.alignSessionTimeout = b.alignSessionTimeout;
     this.sessionEndedPolicy = b.sessionEndedPolicy;
     this.httpClient = b.httpClient;
+    this.verifiedClaims = b.verifiedClaims;
   }
 
   /** A builder with the defaults: no allowed origins, no headers, no alignment, policy {@code 401}. */
@@ -87,6 +91,14 @@ public final class TokenFilterConfig {
     return Optional.ofNullable(httpClient);
   }
 
+  /**
+   * Where {@link TokenContext#claims()} comes from: the verified ID token claims of a key
+   * (the login filter sets it); by default every key has none.
+   */
+  public Function<String, Map<String, Object>> verifiedClaims() {
+    return verifiedClaims;
+  }
+
   @Override
   public String toString() {
     return "TokenFilterConfig[endpointId=" + endpointIdResolver + ", allowedOrigins="
@@ -103,6 +115,7 @@ public final class TokenFilterConfig {
     private boolean alignSessionTimeout;
     private SessionEndedPolicy sessionEndedPolicy = SessionEndedPolicy.unauthorized();
     private HttpClient httpClient;
+    private Function<String, Map<String, Object>> verifiedClaims = key -> Map.of();
 
     private Builder(TokenManager tokenManager, EndpointIdResolver endpointIdResolver) {
       this.tokenManager = Objects.requireNonNull(tokenManager, "tokenManager");
@@ -160,6 +173,17 @@ public final class TokenFilterConfig {
      */
     public Builder httpClient(HttpClient httpClient) {
       this.httpClient = httpClient;
+      return this;
+    }
+
+    /**
+     * The verified ID token claims of a key, for {@link TokenContext#claims()} and
+     * {@link TokenContext#subject()}; must be thread-safe and never return {@code null}. Set by
+     * {@code dev.tokenkeeper.servlet.login.LoginFilter}; set it yourself only with claims you
+     * have verified.
+     */
+    public Builder verifiedClaims(Function<String, Map<String, Object>> claimsByKey) {
+      this.verifiedClaims = Objects.requireNonNull(claimsByKey, "claimsByKey");
       return this;
     }
 

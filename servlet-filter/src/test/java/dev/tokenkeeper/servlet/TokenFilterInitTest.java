@@ -353,6 +353,33 @@ class TokenFilterInitTest {
         bad("listener missing", p -> p.put("listener", "com.example.NoListener"),
             "init-param listener names the class com.example.NoListener, which cannot be loaded",
             "implementing dev.tokenkeeper.TokenListener"),
+        bad("store-plaintext without store", p -> p.put("store-plaintext", "true"),
+            "init-param store-plaintext is set without init-param store",
+            "store=redis://host:6379"),
+        bad("store without a key or the plaintext opt-in",
+            p -> p.put("store", "redis://127.0.0.1:1"),
+            "init-param store-encryption-keys-env is missing", "openssl rand -base64 32",
+            "store-plaintext=true"),
+        bad("store with a key and plaintext", p -> {
+          p.put("store", "redis://127.0.0.1:1");
+          p.put("store-encryption-keys-env", "TK_SECRET");
+          p.put("store-plaintext", "true");
+        }, "init-param store-encryption-keys-env and its alternatives are set 2 times"),
+        bad("store key env unset", p -> {
+          p.put("store", "redis://127.0.0.1:1");
+          p.put("store-encryption-keys-env", "TK_NOT_SET");
+        }, "init-param store-encryption-keys-env names the environment variable TK_NOT_SET,"
+            + " which is not set or is empty"),
+        bad("store key of the wrong length", p -> {
+          p.put("store", "redis://127.0.0.1:1");
+          p.put("store-encryption-keys-env", "TK_SECRET");
+        }, "init-param store is not usable: encryption key #1", "openssl rand -base64 32"),
+        bad("store with an unknown scheme and a password",
+            p -> {
+              p.put("store", "memcached://user:hunter2@cache:11211");
+              p.put("store-plaintext", "true");
+            }, "init-param store is not usable: unsupported Redis URI scheme",
+            "memcached://user:██@cache:11211", "redis-cluster://"),
         bad("listener of the wrong type", p -> p.put("listener",
                 RecordingListenerForTest.class.getName() + ", java.util.ArrayList"),
             "init-param listener names the class java.util.ArrayList, which does not implement"

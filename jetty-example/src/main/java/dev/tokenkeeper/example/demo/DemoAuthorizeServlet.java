@@ -20,7 +20,7 @@ final class DemoAuthorizeServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   private static final List<String> CARRIED = List.of(
       "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
-      "code_challenge_method", "endpoint_id");
+      "code_challenge_method", "endpoint_id", "nonce");
 
   private final transient DemoProvider provider;
 
@@ -72,7 +72,8 @@ final class DemoAuthorizeServlet extends HttpServlet {
           request.getParameter("scope"),
           request.getParameter("code_challenge"),
           request.getParameter("code_challenge_method"),
-          request.getParameter("endpoint_id"));
+          request.getParameter("endpoint_id"),
+          request.getParameter("nonce"));
     } catch (IllegalArgumentException e) {
       // RFC 6749 section 4.1.2.1: with a bad client or redirect_uri, never redirect.
       Web.writeHtml(response, 400, "<!doctype html><title>Bad authorization request</title><p>"

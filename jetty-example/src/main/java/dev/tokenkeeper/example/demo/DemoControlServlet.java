@@ -16,6 +16,8 @@ import java.util.Map;
  *   <li>{@code POST /control/reject[?endpoint_id=ID]}: the API rejects the current tokens (401);
  *   <li>{@code POST /control/fail?seconds=N}: the token endpoint answers 503 with
  *       {@code Retry-After} for N seconds (0 stops it);
+ *   <li>{@code POST /control/end-session}: ends the demo user's signed-in sessions at the
+ *       provider, as an administrator would, and tells the client over its back channel;
  *   <li>{@code GET /stats.json}: the counters.
  * </ul>
  */
@@ -24,9 +26,11 @@ final class DemoControlServlet extends HttpServlet {
   private static final long MAX_FAIL_SECONDS = 600;
 
   private final transient DemoProvider provider;
+  private final transient DemoBackChannel backChannel;
 
-  DemoControlServlet(DemoProvider provider) {
+  DemoControlServlet(DemoProvider provider, DemoBackChannel backChannel) {
     this.provider = provider;
+    this.backChannel = backChannel;
   }
 
   @Override
@@ -66,6 +70,10 @@ final class DemoControlServlet extends HttpServlet {
         }
         provider.failTokenEndpointFor(Duration.ofSeconds(seconds));
         json.put("failing_seconds", seconds);
+      }
+      case "/end-session" -> {
+        json.put("ended", provider.endSignedInSessions(null));
+        json.put("back_channel_delivered", backChannel.deliver());
       }
       default -> {
         Web.writeJson(response, 404, Map.of(), Map.of("error", "unknown control " + path));

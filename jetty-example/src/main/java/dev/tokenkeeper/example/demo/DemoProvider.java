@@ -93,6 +93,9 @@ public final class DemoProvider {
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final byte[] jwtKey = new byte[32];
+  private final DemoOpenId openId = new DemoOpenId();
+  /** Logout tokens for the client's back-channel, waiting to be sent outside the lock. */
+  private final java.util.List<String> logoutTokens = new java.util.ArrayList<>();
 
   private final Map<String, Session> sessions = new HashMap<>();
   private final Map<String, IssuedToken> accessTokens = new HashMap<>();
@@ -111,6 +114,10 @@ public final class DemoProvider {
   private long apiCalls;
   private long apiOk;
   private long rejectedByControl;
+  private long idTokensIssued;
+  private long revocations;
+  private long endSessionRequests;
+  private long backChannelLogouts;
   private Instant failingUntil;
   /** When the token requests inside the rate limit's window were admitted, oldest first. */
   private final java.util.Deque<Instant> admitted = new java.util.ArrayDeque<>();
@@ -126,6 +133,11 @@ public final class DemoProvider {
 
   public DemoSettings settings() {
     return settings;
+  }
+
+  /** The OpenID Connect side: issuer, keys, discovery, ID and logout tokens. */
+  public DemoOpenId openId() {
+    return openId;
   }
 
   /** An HTTP answer: status, extra headers and a JSON object body. */
@@ -355,8 +367,18 @@ public final class DemoProvider {
     }
     Session session =
         newSession(OWNER_ID, endpointId != null ? endpointId : code.endpointId, code.scope, now);
+    session.signedIn = true;
     code.session = session;
-    return issue(session, code.scope, accessTtl, refreshTtl, now);
+    Reply reply = issue(session, code.scope, accessTtl, refreshTtl, now);
+    if (!code.openid) {
+      return reply;
+    }
+    // OpenID Connect Core 1.0, section 3.1.3.3: the ID token comes with the code's tokens.
+    Map<String, Object> json = new LinkedHashMap<>(reply.json());
+    json.put("scope", "openid " + code.scope);
+    json.put("id_token", openId.idToken(OWNER_ID, session.id, code.nonce, now));
+    idTokensIssued++;
+    return new Reply(reply.status(), reply.headers(), json);
   }
 
   private Reply refreshTokenGrant(
@@ -531,6 +553,17 @@ public final class DemoProvider {
   public synchronized String authorize(
       String clientId, String redirectUri, String scope, String codeChallenge,
       String challengeMethod, String endpointId) {
+    return authorize(clientId, redirectUri, scope, codeChallenge, challengeMethod, endpointId,
+        null);
+  }
+
+  /**
+   * As above, for OpenID Connect: with {@code openid} in {@code scope} the code's token answer
+   * carries an ID token with this {@code nonce}.
+   */
+  public synchronized String authorize(
+      String clientId, String redirectUri, String scope, String codeChallenge,
+      String challengeMethod, String endpointId, String nonce) {
     if (!CLIENT_ID.equals(clientId)) {
       throw new IllegalArgumentException("client_id is not a registered client; use " + CLIENT_ID);
     }
@@ -545,11 +578,22 @@ public final class DemoProvider {
     if (codeChallenge != null && !method.equals("S256") && !method.equals("plain")) {
       throw new IllegalArgumentException("code_challenge_method must be S256 or plain");
     }
-    String granted = grantedScope(scope, SCOPES);
+    boolean openid = false;
+    StringBuilder rest = new StringBuilder();
+    for (String s : scope == null ? new String[0] : scope.trim().split("\\s+")) {
+      if (s.equals("openid")) {
+        openid = true;
+      } else if (!s.isEmpty()) {
+        rest.append(rest.length() == 0 ? "" : " ").append(s);
+      }
+    }
+    String granted = grantedScope(rest.toString(), SCOPES);
     Instant now = clock.instant();
     purge(now);
     IssuedCode code = new IssuedCode(
         newSecret(), redirectUri, granted, codeChallenge, method, endpointId, now.plus(CODE_TTL));
+    code.openid = openid;
+    code.nonce = nonce;
     codes.put(code.value, code);
     return code.value;
   }
@@ -646,6 +690,64 @@ public final class DemoProvider {
     return n;
   }
 
+  /**
+   * Token revocation (RFC 7009, section 2): the client authenticates as at the token endpoint;
+   * a revoked refresh token ends its whole session (section 2.1: the server may revoke the
+   * grant), a revoked access token stops working. Unknown tokens are answered 200 (section 2.2).
+   */
+  public synchronized Reply revoke(Map<String, String[]> form, String authorization) {
+    Reply clientError = authenticateClient(form, authorization);
+    if (clientError != null) {
+      invalidClient++;
+      return clientError;
+    }
+    String token = first(form, "token");
+    if (token == null || token.isEmpty()) {
+      return badRequest("invalid_request", "token is required (RFC 7009, section 2.1)");
+    }
+    revocations++;
+    IssuedRefreshToken refresh = refreshTokens.remove(token);
+    if (refresh != null) {
+      endSession(refresh.session, "revoked by the client");
+    }
+    IssuedToken access = accessTokens.get(token);
+    if (access != null) {
+      access.revoked = true;
+    }
+    return new Reply(200, Map.of("Cache-Control", "no-store"), Map.of());
+  }
+
+  /**
+   * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): ends the signed-in session
+   * named by {@code sid} (the client's {@code logout_hint}), else every signed-in session of the
+   * demo user.
+   *
+   * @return how many sessions ended
+   */
+  public synchronized int endSignedInSessions(String sid) {
+    endSessionRequests++;
+    int n = 0;
+    for (Session s : sessions.values()) {
+      if (s.signedIn && s.endedBy == null && (sid == null || sid.equals(s.id))) {
+        endSession(s, "signed out at the provider");
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The logout tokens to POST to the client's back-channel logout URI, taken out. */
+  public synchronized java.util.List<String> drainLogoutTokens() {
+    java.util.List<String> out = new java.util.ArrayList<>(logoutTokens);
+    logoutTokens.clear();
+    return out;
+  }
+
+  /** Counts a logout token the client accepted. */
+  synchronized void backChannelDelivered() {
+    backChannelLogouts++;
+  }
+
   /** Makes the token endpoint answer 503 with {@code Retry-After} for {@code duration}. */
   public synchronized void failTokenEndpointFor(Duration duration) {
     failingUntil = duration.isZero() || duration.isNegative()
@@ -690,6 +792,10 @@ public final class DemoProvider {
     json.put("api_401", apiRejectionsByReason.values().stream().mapToLong(Long::longValue).sum());
     json.put("api_401_by_reason", Map.copyOf(apiRejectionsByReason));
     json.put("rejected_by_control", rejectedByControl);
+    json.put("id_tokens_issued", idTokensIssued);
+    json.put("revocations", revocations);
+    json.put("end_session_requests", endSessionRequests);
+    json.put("back_channel_logouts", backChannelLogouts);
     boolean failing = failingUntil != null && now.isBefore(failingUntil);
     json.put("token_endpoint_failing_until", failing ? failingUntil.toString() : null);
     DemoSettings.RateLimit limit = settings.rateLimit();
@@ -731,6 +837,11 @@ public final class DemoProvider {
   }
 
   private void endSession(Session s, String why) {
+    if (s.signedIn && s.endedBy == null && openId.backChannelLogoutUri() != null
+        && logoutTokens.size() < 100) {
+      // Back-Channel Logout 1.0: tell the client, whatever ended the session.
+      logoutTokens.add(openId.logoutToken(s.ownerId, s.id, clock.instant()));
+    }
     s.endedBy = why;
     for (IssuedToken t : accessTokens.values()) {
       if (t.session == s) {
@@ -859,6 +970,8 @@ public final class DemoProvider {
     final Instant absoluteEnd;
     Instant lastActivity;
     String endedBy;
+    /** Started by a user's sign-in (authorization code): the client hears when it ends. */
+    boolean signedIn;
 
     Session(String id, String ownerId, String endpointId, String scope, Instant absoluteEnd,
         Instant now) {
@@ -909,6 +1022,8 @@ public final class DemoProvider {
     final Instant expiresAt;
     boolean used;
     Session session;
+    boolean openid;
+    String nonce;
 
     IssuedCode(String value, String redirectUri, String scope, String codeChallenge,
         String challengeMethod, String endpointId, Instant expiresAt) {

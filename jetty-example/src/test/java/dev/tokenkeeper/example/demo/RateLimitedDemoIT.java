@@ -74,6 +74,7 @@ class RateLimitedDemoIT {
     URI base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
     endpoint = TokenEndpoint.builder(base.resolve("/demo/oauth/token"),
             ClientAuthentication.basic(DemoProvider.CLIENT_ID, DemoProvider.CLIENT_SECRET))
+        .dialect(dev.tokenkeeper.Dialect.ringCentral()) // ids as endpoint_id, as the app sends them
         .budget(TokenBudget.parse(options.tokenBudget()))
         .clock(clock)
         .build();

@@ -9,6 +9,7 @@ import dev.tokenkeeper.TokenEndpoint;
 import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.TokenRequest;
+import dev.tokenkeeper.TokenStore;
 import dev.tokenkeeper.internal.Loopback;
 import dev.tokenkeeper.servlet.EndpointIdResolver;
 import dev.tokenkeeper.servlet.SessionEndedPolicy;
@@ -56,6 +57,8 @@ public final class InitParams {
       "endpoint-id", "allowed-origins",
       "expose-headers", "align-session-timeout", "session-ended", "listener",
       "session-ending-warning",
+      "store", "store-encryption-keys-env", "store-encryption-keys-file", "store-plaintext",
+      "store-namespace", "store-lease",
       "manager-attribute");
 
   /** The default {@code manager-attribute}. */
@@ -68,14 +71,23 @@ public final class InitParams {
 
   /** The outcome: the configuration, and the manager and endpoint the filter built and must close. */
   public record Parsed(TokenFilterConfig config, TokenManager manager, TokenEndpoint endpoint,
-      String managerAttribute) {
+      String managerAttribute, TokenStore store) {
 
-    /** Closes the manager, then its endpoint (which fails what is still in flight). */
+    /**
+     * Closes the manager, then its endpoint (which fails what is still in flight), then the
+     * shared store when the filter built one.
+     */
     public void close() {
       try {
         manager.close();
       } finally {
-        endpoint.close();
+        try {
+          endpoint.close();
+        } finally {
+          if (store != null) {
+            store.close();
+          }
+        }
       }
     }
   }
@@ -147,6 +159,7 @@ public final class InitParams {
       managerAttribute = DEFAULT_MANAGER_ATTRIBUTE;
     }
 
+    TokenStore store = store();
     TokenManager manager;
     TokenEndpoint endpoint = null;
     try {
@@ -184,10 +197,16 @@ public final class InitParams {
         builder.maximumSize(maximumSize);
       }
       listeners.forEach(builder::listener);
+      if (store != null) {
+        builder.store(store);
+      }
       manager = builder.build();
     } catch (RuntimeException e) {
       if (endpoint != null) {
         endpoint.close();
+      }
+      if (store != null) {
+        store.close();
       }
       throw new ServletException(prefix() + "the init-params do not make a valid token manager: "
           + forWebXml(e.getMessage()), e);
@@ -198,7 +217,63 @@ public final class InitParams {
         .alignSessionTimeout(align)
         .sessionEndedPolicy(policy)
         .build();
-    return new Parsed(config, manager, endpoint, managerAttribute);
+    return new Parsed(config, manager, endpoint, managerAttribute, store);
+  }
+
+  // ---- the shared store ------------------------------------------------------------------
+
+  /** The Redis store of init-param {@code store}, or {@code null} when it is not set. */
+  private TokenStore store() throws ServletException {
+    String uri = get("store");
+    for (String dependent : List.of("store-encryption-keys-env", "store-encryption-keys-file",
+        "store-plaintext", "store-namespace", "store-lease")) {
+      if (uri == null && get(dependent) != null) {
+        throw error(dependent, "is set without init-param store", "store=redis://host:6379 (or"
+            + " rediss://, redis-sentinel://, redis-cluster://) to share tokens with other"
+            + " instances; or remove " + dependent);
+      }
+    }
+    if (uri == null) {
+      return null;
+    }
+    String envName = get("store-encryption-keys-env");
+    String file = get("store-encryption-keys-file");
+    boolean plaintext = bool("store-plaintext");
+    int given = (envName != null ? 1 : 0) + (file != null ? 1 : 0) + (plaintext ? 1 : 0);
+    String form = "exactly one of store-encryption-keys-env (an environment variable's name),"
+        + " store-encryption-keys-file (a file's path), each holding base64 AES-256 keys, the"
+        + " current one first (generate one with: openssl rand -base64 32), or"
+        + " store-plaintext=true (tokens readable in Redis; development only)";
+    if (given != 1) {
+      throw error("store-encryption-keys-env", given == 0 ? "is missing" : "and its"
+          + " alternatives are set " + given + " times", form);
+    }
+    String keys = null;
+    if (envName != null) {
+      keys = environment.apply(envName);
+      if (keys == null || keys.isBlank()) {
+        throw error("store-encryption-keys-env", "names the environment variable " + envName
+            + ", which is not set or is empty", form);
+      }
+    } else if (file != null) {
+      keys = SecretFiles.read(file, message -> error("store-encryption-keys-file", message,
+          SecretFiles.FORM + " holding base64 AES-256 keys"));
+    }
+    Duration lease = duration("store-lease");
+    try {
+      return StoreParams.redis(uri, keys, get("store-namespace"), lease);
+    } catch (NoClassDefFoundError e) {
+      throw error("store", "needs the module tokenkeeper-redis, which is not on the class path",
+          "dev.tokenkeeper:tokenkeeper-redis in the application's dependencies (WEB-INF/lib)");
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // The builder's messages name the URI without its password, and keys by position only.
+      throw error("store", "is not usable: " + e.getMessage(), "redis://[user:password@]host:port,"
+          + " rediss://..., redis-sentinel://host:26379#master or redis-cluster://h1:p1,h2:p2");
+    } catch (RuntimeException e) {
+      throw new ServletException(prefix() + "init-param store: Redis could not be reached ("
+          + e.getClass().getSimpleName() + "); check that it runs and that the URI is right",
+          e);
+    }
   }
 
   // ---- the provider ----------------------------------------------------------------------

@@ -206,6 +206,32 @@ class InitParamsIT {
   }
 
   @Test
+  void twoInstancesOnOneRedisMakeOneTokenRequestBetweenThemWithEncryptedValues()
+      throws Exception {
+    try (LocalRedis redis = new LocalRedis(dir)) {
+      Map<String, String> p = base();
+      p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
+      p.put("endpoint-id", "fixed:shared-1");
+      p.put("store", redis.uri());
+      p.put("store-encryption-keys-env", "TK_IT_REDIS_KEYS");
+      p.put("store-namespace", "it-app");
+      p.put("store-lease", "PT2S");
+      int before = provider.received.size();
+      try (TestWebApp one = start("store-one", p); TestWebApp two = start("store-two", p)) {
+        assertEquals(200, new Browser().get(one.uri("/app/call")).statusCode());
+        assertEquals(200, new Browser().get(two.uri("/app/call")).statusCode());
+        assertEquals(1, provider.received.size() - before,
+            "one token request for the two instances");
+        assertEquals(one.manager().token("shared-1").value(),
+            two.manager().token("shared-1").value());
+        String stored = redis.command("HGET", "it-app:{shared-1}:state", "d");
+        assertTrue(stored.contains("eyJ"), "a JWE: " + stored);
+        assertFalse(stored.contains(provider.currentToken("shared-1")), "no readable token");
+      }
+    }
+  }
+
+  @Test
   void anEmailAddressIsAKeyAndTheDialectDecidesWhatTheProviderSees() throws Exception {
     Map<String, String> p = base();
     p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
@@ -225,6 +251,33 @@ class InitParamsIT {
           provider.received.size());
       assertEquals(1, sent.size());
       assertNull(sent.get(0).form().get("endpoint_id"), sent.get(0).form().toString());
+    }
+  }
+
+  @Test
+  void aStoreWithKeysFromAFileAndOneInPlaintext() throws Exception {
+    Path keys = TestKeys.write(dir, "redis-keys.txt",
+        "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n");
+    try (LocalRedis redis = new LocalRedis(dir)) {
+      Map<String, String> p = base();
+      p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
+      p.put("endpoint-id", "fixed:shared-2");
+      p.put("store", redis.uri());
+      p.put("store-encryption-keys-file", keys.toString());
+      try (TestWebApp app = start("store-file", p)) {
+        assertEquals(200, new Browser().get(app.uri("/app/call")).statusCode());
+        assertTrue(redis.command("HGET", "tokenkeeper:{shared-2}:state", "d").contains("eyJ"));
+      }
+      Map<String, String> plain = base();
+      plain.put("client-secret-env", "TK_IT_CLIENT_SECRET");
+      plain.put("endpoint-id", "fixed:shared-3");
+      plain.put("store", redis.uri());
+      plain.put("store-plaintext", "true");
+      try (TestWebApp app = start("store-plain", plain)) {
+        assertEquals(200, new Browser().get(app.uri("/app/call")).statusCode());
+        assertTrue(redis.command("HGET", "tokenkeeper:{shared-3}:state", "d")
+            .contains(provider.currentToken("shared-3")), "readable, as opted in");
+      }
     }
   }
 

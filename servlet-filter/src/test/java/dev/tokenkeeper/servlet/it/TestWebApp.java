@@ -32,12 +32,22 @@ public final class TestWebApp implements AutoCloseable {
   }
 
   public static TestWebApp start(Path dir, String contextPath, String webXml) throws Exception {
-    WebXml.write(dir, webXml);
+    return start(dir, contextPath, port -> webXml);
+  }
+
+  /**
+   * As {@link #start(Path, String, String)}, with a web.xml that names the app's own port (a
+   * login's redirect URI): the connector binds a free port first, then the web.xml is written.
+   */
+  public static TestWebApp start(Path dir, String contextPath,
+      java.util.function.IntFunction<String> webXmlForPort) throws Exception {
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     server.addConnector(connector);
+    connector.open();
+    WebXml.write(dir, webXmlForPort.apply(connector.getLocalPort()));
     WebAppContext context = new WebAppContext(dir.toString(), contextPath);
     // The filter and the test servlets come from the test class path, as a container's lib/ would.
     context.setParentLoaderPriority(true);

@@ -260,6 +260,60 @@ class TomcatIT {
     assertEquals(List.of(), leaks, "Tomcat's leaked-thread warnings on stop");
   }
 
+  @Test
+  void theLoginFilterSignsInAndOutOnTomcatToo() throws Exception {
+    try (dev.tokenkeeper.servlet.login.OidcProvider idp =
+        new dev.tokenkeeper.servlet.login.OidcProvider(java.time.Clock.systemUTC())) {
+      // Tomcat binds port 0 only after the filter's init, so the registered redirect URI names
+      // a placeholder port, and this browser takes the provider's redirect to Tomcat's real one.
+      String webXml = """
+          <?xml version="1.0" encoding="UTF-8"?>
+          <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+            <filter>
+              <filter-name>login</filter-name>
+              <filter-class>dev.tokenkeeper.servlet.login.LoginFilter</filter-class>
+              <init-param><param-name>issuer</param-name><param-value>%s</param-value></init-param>
+              <init-param><param-name>client-id</param-name><param-value>%s</param-value></init-param>
+              <init-param><param-name>client-secret</param-name><param-value>%s</param-value></init-param>
+              <init-param><param-name>redirect-uri</param-name><param-value>http://127.0.0.1:1/oauth/callback</param-value></init-param>
+            </filter>
+            <filter-mapping><filter-name>login</filter-name><url-pattern>/oauth/*</url-pattern></filter-mapping>
+            <filter-mapping><filter-name>login</filter-name><url-pattern>/app/*</url-pattern></filter-mapping>
+            <servlet><servlet-name>page</servlet-name><servlet-class>dev.tokenkeeper.servlet.login.LoginApp$Page</servlet-class></servlet>
+            <servlet-mapping><servlet-name>page</servlet-name><url-pattern>/app/*</url-pattern></servlet-mapping>
+            <!-- What Tomcat's conf/web.xml gives every app (this embedded Tomcat leaves it out):
+                 without a servlet for /oauth/*, Tomcat answers 404 before any filter runs. -->
+            <servlet><servlet-name>default</servlet-name><servlet-class>org.apache.catalina.servlets.DefaultServlet</servlet-class></servlet>
+            <servlet-mapping><servlet-name>default</servlet-name><url-pattern>/</url-pattern></servlet-mapping>
+          </web-app>
+          """.formatted(idp.issuer(), dev.tokenkeeper.servlet.login.OidcProvider.CLIENT_ID,
+          dev.tokenkeeper.servlet.login.OidcProvider.CLIENT_SECRET);
+      try (TomcatWebApp login = TomcatWebApp.start(DIR.resolve("login"), "/", webXml)) {
+        assertTrue(login.available(), "the login app started");
+        var browser = new dev.tokenkeeper.servlet.login.CookieBrowser();
+        var start = browser.get(login.uri("/oauth/login?return_to=%2Fapp%2Fme"));
+        assertEquals(302, start.statusCode(), start.body());
+        String sessionBefore = browser.sessionId();
+        java.net.URI back = dev.tokenkeeper.servlet.login.CookieBrowser.location(
+            browser.follow(start));
+        var callback = browser.get(login.uri(back.getRawPath() + "?" + back.getRawQuery()));
+        assertEquals(303, callback.statusCode(), callback.body());
+        assertNotEquals(sessionBefore, browser.sessionId(), "Tomcat changed the session id");
+        Map<String, String> page = Browser.lines(browser.get(login.uri("/app/me")).body());
+        assertEquals("alice", page.get("subject"));
+        assertTrue(page.get("token").startsWith("at-alice-"), page.toString());
+
+        String csrf = (String) com.nimbusds.jose.util.JSONObjectUtils.parse(
+            browser.get(login.uri("/oauth/session")).body()).get("csrf_token");
+        var out = browser.post(login.uri("/oauth/logout"), Map.of("csrf", csrf));
+        assertEquals(303, out.statusCode(), out.body());
+        assertEquals(2, idp.revocations.size());
+        assertEquals(401, browser.get(login.uri("/app/me"), "Accept", "application/json")
+            .statusCode());
+      }
+    }
+  }
+
   private static Set<Thread> threads(java.util.function.Predicate<Thread> which) {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && which.test(t))

@@ -1,0 +1,193 @@
+package dev.tokenkeeper;
+
+import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenkeeper.internal.StateCodec;
+import dev.tokenkeeper.internal.TokenState;
+import dev.tokenkeeper.testing.InMemoryTokenStore;
+import dev.tokenkeeper.testing.ScriptedServer;
+import dev.tokenkeeper.testing.TokenManagerFixture;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * TokenManagers sharing their keys through a {@link TokenStore} (here the in-memory one with the
+ * Redis store's semantics; {@code redis-store} runs the same flows against a real Redis).
+ */
+class SharedStoreTest {
+  @RegisterExtension final TokenManagerFixture fx = new TokenManagerFixture();
+
+  private final InMemoryTokenStore.Backend redis = new InMemoryTokenStore.Backend();
+  private final AtomicInteger acquisitions = new AtomicInteger();
+  private final AtomicInteger refreshes = new AtomicInteger();
+
+  private ScriptedServer rotating() {
+    return fx.serve(r -> {
+      if (r.body().contains("grant_type=refresh_token")) {
+        int n = refreshes.incrementAndGet();
+        return ok("at-r" + n, 3600, "rt-r" + n);
+      }
+      int n = acquisitions.incrementAndGet();
+      return ok("at-" + n, 3600, "rt-" + n);
+    });
+  }
+
+  private TokenManager instance(boolean primaryGrant, TokenListener... listeners) {
+    TokenManager.Builder b = fx.builder().store(redis.store());
+    if (primaryGrant) {
+      b.primaryGrant(Grant.clientCredentials());
+    }
+    for (TokenListener l : listeners) {
+      b.listener(l);
+    }
+    return fx.manager(b);
+  }
+
+  @Test
+  void twoInstancesMakeOneAcquisitionBetweenThem() {
+    rotating();
+    TokenManager a = instance(true);
+    TokenManager b = instance(true);
+
+    assertEquals("at-1", a.token("device-1").value());
+    assertEquals("at-1", b.token("device-1").value());
+
+    assertEquals(1, acquisitions.get());
+    assertEquals(1, redis.leasesGranted.get());
+  }
+
+  @Test
+  void aRefreshByOneInstanceIsServedByTheOtherWithoutARequest() {
+    rotating();
+    TokenManager a = instance(true);
+    TokenManager b = instance(true);
+    a.token("k");
+    b.token("k");
+    fx.clock().advance(Duration.ofMinutes(59)); // inside the refresh window
+    assertEquals("at-1", a.token("k").value(), "served while the refresh runs");
+    TokenManagerFixture.await("A's refresh", () -> a.token("k").value().equals("at-r1"));
+    TokenManagerFixture.await("B told of it", () -> b.token("k").value().equals("at-r1"));
+    assertEquals(1, refreshes.get());
+    assertEquals(1, acquisitions.get());
+  }
+
+  @Test
+  void aSignInOnOneInstanceServesOnAnotherAndASignOutEndsItEverywhere() {
+    rotating();
+    TokenManager a = instance(false);
+    TokenManager b = instance(false);
+    a.put("user-7", fx.response("at-login", 3600, "rt-login"));
+
+    assertEquals("at-login", b.token("user-7").value());
+
+    a.invalidate("user-7");
+    // The removal is announced; B's near-cache forgets the key on its executor.
+    TokenManagerFixture.await("B forgets user-7", () -> {
+      try {
+        b.token("user-7");
+        return false;
+      } catch (ReauthenticationRequiredException e) {
+        return true;
+      }
+    });
+    assertEquals(0, acquisitions.get() + refreshes.get());
+  }
+
+  @Test
+  void onInvalidGrantTheStoreIsReadAgainBeforeTheRefreshTokenIsCalledDead() throws Exception {
+    AtomicReference<TokenManager> other = new AtomicReference<>();
+    fx.serve(r -> {
+      if (r.body().contains("refresh_token=rt-login")) {
+        // Meanwhile another instance rotated it (its lease lapsed, or Redis was down): the new
+        // state is in the store, and the provider refuses the old refresh token.
+        other.get().put("user-9", fx.response("at-other", 3600, "rt-other"));
+        return ScriptedServer.Answer.error(400, "invalid_grant");
+      }
+      return ScriptedServer.Answer.error(400, "unsupported_grant_type");
+    });
+    TokenManager a = instance(false);
+    other.set(instance(false));
+    a.put("user-9", fx.response("at-login", 600, "rt-login"));
+    fx.clock().advance(Duration.ofMinutes(10)); // expired: the caller waits for the refresh
+
+    assertEquals("at-other", a.token("user-9").value(),
+        "the rotated state is served, not ReauthenticationRequiredException");
+    assertEquals(1, fx.server().requests().size(), "the refused token was not sent again");
+  }
+
+  @Test
+  void aWriterFencedOffServesTheNewerStateTheClusterKept() throws Exception {
+    AtomicReference<TokenManager> other = new AtomicReference<>();
+    fx.serve(r -> {
+      // While this refresh runs, the lease lapses and another instance stores a newer state.
+      redis.expireLease("k");
+      other.get().put("k", fx.response("at-newer", 3600, "rt-newer"));
+      return ok("at-late", 3600, "rt-late");
+    });
+    TokenManager a = instance(false);
+    other.set(instance(false));
+    a.put("k", fx.response("at-0", 600, "rt-0"));
+    fx.clock().advance(Duration.ofMinutes(10));
+
+    assertEquals("at-newer", a.token("k").value());
+    assertEquals(1, redis.writesRefused.get(), "the late answer was fenced off");
+    assertTrue(new String(redis.entry("k").value()).contains("at-newer"));
+  }
+
+  @Test
+  void whenTheStoreIsDownEachInstanceCarriesOnAloneAndSaysSo() {
+    rotating();
+    List<String> told = new CopyOnWriteArrayList<>();
+    TokenManager a = instance(true, new TokenListener() {
+      @Override
+      public void onStoreUnavailable(String key, Throwable cause) {
+        told.add(key + ": " + cause.getMessage());
+      }
+    });
+    redis.down = true;
+
+    assertEquals("at-1", a.token("k").value());
+
+    assertEquals(List.of("k: the in-memory store is down"), told);
+    redis.down = false;
+    TokenManager b = instance(true);
+    assertEquals("at-2", b.token("k").value(), "nothing was shared while it was down");
+  }
+
+  @Test
+  void aStateTravelsBetweenProcessesOnTheWallClock() {
+    TokenResponse response = TokenResponse.builder("at-x", fx.clock().instant())
+        .expiresIn(Duration.ofSeconds(3600)).refreshToken("rt-x").build();
+    TokenRequest request = TokenRequest.builder(Grant.clientCredentials()).scope("A B")
+        .endpointId("dev-1").accessTokenTtl(1800).build();
+    long now = 5_000_000_000L;
+    long wall = fx.clock().millis();
+    TokenState s = TokenState.of(response, request, null, 300_000_000_000L, 30_000_000_000L,
+        true, now, wall);
+
+    // Another process: its ticker reads something else entirely at the same wall-clock moment.
+    long otherNow = 987_654_321_000L;
+    TokenState back = StateCodec.decode(StateCodec.encode(s, now, wall), otherNow, wall);
+
+    assertEquals(s.token, back.token);
+    assertEquals(s.refreshToken, back.refreshToken);
+    assertEquals(s.expiresAt - now, back.expiresAt - otherNow);
+    assertEquals(s.refreshAt - now, back.refreshAt - otherNow);
+    assertEquals(s.usableUntil - now, back.usableUntil - otherNow);
+    assertEquals(TokenState.NEVER, back.absoluteDeadline);
+    assertEquals("A B", back.request.scope());
+    assertEquals("dev-1", back.request.endpointId());
+    assertEquals(1800, back.request.accessTokenTtl());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> StateCodec.decode("{\"at\":\"secret-at\"}".getBytes(), now, wall));
+    assertTrue(!e.getMessage().contains("secret-at"), e.getMessage());
+  }
+}
