@@ -169,6 +169,8 @@
     add('Token endpoint', c.token_url, true);
     add('Grant', c.grant);
     add('Client', c.client_id, true);
+    add('Shared store', c.store, true);
+    add('Shared endpoint id', c.shared_endpoint_id, true);
     if (demo) {
       add('Token lifetime', human(c.token_ttl));
       add('Idle timeout', human(c.idle_timeout));

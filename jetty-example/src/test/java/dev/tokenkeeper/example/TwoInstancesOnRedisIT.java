@@ -1,0 +1,160 @@
+package dev.tokenkeeper.example;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.tokenkeeper.example.demo.DemoProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's cluster demo: two packaged example instances on one real {@code redis-server}
+ * (started here on a free loopback port), the second using the first one's demo provider, both
+ * with {@code --shared-endpoint-id}. Callers on both ask for the shared key's token at once; the
+ * one provider counts one token request between them.
+ */
+class TwoInstancesOnRedisIT {
+  private static final String SHARED = "team-account";
+  private static final int CALLERS_PER_INSTANCE = 16;
+
+  private static Path dir;
+  private static Process redis;
+  private static int redisPort;
+
+  @BeforeAll
+  static void startRedis() throws Exception {
+    dir = Files.createTempDirectory("tokenkeeper-example-redis-");
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      redisPort = s.getLocalPort();
+    }
+    if (redisPort == 6379) {
+      throw new IllegalStateException("the free port was 6379; run again");
+    }
+    redis = new ProcessBuilder("redis-server", "--port", Integer.toString(redisPort),
+        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
+        "--daemonize", "no").redirectErrorStream(true)
+        .redirectOutput(dir.resolve("redis.log").toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (!ping()) {
+      if (!redis.isAlive() || System.nanoTime() > deadline) {
+        redis.destroyForcibly();
+        throw new IllegalStateException("redis-server did not start (is it installed?): "
+            + Files.readString(dir.resolve("redis.log")));
+      }
+      Thread.sleep(20); // a process starting: nothing to be notified by
+    }
+  }
+
+  private static boolean ping() {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), redisPort), 500);
+      socket.setSoTimeout(1000);
+      OutputStream out = socket.getOutputStream();
+      out.write("*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      byte[] buf = new byte[16];
+      int n = in.read(buf);
+      return n > 0 && new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @AfterAll
+  static void stopRedis() throws Exception {
+    if (redis != null) {
+      redis.destroy();
+      if (!redis.waitFor(10, TimeUnit.SECONDS)) {
+        redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
+    Files.deleteIfExists(dir);
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void twoInstancesMakeOneTokenRequestForTheSharedKey() throws Exception {
+    String redisUri = "redis://127.0.0.1:" + redisPort;
+    try (ExampleProcess first = ExampleProcess.start("--redis", redisUri,
+        "--redis-plaintext", "true", "--shared-endpoint-id", SHARED)) {
+      String base = first.uri().toString().replaceAll("/$", "");
+      Map<String, String> env = Map.of(
+          "DEMO_SECRET", DemoProvider.CLIENT_SECRET, "DEMO_PASSWORD", DemoProvider.PASSWORD);
+      try (ExampleProcess second = ExampleProcess.start(env,
+          "--token-url", base + "/demo/oauth/token", "--client-id", DemoProvider.CLIENT_ID,
+          "--client-secret-env", "DEMO_SECRET", "--grant", "password",
+          "--username", DemoProvider.USERNAME, "--password-env", "DEMO_PASSWORD",
+          "--scope", DemoProvider.SCOPES,
+          "--api-url", base + ExampleApp.DEMO_API_PATH,
+          "--redis", redisUri, "--redis-plaintext", "true", "--shared-endpoint-id", SHARED)) {
+
+        // Both status pages list the operator's key as the device "shared".
+        for (ExampleProcess app : List.of(first, second)) {
+          Map<String, Object> status = JSONObjectUtils.parse(app.get("/status.json").body());
+          assertEquals(Map.of("shared", SHARED), status.get("devices"));
+          assertEquals(SHARED, ((Map<String, Object>) status.get("config"))
+              .get("shared_endpoint_id"));
+        }
+
+        int callers = 2 * CALLERS_PER_INSTANCE;
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+          CountDownLatch go = new CountDownLatch(1);
+          List<Future<HttpResponse<String>>> calls = new ArrayList<>();
+          for (int i = 0; i < callers; i++) {
+            ExampleProcess app = i % 2 == 0 ? first : second;
+            calls.add(pool.submit(() -> {
+              go.await();
+              return app.post("/app/call?device=shared");
+            }));
+          }
+          go.countDown();
+          for (Future<HttpResponse<String>> call : calls) {
+            HttpResponse<String> r = call.get(60, TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(SHARED, JSONObjectUtils.parse(r.body()).get("endpoint_id"));
+          }
+        } finally {
+          pool.shutdownNow();
+        }
+
+        Map<String, Object> stats = JSONObjectUtils.parse(first.get("/demo/stats.json").body());
+        assertEquals(1L, ((Number) stats.get("token_requests_total")).longValue(),
+            "one token request between the two instances: " + stats);
+        assertEquals((long) callers, ((Number) stats.get("api_ok")).longValue(), stats.toString());
+        Map<String, Object> requests = (Map<String, Object>) ((Map<String, Object>)
+            JSONObjectUtils.parse(first.get("/status.json").body()).get("demo")).get("requests");
+        assertEquals(1, ((List<Object>) requests.get(SHARED)).size(), requests.toString());
+        assertTrue(first.output().contains("shared endpoint id: " + SHARED), first.output());
+        assertTrue(second.output().contains("shared store: "), second.output());
+      }
+    }
+  }
+}
