@@ -123,6 +123,11 @@ class TwoInstancesOnRedisIT {
               .get("shared_endpoint_id"));
         }
 
+        // The client names the device only; the key is the operator's, and no session owns it.
+        HttpResponse<String> claim = second.post("/devices?device=shared");
+        assertEquals(200, claim.statusCode(), claim.body());
+        assertEquals(SHARED, JSONObjectUtils.parse(claim.body()).get("endpoint_id"));
+
         int callers = 2 * CALLERS_PER_INSTANCE;
         ExecutorService pool = Executors.newFixedThreadPool(callers);
         try {
