@@ -98,11 +98,37 @@ class TwoInstancesOnRedisIT {
     Files.deleteIfExists(dir);
   }
 
+  /** {@code callers} calls of the shared device, half on each instance, released at once. */
+  private static void burst(ExampleProcess first, ExampleProcess second, int callers)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<HttpResponse<String>>> calls = new ArrayList<>();
+      for (int i = 0; i < callers; i++) {
+        ExampleProcess app = i % 2 == 0 ? first : second;
+        calls.add(pool.submit(() -> {
+          go.await();
+          return app.post("/app/call?device=shared");
+        }));
+      }
+      go.countDown();
+      for (Future<HttpResponse<String>> call : calls) {
+        HttpResponse<String> r = call.get(60, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(SHARED, JSONObjectUtils.parse(r.body()).get("endpoint_id"));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   @SuppressWarnings("unchecked")
   void twoInstancesMakeOneTokenRequestForTheSharedKey() throws Exception {
     String redisUri = "redis://127.0.0.1:" + redisPort;
-    try (ExampleProcess first = ExampleProcess.start("--redis", redisUri,
+    try (ExampleProcess first = ExampleProcess.start("--token-ttl", "6s", "--refresh-window", "3",
+        "--redis", redisUri,
         "--redis-plaintext", "true", "--shared-endpoint-id", SHARED)) {
       String base = first.uri().toString().replaceAll("/$", "");
       Map<String, String> env = Map.of(
@@ -112,7 +138,7 @@ class TwoInstancesOnRedisIT {
           "--client-secret-env", "DEMO_SECRET", "--grant", "password",
           "--username", DemoProvider.USERNAME, "--password-env", "DEMO_PASSWORD",
           "--scope", DemoProvider.SCOPES,
-          "--api-url", base + ExampleApp.DEMO_API_PATH,
+          "--api-url", base + ExampleApp.DEMO_API_PATH, "--refresh-window", "3",
           "--redis", redisUri, "--redis-plaintext", "true", "--shared-endpoint-id", SHARED)) {
 
         // Both status pages list the operator's key as the device "shared".
@@ -129,35 +155,39 @@ class TwoInstancesOnRedisIT {
         assertEquals(SHARED, JSONObjectUtils.parse(claim.body()).get("endpoint_id"));
 
         int callers = 2 * CALLERS_PER_INSTANCE;
-        ExecutorService pool = Executors.newFixedThreadPool(callers);
-        try {
-          CountDownLatch go = new CountDownLatch(1);
-          List<Future<HttpResponse<String>>> calls = new ArrayList<>();
-          for (int i = 0; i < callers; i++) {
-            ExampleProcess app = i % 2 == 0 ? first : second;
-            calls.add(pool.submit(() -> {
-              go.await();
-              return app.post("/app/call?device=shared");
-            }));
-          }
-          go.countDown();
-          for (Future<HttpResponse<String>> call : calls) {
-            HttpResponse<String> r = call.get(60, TimeUnit.SECONDS);
-            assertEquals(200, r.statusCode(), r.body());
-            assertEquals(SHARED, JSONObjectUtils.parse(r.body()).get("endpoint_id"));
-          }
-        } finally {
-          pool.shutdownNow();
-        }
-
+        burst(first, second, callers);
         Map<String, Object> stats = JSONObjectUtils.parse(first.get("/demo/stats.json").body());
-        assertEquals(1L, ((Number) stats.get("token_requests_total")).longValue(),
-            "one token request between the two instances: " + stats);
+        assertEquals(1L, ((Number) ((Map<String, Object>) stats.get("token_requests"))
+            .get("password")).longValue(), "one token request between the two instances: " + stats);
         assertEquals((long) callers, ((Number) stats.get("api_ok")).longValue(), stats.toString());
         Map<String, Object> requests = (Map<String, Object>) ((Map<String, Object>)
             JSONObjectUtils.parse(first.get("/status.json").body()).get("demo")).get("requests");
         assertEquals(1, ((List<Object>) requests.get(SHARED)).size(), requests.toString());
         assertTrue(first.output().contains("shared endpoint id: " + SHARED), first.output());
+
+        // Refresh cycles: the tokens live 6 s and a use in the last 3 s refreshes. Bursts on
+        // both instances at once, until two refreshes happened: each refresh is wanted by both,
+        // and the lease lets one through. The provider rotates single-use refresh tokens, so a
+        // second request in a cycle would reuse one (and revoke the session): none does.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int bursts = 1;
+        while (((Number) stats.get("refreshes")).longValue() < 2) {
+          assertTrue(System.nanoTime() < deadline, "no two refreshes within 60 s: " + stats);
+          Thread.sleep(250); // the next burst: traffic spread over the tokens' lifetime
+          burst(first, second, callers);
+          bursts++;
+          stats = JSONObjectUtils.parse(first.get("/demo/stats.json").body());
+        }
+        stats = JSONObjectUtils.parse(first.get("/demo/stats.json").body());
+        long total = ((Number) stats.get("token_requests_total")).longValue();
+        assertEquals(0L, ((Number) stats.get("refresh_token_reuse")).longValue(), stats.toString());
+        assertEquals(0L, ((Number) stats.get("invalid_grant")).longValue(), stats.toString());
+        assertEquals(1L, ((Number) ((Map<String, Object>) stats.get("token_requests"))
+            .get("password")).longValue(), "never signed in again: " + stats);
+        assertEquals(total - 1, ((Number) stats.get("refreshes")).longValue(), stats.toString());
+        assertEquals(total, ((Number) stats.get("tokens_issued")).longValue(), stats.toString());
+        assertEquals((long) bursts * callers, ((Number) stats.get("api_ok")).longValue(),
+            stats.toString());
         assertTrue(second.output().contains("shared store: "), second.output());
       }
     }
