@@ -98,6 +98,17 @@ class TwoInstancesOnRedisIT {
     Files.deleteIfExists(dir);
   }
 
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> sharedCard(ExampleProcess app) throws Exception {
+    for (Object e : (List<?>) JSONObjectUtils.parse(app.get("/status.json").body())
+        .get("endpoints")) {
+      if (SHARED.equals(((Map<?, ?>) e).get("endpoint_id"))) {
+        return (Map<String, Object>) e;
+      }
+    }
+    throw new AssertionError("no card for " + SHARED + " on " + app.uri());
+  }
+
   /** {@code callers} calls of the shared device, half on each instance, released at once. */
   private static void burst(ExampleProcess first, ExampleProcess second, int callers)
       throws Exception {
@@ -189,6 +200,13 @@ class TwoInstancesOnRedisIT {
         assertEquals((long) bursts * callers, ((Number) stats.get("api_ok")).longValue(),
             stats.toString());
         assertTrue(second.output().contains("shared store: "), second.output());
+        // Both status pages show the token in use, whichever instance requested it.
+        Map<String, Object> one = (Map<String, Object>) sharedCard(first).get("token");
+        Map<String, Object> two = (Map<String, Object>) sharedCard(second).get("token");
+        assertEquals(one.get("fingerprint"), two.get("fingerprint"), one + " / " + two);
+        assertEquals(false, one.get("expired"), one.toString());
+        System.out.println("TwoInstancesOnRedisIT: " + bursts + " bursts, " + total
+            + " token requests; the shared card on the first " + one + ", on the second " + two);
       }
     }
   }
