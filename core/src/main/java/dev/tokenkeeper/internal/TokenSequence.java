@@ -224,6 +224,12 @@ final class TokenSequence {
           + " key '" + slot.key + "' waited to be retried; build a new one"));
       return;
     }
+    if (slot.retired()) {
+      fail(KeyLifecycle.reauthentication(slot.key, "the token request for key '" + slot.key
+          + "' waited to be retried when the key was forgotten (invalidate, revoke or"
+          + " eviction); it was not sent again. Call token() again", null));
+      return;
+    }
     send();
   }
 
@@ -454,7 +460,9 @@ final class TokenSequence {
     if (stripped != null) {
       basis = stripped;
     }
-    if (ctx.hasPrimaryGrant()) {
+    if (ctx.hasPrimaryGrant() && !slot.retired()) {
+      // A retired slot (invalidate, revoke, eviction, a session end) never sends: its callers
+      // get the refusal, and the key's next call starts from its live slot.
       refresh = false;
       cause = RefreshCause.REACQUIRED;
       attempts = 0;
