@@ -52,7 +52,9 @@ public sealed interface ClientAuthentication
     return new None(clientId);
   }
 
+  /** {@code client_secret_basic}: see {@link ClientAuthentication#basic}. Immutable. */
   record Basic(String clientId, String clientSecret) implements ClientAuthentication {
+    /** Checks the fields; the message names a missing or invalid one. */
     public Basic {
       Fields.required("client_id", clientId, "client_secret_basic");
       Fields.required("client_secret", clientSecret, "client_secret_basic");
@@ -63,7 +65,9 @@ public sealed interface ClientAuthentication
     }
   }
 
+  /** {@code client_secret_post}: see {@link ClientAuthentication#post}. Immutable. */
   record Post(String clientId, String clientSecret) implements ClientAuthentication {
+    /** Checks the fields; the message names a missing or invalid one. */
     public Post {
       Fields.required("client_id", clientId, "client_secret_post");
       Fields.required("client_secret", clientSecret, "client_secret_post");
@@ -74,7 +78,9 @@ public sealed interface ClientAuthentication
     }
   }
 
+  /** {@code client_secret_jwt}: see {@link ClientAuthentication#secretJwt}. Immutable. */
   record SecretJwt(String clientId, String clientSecret) implements ClientAuthentication {
+    /** Checks the fields; the message names a missing or invalid one. */
     public SecretJwt {
       Fields.required("client_id", clientId, "client_secret_jwt");
       Fields.required("client_secret", clientSecret, "client_secret_jwt");
@@ -85,8 +91,10 @@ public sealed interface ClientAuthentication
     }
   }
 
+  /** {@code private_key_jwt}: see {@link ClientAuthentication#privateKeyJwt}. Immutable. */
   record PrivateKeyJwt(String clientId, PrivateKey key, String keyId)
       implements ClientAuthentication {
+    /** Checks the fields; the message names a missing or invalid one. */
     public PrivateKeyJwt {
       Fields.required("client_id", clientId, "private_key_jwt");
       Objects.requireNonNull(key, "private_key_jwt needs the client's private key (RSA or EC)");
@@ -104,7 +112,9 @@ public sealed interface ClientAuthentication
     }
   }
 
+  /** {@code none}, a public client: see {@link ClientAuthentication#none}. Immutable. */
   record None(String clientId) implements ClientAuthentication {
+    /** Checks the fields; the message names a missing or invalid one. */
     public None {
       Fields.required("client_id", clientId, "none (public client)");
     }

@@ -6,12 +6,12 @@ import java.util.Objects;
 
 /**
  * An authorization grant (RFC 6749, section 1.3): the {@code grant_type} of a token request and
- * the form parameters that belong to it. One record per request shape of the RingCentral token
- * API ({@code GetTokenRequest_1} … {@code _9}), the legacy password request, the generated SDK's
- * client-credentials request and the PBX password grant, plus {@link #custom} for extension grants.
+ * the form parameters that belong to it. One record per grant type of RingCentral's token API
+ * (which also covers RFC 6749's grants, RFC 7523's JWT bearer grant and RFC 8628's device code),
+ * plus {@link #custom} for extension grants.
  *
- * <p>Records are immutable, validate themselves on construction with messages that name the
- * field and the rule, and never show a secret in {@code toString()}.
+ * <p>Records are immutable and thread-safe, validate themselves on construction with messages
+ * that name the field and the rule, and never show a secret in {@code toString()}.
  */
 public sealed interface Grant
     permits Grant.AuthorizationCode,
@@ -39,14 +39,17 @@ public sealed interface Grant
 
   // ---- factories -------------------------------------------------------------------------
 
+  /** {@code password}: the resource owner's user name and password (RFC 6749, section 4.3). */
   static Password password(String username, String password) {
     return new Password(username, password, null, null);
   }
 
+  /** {@code authorization_code} without PKCE (RFC 6749, section 4.1.3). */
   static AuthorizationCode authorizationCode(String code, String redirectUri) {
     return new AuthorizationCode(code, redirectUri, null);
   }
 
+  /** {@code authorization_code} with the PKCE {@code code_verifier} (RFC 7636, section 4.5). */
   static AuthorizationCode authorizationCode(String code, String redirectUri, String codeVerifier) {
     return new AuthorizationCode(code, redirectUri, codeVerifier);
   }
@@ -60,26 +63,37 @@ public sealed interface Grant
     return new AuthorizationCode(code, redirectUri, pkce.verifier());
   }
 
+  /** {@code refresh_token} (RFC 6749, section 6). */
   static RefreshToken refreshToken(String refreshToken) {
     return new RefreshToken(refreshToken);
   }
 
+  /** {@code client_credentials} with no extra parameter (RFC 6749, section 4.4). */
   static ClientCredentials clientCredentials() {
     return new ClientCredentials(null, null, null);
   }
 
+  /** The JWT bearer grant with {@code assertion} (RFC 7523, section 2.1). */
   static JwtBearer jwtBearer(String assertion) {
     return new JwtBearer(assertion);
   }
 
+  /**
+   * An extension grant (RFC 6749, section 4.5): {@code grant_type} and its form parameters,
+   * sent as given.
+   */
   static Custom custom(String grantType, Map<String, String> parameters) {
     return new Custom(grantType, parameters);
   }
 
   // ---- shapes ----------------------------------------------------------------------------
 
-  /** {@code authorization_code} ({@code GetTokenRequest_1}); PKCE {@code code_verifier} optional. */
+  /**
+   * {@code authorization_code} (RFC 6749, section 4.1); PKCE {@code code_verifier} optional.
+   * Immutable.
+   */
   record AuthorizationCode(String code, String redirectUri, String codeVerifier) implements Grant {
+/** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public AuthorizationCode {
       Fields.required("code", code, "authorization_code");
       Fields.required("redirect_uri", redirectUri, "authorization_code");
@@ -99,10 +113,12 @@ public sealed interface Grant
   }
 
   /**
-   * {@code password} ({@code GetTokenRequest_2}, the legacy {@code Body2}, the PBX grant):
+   * {@code password} (RFC 6749, section 4.3; also RingCentral's legacy password request):
    * {@code username}, {@code password}, and the deprecated {@code extension} and {@code pin}.
+   * Immutable.
    */
   record Password(String username, String password, String extension, String pin) implements Grant {
+/** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public Password {
       Fields.required("username", username, "password");
       Fields.required("password", password, "password");
@@ -128,8 +144,9 @@ public sealed interface Grant
     }
   }
 
-  /** {@code refresh_token} ({@code GetTokenRequest_4}, {@code AuthTokenRequest}). */
+  /** {@code refresh_token} (RFC 6749, section 6). Immutable. */
   record RefreshToken(String refreshToken) implements Grant {
+/** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public RefreshToken {
       Fields.required("refresh_token", refreshToken, "refresh_token");
     }
@@ -144,34 +161,37 @@ public sealed interface Grant
   }
 
   /**
-   * {@code client_credentials}: plain ({@code AuthTokenRequest}), with {@code account_id}
-   * ({@code GetTokenRequest_7_1}) or with {@code brand_id} and {@code partner_account_id}
-   * ({@code GetTokenRequest_7_2}).
+   * {@code client_credentials} (RFC 6749, section 4.4): plain, with RingCentral's
+   * {@code account_id}, or with its {@code brand_id} and {@code partner_account_id}. Immutable.
    */
   record ClientCredentials(String accountId, String brandId, String partnerAccountId)
       implements Grant {
+/** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public ClientCredentials {
       Fields.optional("account_id", accountId);
       Fields.optional("brand_id", brandId);
       Fields.optional("partner_account_id", partnerAccountId);
       if (partnerAccountId != null && brandId == null) {
         throw new IllegalArgumentException(
-            "partner_account_id requires brand_id (GetTokenRequest_7_2): set brand_id as well");
+            "partner_account_id requires brand_id: set brand_id as well");
       }
       if (accountId != null && brandId != null) {
         throw new IllegalArgumentException(
-            "client_credentials takes either account_id (GetTokenRequest_7_1) or brand_id"
-                + " (GetTokenRequest_7_2), not both");
+            "client_credentials takes either account_id or brand_id (with an optional"
+                + " partner_account_id), not both");
       }
     }
 
-    /** {@code GetTokenRequest_7_1}. */
+    /** {@code client_credentials} for RingCentral's {@code account_id}. */
     public static ClientCredentials forAccount(String accountId) {
       Fields.required("account_id", accountId, "client_credentials");
       return new ClientCredentials(accountId, null, null);
     }
 
-    /** {@code GetTokenRequest_7_2}; {@code partnerAccountId} may be {@code null}. */
+    /**
+     * {@code client_credentials} for RingCentral's {@code brand_id}, and {@code partner_account_id}
+     * unless it is {@code null}.
+     */
     public static ClientCredentials forBrand(String brandId, String partnerAccountId) {
       Fields.required("brand_id", brandId, "client_credentials");
       return new ClientCredentials(null, brandId, partnerAccountId);
@@ -185,8 +205,9 @@ public sealed interface Grant
     }
   }
 
-  /** {@code urn:ietf:params:oauth:grant-type:jwt-bearer} (RFC 7523, {@code GetTokenRequest_3}). */
+  /** {@code urn:ietf:params:oauth:grant-type:jwt-bearer} (RFC 7523, section 2.1). Immutable. */
   record JwtBearer(String assertion) implements Grant {
+/** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public JwtBearer {
       Fields.required("assertion", assertion, "urn:ietf:params:oauth:grant-type:jwt-bearer");
     }
@@ -200,8 +221,9 @@ public sealed interface Grant
     @Override public String toString() { return "JwtBearer[assertion=██]"; }
   }
 
-  /** {@code partner_jwt} ({@code GetTokenRequest_3}). */
+  /** {@code partner_jwt}, RingCentral's partner JWT grant. Immutable. */
   record PartnerJwt(String assertion) implements Grant {
+/** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public PartnerJwt {
       Fields.required("assertion", assertion, "partner_jwt");
     }
@@ -216,10 +238,11 @@ public sealed interface Grant
   }
 
   /**
-   * {@code personal_jwt}. The seeds list the grant type but no request shape of its own; like the
-   * other JWT grants it carries the token in {@code assertion}.
+   * {@code personal_jwt}. RingCentral's API names the grant type but gives it no fields of its own;
+   * like the other JWT grants it carries the token in {@code assertion}. Immutable.
    */
   record PersonalJwt(String assertion) implements Grant {
+/** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public PersonalJwt {
       Fields.required("assertion", assertion, "personal_jwt");
     }
@@ -233,8 +256,9 @@ public sealed interface Grant
     @Override public String toString() { return "PersonalJwt[assertion=██]"; }
   }
 
-  /** {@code urn:ietf:params:oauth:grant-type:device_code} (RFC 8628, {@code GetTokenRequest_6}). */
+  /** {@code urn:ietf:params:oauth:grant-type:device_code} (RFC 8628, section 3.4). Immutable. */
   record DeviceCode(String deviceCode) implements Grant {
+/** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public DeviceCode {
       Fields.required("device_code", deviceCode, "urn:ietf:params:oauth:grant-type:device_code");
     }
@@ -249,8 +273,9 @@ public sealed interface Grant
   }
 
   /**
-   * {@code device_certificate}. The seeds give it no fields of its own: the device proves itself
+   * {@code device_certificate}. RingCentral's API gives it no fields of its own: the device proves itself
    * with its TLS client certificate, configured on the {@code HttpClient}'s {@code SSLContext}.
+   * Immutable.
    */
   record DeviceCertificate() implements Grant {
     @Override public String grantType() { return "device_certificate"; }
@@ -258,8 +283,9 @@ public sealed interface Grant
     @Override public Map<String, String> parameters() { return Map.of(); }
   }
 
-  /** {@code otp} ({@code GetTokenRequest_8}): the one-time password in {@code code}. */
+  /** {@code otp}, RingCentral's one-time password grant: the password in {@code code}; immutable. */
   record Otp(String code) implements Grant {
+/** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public Otp {
       Fields.required("code", code, "otp");
     }
@@ -271,8 +297,9 @@ public sealed interface Grant
     @Override public String toString() { return "Otp[code=██]"; }
   }
 
-  /** {@code ivr_pin} ({@code GetTokenRequest_5}). */
+  /** {@code ivr_pin}, RingCentral's IVR PIN grant. Immutable. */
   record IvrPin(String ivrPin) implements Grant {
+/** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public IvrPin {
       Fields.required("ivr_pin", ivrPin, "ivr_pin");
     }
@@ -284,8 +311,12 @@ public sealed interface Grant
     @Override public String toString() { return "IvrPin[ivrPin=██]"; }
   }
 
-  /** {@code guest} ({@code GetTokenRequest_9}): {@code brand_id}, {@code resource_type}, {@code resource}. */
+  /**
+   * {@code guest}, RingCentral's guest grant: {@code brand_id}, {@code resource_type},
+   * {@code resource}. Immutable.
+   */
   record Guest(String brandId, String resourceType, String resource) implements Grant {
+/** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public Guest {
       Fields.optional("brand_id", brandId);
       Fields.optional("resource_type", resourceType);
@@ -301,9 +332,10 @@ public sealed interface Grant
 
   /**
    * An extension grant (RFC 6749, section 4.5) by its {@code grant_type} and parameters. The
-   * parameters may hold secrets, so {@code toString()} shows their names only.
+   * parameters may hold secrets, so {@code toString()} shows their names only. Immutable.
    */
   record Custom(String grantType, Map<String, String> parameters) implements Grant {
+/** Checks the fields; the message names a missing or invalid one and never shows a secret. */
     public Custom {
       Fields.required("grant_type", grantType, "an extension grant");
       Objects.requireNonNull(parameters, "parameters");

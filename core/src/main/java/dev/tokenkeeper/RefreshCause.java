@@ -1,6 +1,6 @@
 package dev.tokenkeeper;
 
-/** Why TokenKeeper asked the token endpoint for a new token. */
+/** Why TokenKeeper asked the token endpoint for a new token. Immutable (an enum). */
 public enum RefreshCause {
   /** No token was held for the key. */
   INITIAL,

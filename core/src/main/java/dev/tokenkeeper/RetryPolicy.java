@@ -29,6 +29,7 @@ public record RetryPolicy(
   public static final RetryPolicy DEFAULT =
       new RetryPolicy(4, Duration.ofMillis(250), Duration.ofSeconds(10), Duration.ofSeconds(30));
 
+/** Checks the values; the message names a wrong one. */
   public RetryPolicy {
     if (maxAttempts < 1) {
       throw new IllegalArgumentException(

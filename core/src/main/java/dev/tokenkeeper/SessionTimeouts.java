@@ -8,7 +8,7 @@ import java.util.Optional;
  * The provider session's timeouts for one key, as TokenKeeper knows them now. Immutable and
  * thread-safe.
  *
- * <p>The fields come from RingCentral's {@code TokenInfo} (seed 002). The idle deadline runs from
+ * <p>The fields come from RingCentral's token response ({@code TokenInfo}). The idle deadline runs from
  * the last use of the token ({@code session_idle_timeout} after it); TokenKeeper records uses at
  * most once a second, so the deadline it reports errs early by up to a second, never late. The
  * absolute deadline is {@code session_expiration_time}, else the arrival time of the response plus
@@ -27,6 +27,7 @@ public record SessionTimeouts(
   /** No session is known for the key, or the provider enforces no timeout. */
   public static final SessionTimeouts NONE = new SessionTimeouts(null, null, null, null);
 
+/** The provider's {@code session_id}, when it sent one. */
   public Optional<String> sessionIdValue() {
     return Optional.ofNullable(sessionId);
   }

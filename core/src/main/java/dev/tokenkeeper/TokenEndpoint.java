@@ -241,6 +241,7 @@ public final class TokenEndpoint implements AutoCloseable {
     await(revokeAsync(token, tokenTypeHint));
   }
 
+/** The token endpoint URI. */
   public URI tokenUri() {
     return tokenUri;
   }
@@ -255,10 +256,12 @@ public final class TokenEndpoint implements AutoCloseable {
     return revocationUri != null;
   }
 
+/** How the client authenticates on the token and revocation endpoints. */
   public ClientAuthentication clientAuthentication() {
     return clientAuthentication;
   }
 
+/** The clock that stamps each response's arrival and each client assertion. */
   public Clock clock() {
     return clock;
   }

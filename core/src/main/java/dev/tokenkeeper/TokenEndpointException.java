@@ -9,17 +9,33 @@ import java.util.Optional;
  *
  * <p>Carries the HTTP status ({@code 0} when no response arrived), the OAuth {@code error},
  * {@code error_description} and {@code error_uri} when the provider sent them, and the
- * {@code Retry-After} delay. The message never contains a secret.
+ * {@code Retry-After} delay. The message never contains a secret. Immutable.
  */
 public class TokenEndpointException extends TokenKeeperException {
   private static final long serialVersionUID = 1L;
 
+  /** The HTTP status, {@code 0} when no response arrived. */
   private final int statusCode;
+  /** The OAuth {@code error}, or {@code null}. */
   private final String error;
+  /** The OAuth {@code error_description}, or {@code null}. */
   private final String errorDescription;
+  /** The OAuth {@code error_uri}, or {@code null}. */
   private final String errorUri;
+  /** The {@code Retry-After} delay, or {@code null}. */
   private final Duration retryAfter;
 
+/**
+ * A failure with everything the provider said.
+ *
+ * @param message what went wrong; must not contain a secret
+ * @param statusCode the HTTP status, {@code 0} when no response arrived
+ * @param error the OAuth {@code error}, or {@code null}
+ * @param errorDescription the OAuth {@code error_description}, or {@code null}
+ * @param errorUri the OAuth {@code error_uri}, or {@code null}
+ * @param retryAfter the {@code Retry-After} delay, or {@code null}
+ * @param cause the underlying failure, or {@code null}
+ */
   public TokenEndpointException(
       String message,
       int statusCode,

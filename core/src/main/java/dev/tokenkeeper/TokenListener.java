@@ -1,12 +1,18 @@
 package dev.tokenkeeper;
 
+import java.time.Duration;
+
 /**
  * Hears what a {@link TokenManager} does. Implementations must be thread-safe: the manager calls
  * them from several threads at once, for different keys and for the same key.
  *
  * <p>Every method has an empty default, so implement only what you need. Where each is called:
  * {@link #onToken} and {@link #onFailure} on the manager's executor, after the new state is in
- * place (so {@code token(key)} called from the listener already sees it); {@link #onRejected} on
+ * place (so {@code token(key)} called from the listener already sees it);
+ * {@link #onTokenRequestSent} on the thread that sends the request (a caller's, the scheduler's
+ * for a retry, or the budget's when the request waited for it) and
+ * {@link #onTokenRequestCompleted} on the thread that completed it, before the manager acts on
+ * the answer; {@link #onRejected} on
  * the thread that called {@link TokenManager#rejected}, before it looks at the token; the session
  * events on the thread that used the key, on the manager's executor, or on its scheduler.
  *
@@ -38,6 +44,31 @@ public interface TokenListener {
    * token is still valid and stays in service (a background refresh failed).
    */
   default void onFailure(String key, Throwable failure, boolean stillServing) {}
+
+  /**
+   * One token request for {@code key} is about to be sent to the token endpoint: the first
+   * attempt of a token request sequence or one of its retries. Every call is followed by exactly
+   * one {@link #onTokenRequestCompleted} for the same attempt, so the difference of the two counts
+   * is the number of requests in flight.
+   *
+   * @param grantType the request's {@code grant_type}, such as {@code refresh_token}
+   * @param cause why the token is requested
+   */
+  default void onTokenRequestSent(String key, String grantType, RefreshCause cause) {}
+
+  /**
+   * One token request for {@code key} has completed, before the manager acts on the outcome
+   * (stores the token, retries, or fails the callers, which {@link #onToken} and
+   * {@link #onFailure} report).
+   *
+   * @param grantType the request's {@code grant_type}
+   * @param cause why the token was requested
+   * @param elapsed the time from sending the request to its outcome, on the manager's clock
+   * @param failure {@code null} when the endpoint answered with a token; otherwise why this
+   *     attempt failed, usually a {@link TokenEndpointException}
+   */
+  default void onTokenRequestCompleted(String key, String grantType, RefreshCause cause,
+      Duration elapsed, Throwable failure) {}
 
   /** A resource server rejected a token of {@code key} (HTTP 401). */
   default void onRejected(String key, AccessToken token) {}

@@ -5,6 +5,7 @@ import dev.tokenkeeper.internal.Events;
 import dev.tokenkeeper.internal.Failures;
 import dev.tokenkeeper.internal.KeyLifecycle;
 import dev.tokenkeeper.internal.KeySlot;
+import dev.tokenkeeper.internal.Keys;
 import dev.tokenkeeper.internal.KeyTable;
 import dev.tokenkeeper.internal.ManagerContext;
 import dev.tokenkeeper.internal.SharedState;
@@ -16,6 +17,7 @@ import dev.tokenkeeper.internal.budget.RateLimiter;
 import dev.tokenkeeper.internal.budget.SharedLimiter;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -30,8 +32,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Keeps one access token per key ({@code endpoint_id}) and hands it out, refreshing it ahead of
- * expiry and after a 401, with at most one token request in flight per key.
+ * Keeps one access token per key and hands it out, refreshing it ahead of expiry and after a 401,
+ * with at most one token request in flight per key.
+ *
+ * <p>A key names whose token it is: a user, a device, a service account. It is any string of 1 to
+ * {@value #MAX_KEY_LENGTH} characters without control characters ({@code alice@example.com},
+ * {@code tenant-7/reporting}); other keys are refused with {@link IllegalArgumentException}.
+ * Whether the key also reaches the provider, as RingCentral's {@code endpoint_id}, is the
+ * endpoint's {@link Dialect}'s choice ({@link Dialect#endpointIdFor}): with
+ * {@link Dialect#ringCentral()} it does, with the default {@link Dialect#standard()} nothing is
+ * sent for it.
  *
  * <p>Thread-safe: build one per provider and share it. The cached-token path takes no lock, does
  * no I/O, and in {@link #token} allocates nothing; token requests are sent asynchronously through
@@ -158,6 +168,9 @@ public final class TokenManager implements AutoCloseable {
   /** The default warning period before a provider session ends, 2 minutes. */
   public static final Duration DEFAULT_SESSION_ENDING_WARNING = Duration.ofMinutes(2);
 
+  /** The longest key, in characters (UTF-16 code units): 512. */
+  public static final int MAX_KEY_LENGTH = Keys.MAX_LENGTH;
+
   private final ManagerContext ctx;
   private final TokenSender sender;
   private final KeyLifecycle life;
@@ -224,6 +237,7 @@ public final class TokenManager implements AutoCloseable {
    * @throws TokenEndpointException the token endpoint failed and the retry budget is used up, or
    *     refused the primary grant
    * @throws TokenKeeperException the thread was interrupted while waiting (the flag is restored)
+   * @throws IllegalArgumentException {@code key} is not a valid key (see the class description)
    * @throws IllegalStateException the manager is closed
    */
   public AccessToken token(String key) {
@@ -296,9 +310,10 @@ public final class TokenManager implements AutoCloseable {
   /**
    * Stores a token obtained elsewhere, e.g. by a login callback, replacing any current one and
    * starting a new provider session for {@code key}. A later refresh sends the refresh token with
-   * the request of the primary grant's parameters when one is configured, else with
-   * {@code endpoint_id = key}; use {@link #put(String, TokenResponse, TokenRequest)} to name the
-   * request whose {@code scope} and TTLs a refresh must send again.
+   * the request of the primary grant's parameters when one is configured, else with the
+   * {@code endpoint_id} the {@link Dialect} chooses for the key; use
+   * {@link #put(String, TokenResponse, TokenRequest)} to name the request whose {@code scope} and
+   * TTLs a refresh must send again.
    */
   public void put(String key, TokenResponse response) {
     put(key, response, null);
@@ -309,10 +324,11 @@ public final class TokenManager implements AutoCloseable {
    * request), whose {@code endpoint_id}, {@code scope} and TTLs a refresh sends again.
    *
    * @param acquiredWith the request that got the token, or {@code null}
+   * @throws IllegalArgumentException {@code key} is not a valid key (see the class description)
    * @throws IllegalStateException the manager is closed
    */
   public void put(String key, TokenResponse response, TokenRequest acquiredWith) {
-    Objects.requireNonNull(key, "key is required");
+    Keys.check(key);
     Objects.requireNonNull(response, "response is required");
     life.put(key, response, acquiredWith);
   }
@@ -350,6 +366,16 @@ public final class TokenManager implements AutoCloseable {
   public SessionTimeouts session(String key) {
     Objects.requireNonNull(key, "key is required");
     return life.session(key);
+  }
+
+  /**
+   * The earliest expiry among the access tokens held now that have not expired yet, or empty
+   * when none is held: how close the manager is to serving no valid token for some key (a metric
+   * to alert on when refreshes keep failing). Walks every key, so call it for a metrics scrape,
+   * not per request.
+   */
+  public Optional<Instant> earliestExpiry() {
+    return table.earliestExpiry(ctx.clock.instant());
   }
 
   /** A snapshot of the counters; see {@link Stats}. */
@@ -517,13 +543,16 @@ public final class TokenManager implements AutoCloseable {
 
     /**
      * Acquire tokens with this grant (such as {@code client_credentials}, jwt-bearer or
-     * password), sending the key as {@code endpoint_id}. Keys must then match
-     * {@link TokenRequest#ENDPOINT_ID}. Without a primary grant, tokens arrive only through
-     * {@link TokenManager#put}.
+     * password), sending the {@code endpoint_id} the endpoint's {@link Dialect} chooses for the
+     * key ({@link Dialect#endpointIdFor}; none with the default {@link Dialect#standard()}).
+     * Without a primary grant, tokens arrive only through {@link TokenManager#put}.
      */
     public Builder primaryGrant(Grant grant) {
       Objects.requireNonNull(grant, "grant");
-      return primaryRequest(key -> TokenRequest.builder(grant).endpointId(key).build());
+      Dialect dialect = endpoint.dialect();
+      return primaryRequest(key -> TokenRequest.builder(grant)
+          .endpointId(dialect.endpointIdFor(key).orElse(null))
+          .build());
     }
 
     /**

@@ -31,9 +31,10 @@ public record TokenRequest(
     Integer accessTokenTtl,
     Integer refreshTokenTtl) {
 
-  /** The rule for {@code endpoint_id} from RingCentral's password request ({@code Body2}). */
+  /** RingCentral's rule for {@code endpoint_id}: 1 to 64 letters, digits, {@code _} and {@code -}. */
   public static final Pattern ENDPOINT_ID = Pattern.compile("[a-zA-Z0-9_\\-]{1,64}");
 
+/** Checks the parameters; the message names a wrong one and never shows a secret. */
   public TokenRequest {
     Objects.requireNonNull(grant, "grant is required");
     Fields.optional("scope", scope);
@@ -54,6 +55,7 @@ public record TokenRequest(
     return new TokenRequest(grant, null, null, null, null, null);
   }
 
+/** A builder of a request for {@code grant}. */
   public static Builder builder(Grant grant) {
     return new Builder(grant);
   }
@@ -78,7 +80,7 @@ public record TokenRequest(
 
   /**
    * Whether this request lets the provider issue a refresh token: {@code false} when
-   * {@code refresh_token_ttl <= 0}, which RingCentral documents (seed 000, {@code Body2}) as
+   * {@code refresh_token_ttl <= 0}, which RingCentral's legacy password request documents as
    * "refresh token is not returned even if the corresponding grant type is supported". A token
    * acquired this way can only be renewed with its primary grant.
    */
@@ -138,36 +140,47 @@ public record TokenRequest(
       this.grant = grant;
     }
 
+    /** The grant; required. */
     public Builder grant(Grant grant) {
       this.grant = grant;
       return this;
     }
 
+    /** {@code scope}: space-separated scopes, or {@code null} for the registration's default. */
     public Builder scope(String scope) {
       this.scope = scope;
       return this;
     }
 
+    /** {@code client_id} in the body, for public clients; usually {@code null}. */
     public Builder clientId(String clientId) {
       this.clientId = clientId;
       return this;
     }
 
+    /** {@code endpoint_id}, matching {@link TokenRequest#ENDPOINT_ID}, or {@code null}. */
     public Builder endpointId(String endpointId) {
       this.endpointId = endpointId;
       return this;
     }
 
+    /** {@code access_token_ttl} in seconds, or {@code null}. */
     public Builder accessTokenTtl(Integer seconds) {
       this.accessTokenTtl = seconds;
       return this;
     }
 
+    /** {@code refresh_token_ttl} in seconds, or {@code null}; {@code <= 0} asks for none. */
     public Builder refreshTokenTtl(Integer seconds) {
       this.refreshTokenTtl = seconds;
       return this;
     }
 
+    /**
+     * The request.
+     *
+     * @throws IllegalArgumentException a parameter breaks its rule; the message names it
+     */
     public TokenRequest build() {
       return new TokenRequest(grant, scope, clientId, endpointId, accessTokenTtl, refreshTokenTtl);
     }

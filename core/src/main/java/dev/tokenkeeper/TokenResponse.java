@@ -59,6 +59,10 @@ public final class TokenResponse {
     this.additionalFields = Collections.unmodifiableMap(new LinkedHashMap<>(b.additionalFields));
   }
 
+/**
+ * A builder of a response carrying {@code accessToken}, received at {@code receivedAt} (the
+ * instant its lifetimes run from): for tests, and for tokens obtained outside TokenKeeper.
+ */
   public static Builder builder(String accessToken, Instant receivedAt) {
     return new Builder(accessToken, receivedAt);
   }
@@ -213,71 +217,85 @@ public final class TokenResponse {
       this.receivedAt = receivedAt;
     }
 
+    /** {@code token_type}; default {@code bearer}. */
     public Builder tokenType(String tokenType) {
       this.tokenType = tokenType;
       return this;
     }
 
+    /** {@code scope} the token was granted for, or {@code null}. */
     public Builder scope(String scope) {
       this.scope = scope;
       return this;
     }
 
+    /** {@code expires_in}, from {@code receivedAt}. */
     public Builder expiresIn(Duration expiresIn) {
       this.expiresIn = expiresIn;
       return this;
     }
 
+    /** {@code refresh_token}, or {@code null} for none. */
     public Builder refreshToken(String refreshToken) {
       this.refreshToken = refreshToken;
       return this;
     }
 
+    /** {@code refresh_token_expires_in}, from {@code receivedAt}, or {@code null}. */
     public Builder refreshTokenExpiresIn(Duration refreshTokenExpiresIn) {
       this.refreshTokenExpiresIn = refreshTokenExpiresIn;
       return this;
     }
 
+    /** RingCentral's {@code owner_id}, or {@code null}. */
     public Builder ownerId(String ownerId) {
       this.ownerId = ownerId;
       return this;
     }
 
+    /** RingCentral's {@code endpoint_id} as the provider sent it, or {@code null}. */
     public Builder endpointId(String endpointId) {
       this.endpointId = endpointId;
       return this;
     }
 
+    /** OpenID Connect's {@code id_token}, or {@code null}. */
     public Builder idToken(String idToken) {
       this.idToken = idToken;
       return this;
     }
 
+    /** {@code session_expires_in}, from {@code receivedAt}, or {@code null}. */
     public Builder sessionExpiresIn(Duration sessionExpiresIn) {
       this.sessionExpiresIn = sessionExpiresIn;
       return this;
     }
 
+    /** {@code session_expiration_time}, or {@code null}. */
     public Builder sessionExpirationTime(Instant sessionExpirationTime) {
       this.sessionExpirationTime = sessionExpirationTime;
       return this;
     }
 
+    /** {@code session_id}, or {@code null}. */
     public Builder sessionId(String sessionId) {
       this.sessionId = sessionId;
       return this;
     }
 
+    /** {@code session_idle_timeout}, or {@code null} for none. */
     public Builder sessionIdleTimeout(Duration sessionIdleTimeout) {
       this.sessionIdleTimeout = sessionIdleTimeout;
       return this;
     }
 
+    /** A response member TokenKeeper has no accessor for, kept as it is. */
     public Builder additionalField(String name, Object value) {
       this.additionalFields.put(name, value);
       return this;
     }
 
+    /** The response. */
     public TokenResponse build() {
       return new TokenResponse(this);
     }

@@ -82,6 +82,9 @@ final class ChaosSoak {
               ClientAuthentication.basic("soak-client", CLIENT_SECRET))
           .requestTimeout(Duration.ofMillis(300))
           .connectTimeout(Duration.ofMillis(300))
+          // Keys go out as endpoint_id: the chaos endpoint names each token after its key.
+          .dialect(Dialect.ringCentral())
+          .budget(null)
           .build();
       TokenManager.Builder builder = TokenManager.builder(endpoint)
           .primaryGrant(Grant.clientCredentials())

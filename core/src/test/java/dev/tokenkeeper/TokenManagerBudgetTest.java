@@ -80,6 +80,7 @@ class TokenManagerBudgetTest {
         .requestTimeout(Duration.ofSeconds(20))
         .clock(clock)
         .httpClient(TokenManagerFixture.HTTP)
+        .dialect(Dialect.ringCentral()) // keys are sent as endpoint_id, which the log reads
         .budget(budget)
         .build();
     endpoints.add(e);

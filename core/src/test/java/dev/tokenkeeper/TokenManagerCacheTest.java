@@ -205,12 +205,12 @@ class TokenManagerCacheTest {
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> manager.token("bad"));
     assertTrue(e.getMessage().contains("primaryRequest"));
     assertEquals("at-1", manager.token("good").value());
-    // A key that is not a valid endpoint_id fails the same way, with the rule in the message.
+    // A key that breaks the key rule fails the call, with the rule in the message.
     manager.close();
-    TokenManager byEndpointId = fx.manager(fx.builder().primaryGrant(Grant.clientCredentials()));
+    TokenManager byKey = fx.manager(fx.builder().primaryGrant(Grant.clientCredentials()));
     IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-        () -> byEndpointId.token("not valid!"));
-    assertTrue(bad.getMessage().contains("endpoint_id"));
+        () -> byKey.token("not\nvalid"));
+    assertTrue(bad.getMessage().contains("control character"), bad.getMessage());
   }
 
   @Test

@@ -39,7 +39,7 @@ class TokenModelTest {
         assertThrows(IllegalArgumentException.class, () -> Grant.password(" ", "p")).getMessage());
     assertEquals("refresh_token is required for the refresh_token grant and must not be blank",
         assertThrows(IllegalArgumentException.class, () -> Grant.refreshToken(null)).getMessage());
-    assertEquals("partner_account_id requires brand_id (GetTokenRequest_7_2): set brand_id as well",
+    assertEquals("partner_account_id requires brand_id: set brand_id as well",
         assertThrows(IllegalArgumentException.class,
             () -> new Grant.ClientCredentials(null, null, "p")).getMessage());
     assertEquals("an extension grant's parameters must not contain client_assertion: it is set by"

@@ -128,6 +128,38 @@ public final class Events {
     }
   }
 
+  /** One token request for {@code key} is about to be sent: listeners, and a DEBUG line. */
+  public void requestSent(String key, String grantType, RefreshCause cause) {
+    LOG.log(System.Logger.Level.DEBUG, () -> "token request for key '" + key + "': grant_type "
+        + grantType + ", cause " + cause);
+    for (TokenListener l : listeners) {
+      try {
+        l.onTokenRequestSent(key, grantType, cause);
+      } catch (RuntimeException e) {
+        listenerFailed(e);
+      }
+    }
+  }
+
+  /**
+   * One token request for {@code key} completed after {@code elapsedNanos} ({@code failure}
+   * {@code null} on success): a DEBUG line, and listeners.
+   */
+  public void requestCompleted(String key, String grantType, RefreshCause cause,
+      long elapsedNanos, Throwable failure) {
+    java.time.Duration elapsed = java.time.Duration.ofNanos(Math.max(0, elapsedNanos));
+    LOG.log(System.Logger.Level.DEBUG, () -> "token request for key '" + key + "' (" + grantType
+        + ") " + (failure == null ? "answered with a token" : "failed: " + failure) + " after "
+        + elapsed.toMillis() + " ms");
+    for (TokenListener l : listeners) {
+      try {
+        l.onTokenRequestCompleted(key, grantType, cause, elapsed, failure);
+      } catch (RuntimeException e) {
+        listenerFailed(e);
+      }
+    }
+  }
+
   /**
    * A failed token request sequence of {@code slot}'s key: WARNING at most once per key per
    * {@link #WARNING_INTERVAL}, DEBUG otherwise. The failure's message never holds a secret.

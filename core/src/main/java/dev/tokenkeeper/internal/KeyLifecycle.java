@@ -67,7 +67,7 @@ public final class KeyLifecycle {
 
   /** The token to serve now (an {@link AccessToken}), or the future to wait for. */
   public Object resolve(String key) {
-    Objects.requireNonNull(key, "key is required");
+    Keys.check(key);
     ctx.ensureOpen();
     for (;;) {
       KeySlot h = table.live(key);
@@ -442,8 +442,9 @@ public final class KeyLifecycle {
     if (ctx.hasPrimaryGrant()) {
       return primaryRequestFor(key).withGrant(grant);
     }
-    String endpointId = TokenRequest.ENDPOINT_ID.matcher(key).matches() ? key : null;
-    return TokenRequest.builder(grant).endpointId(endpointId).build();
+    return TokenRequest.builder(grant)
+        .endpointId(sender.dialect().endpointIdFor(key).orElse(null))
+        .build();
   }
 
   TokenRequest primaryRequestFor(String key) {

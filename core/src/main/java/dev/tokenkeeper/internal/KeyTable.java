@@ -132,6 +132,23 @@ public final class KeyTable {
     index.clear();
   }
 
+  /**
+   * The earliest expiry among the tokens held that have not expired yet, as a wall-clock instant
+   * ({@code wallNow} plus the remaining ticker time), or empty. Walks every slot: for metrics.
+   */
+  public java.util.Optional<java.time.Instant> earliestExpiry(java.time.Instant wallNow) {
+    long now = ctx.now();
+    long earliest = Long.MAX_VALUE;
+    for (KeySlot slot : index.values()) {
+      TokenState s = slot.retired() ? null : slot.state;
+      if (s != null && s.expiresAt > now && s.expiresAt < earliest) {
+        earliest = s.expiresAt;
+      }
+    }
+    return earliest == Long.MAX_VALUE ? java.util.Optional.empty()
+        : java.util.Optional.of(wallNow.plusNanos(earliest - now));
+  }
+
   public long estimatedSize() {
     return cache.estimatedSize();
   }

@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  * <p>Immutable and thread-safe. Not part of the API.
  */
 public final class TokenResponseParser {
-  /** The fields of RingCentral's {@code TokenInfo} (seed 002) that have an accessor. */
+  /** The fields of RingCentral's token response ({@code TokenInfo}) that have an accessor. */
   static final Set<String> KNOWN_FIELDS = Set.of(
       "access_token", "token_type", "expires_in", "scope", "refresh_token",
       "refresh_token_expires_in", "owner_id", "endpoint_id", "id_token", "session_expires_in",

@@ -1,6 +1,7 @@
 package dev.tokenkeeper.internal;
 
 import dev.tokenkeeper.BudgetStatus;
+import dev.tokenkeeper.Dialect;
 import dev.tokenkeeper.RefreshCause;
 import dev.tokenkeeper.TokenEndpoint;
 import dev.tokenkeeper.TokenEndpointException;
@@ -41,6 +42,11 @@ public final class TokenSender {
 
     boolean supportsRevocation();
 
+    /** Whether and how a key is sent as {@code endpoint_id}: the endpoint's dialect. */
+    default Dialect dialect() {
+      return Dialect.standard();
+    }
+
     /** The endpoint itself. */
     static Transport of(TokenEndpoint endpoint) {
       return new Transport() {
@@ -57,6 +63,11 @@ public final class TokenSender {
         @Override
         public boolean supportsRevocation() {
           return endpoint.supportsRevocation();
+        }
+
+        @Override
+        public Dialect dialect() {
+          return endpoint.dialect();
         }
       };
     }
@@ -92,14 +103,15 @@ public final class TokenSender {
   public CompletableFuture<TokenResponse> send(KeySlot slot, TokenRequest request,
       RefreshCause cause, TokenState basis) {
     if (budget == null) {
-      return sendNow(slot.key, request);
+      return sendNow(slot.key, request, cause);
     }
     BudgetQueue.Lane lane = cause == RefreshCause.AHEAD_OF_EXPIRY
         ? BudgetQueue.Lane.REFRESH : BudgetQueue.Lane.WAITING;
     long deadline = basis != null ? basis.usableUntil : ctx.now();
     CompletableFuture<TokenResponse> result = new CompletableFuture<>();
     BudgetQueue.Ticket ticket = budget.submit(
-        new Budgeted<>(slot, true, result, () -> sendNow(slot.key, request)), lane, deadline);
+        new Budgeted<>(slot, true, result, () -> sendNow(slot.key, request, cause)), lane,
+        deadline);
     if (ticket.queued()) {
       slot.budgetTicket = ticket;
       ctx.events.budgetDeferred(slot.key, cause, nextSlot());
@@ -127,6 +139,11 @@ public final class TokenSender {
           BudgetQueue.Lane.WAITING, ctx.now());
     }
     return sent.handle((v, e) -> e == null ? null : Failures.unwrap(e));
+  }
+
+  /** The endpoint's dialect: whether and how a key is sent as {@code endpoint_id}. */
+  public Dialect dialect() {
+    return transport.dialect();
   }
 
   public boolean supportsRevocation() {
@@ -160,14 +177,21 @@ public final class TokenSender {
 
   // ---- sending ---------------------------------------------------------------------------
 
-  private CompletableFuture<TokenResponse> sendNow(String key, TokenRequest request) {
+  private CompletableFuture<TokenResponse> sendNow(String key, TokenRequest request,
+      RefreshCause cause) {
     ctx.requests.increment();
+    String grantType = request.grant().grantType();
+    ctx.events.requestSent(key, grantType, cause);
+    long sent = ctx.now();
     CompletableFuture<TokenResponse> answer;
     try {
       answer = transport.request(request);
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
+    // Heard before anyone acts on the answer: whenComplete's stage completes after the listeners.
+    answer = answer.whenComplete((response, failure) -> ctx.events.requestCompleted(key,
+        grantType, cause, ctx.now() - sent, failure == null ? null : Failures.unwrap(failure)));
     return answered(key, answer);
   }
 

@@ -3,6 +3,7 @@ package dev.tokenkeeper.testing;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.tokenkeeper.ClientAuthentication;
+import dev.tokenkeeper.Dialect;
 import dev.tokenkeeper.TokenEndpoint;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.TokenResponse;
@@ -117,12 +118,18 @@ public final class TokenManagerFixture implements AfterEachCallback {
     }
   }
 
-  /** The endpoint at {@code server}: {@code /token}, {@code /revoke}, basic auth. */
+  /**
+   * The endpoint at {@code server}: {@code /token}, {@code /revoke}, basic auth, RingCentral's
+   * dialect.
+   */
   public static TokenEndpoint endpoint(ScriptedServer server, Clock clock) {
     return TokenEndpoint.builder(server.uri("/token"),
             ClientAuthentication.basic("client-1", "s3cret-client"))
         .revocationUri(server.uri("/revoke"))
         .requestTimeout(Duration.ofSeconds(20))
+        // RingCentral's dialect: keys are sent as endpoint_id, which many tests look for.
+        .dialect(Dialect.ringCentral())
+        .budget(null) // not RingCentral's 5 requests a minute: tests make many
         .clock(clock)
         .httpClient(HTTP)
         .build();

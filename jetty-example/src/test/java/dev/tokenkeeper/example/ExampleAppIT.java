@@ -138,4 +138,27 @@ class ExampleAppIT {
 
     assertEquals(401, call.statusCode(), call.body());
   }
+
+  @Test
+  void metricsAnswerInPrometheusTextFormatAndFollowTheTokenRequests() throws Exception {
+    String key = app.browser().register("it-metrics");
+    assertEquals(200, app.browser().call("it-metrics").statusCode());
+    HttpResponse<String> metrics = app.get("/metrics");
+
+    assertEquals(200, metrics.statusCode());
+    assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
+        metrics.headers().toString());
+    String body = metrics.body();
+    assertTrue(body.contains("# TYPE tokenkeeper_token_requests_seconds summary"), body);
+    assertTrue(java.util.regex.Pattern.compile("(?m)^tokenkeeper_token_requests_seconds_count\\{"
+        + "[^}]*cause=\"initial\"[^}]*grant=\"password\"[^}]*manager=\"example\"[^}]*"
+        + "outcome=\"success\"[^}]*\\} [1-9]").matcher(body).find(), body);
+    assertTrue(java.util.regex.Pattern.compile("(?m)^tokenkeeper_keys\\{manager=\"example\"\\}"
+        + " [1-9]").matcher(body).find(), body);
+    assertTrue(body.contains("# TYPE tokenkeeper_token_rejections_total counter"), body);
+    assertTrue(body.contains("tokenkeeper_token_requests_active{manager=\"example\"} 0"), body);
+    assertTrue(body.contains("tokenkeeper_token_expiry_min_seconds{manager=\"example\"}"), body);
+    assertTrue(body.contains("tokenkeeper_session_ended_total{manager=\"example\"}"), body);
+    assertTrue(!body.contains(key) && !body.contains("it-metrics"), "no key in any tag");
+  }
 }

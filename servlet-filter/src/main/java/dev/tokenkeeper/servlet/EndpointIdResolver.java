@@ -4,17 +4,20 @@ import dev.tokenkeeper.servlet.internal.Resolvers;
 import jakarta.servlet.http.HttpServletRequest;
 
 /**
- * Finds the key ({@code endpoint_id}) under which a request's token is kept: one key per user,
- * per device or per service account, as your app needs.
+ * Finds the key under which a request's token is kept: one key per user, per device or per
+ * service account, as your app needs. Whether the key is also sent to the provider as
+ * {@code endpoint_id} is the {@code dialect} init-param's choice (see
+ * {@link dev.tokenkeeper.Dialect#endpointIdFor}).
  *
  * <p>Implementations must be thread-safe: the filter calls one instance from many request threads
  * at once. The built-ins ({@link #fixed}, {@link #sessionAttribute}, {@link #principal},
  * {@link #trustedHeader}) are immutable. A custom class named in {@code web.xml}
  * ({@code endpoint-id} = {@code class:com.example.MyResolver}) needs a public no-arg constructor.
  *
- * <p>The filter checks every key against the provider's rule {@code [a-zA-Z0-9_\-]{1,64}}
- * (RingCentral's {@code endpointId}): a request whose key breaks it is answered {@code 400} and no
- * token is requested, so a resolver may return a value without checking its form.
+ * <p>The filter checks every key against {@link dev.tokenkeeper.TokenManager}'s key rule (1 to
+ * {@value dev.tokenkeeper.TokenManager#MAX_KEY_LENGTH} characters, no control characters): a
+ * request whose key breaks it is answered {@code 400} and no token is requested, so a resolver
+ * may return a value without checking its form.
  *
  * <p><b>No client chooses whose token the server uses.</b> The key selects a token the server
  * holds, so it must come from something the server itself bound to the user — a session
@@ -36,7 +39,7 @@ public interface EndpointIdResolver {
    */
   String resolve(HttpServletRequest request);
 
-  /** The same key for every request, e.g. a service account's; checked against the rule at once. */
+  /** The same key for every request, e.g. a service account's; checked against the key rule now. */
   static EndpointIdResolver fixed(String endpointId) {
     return Resolvers.fixed(endpointId);
   }
@@ -67,8 +70,8 @@ public interface EndpointIdResolver {
   }
 
   /**
-   * The name of the authenticated user ({@code request.getUserPrincipal().getName()}). Names
-   * with {@code @} or {@code .} break the provider's rule; map them with a custom resolver.
+   * The name of the authenticated user ({@code request.getUserPrincipal().getName()}), such as
+   * {@code alice@example.com}.
    */
   static EndpointIdResolver principal() {
     return Resolvers.principal();

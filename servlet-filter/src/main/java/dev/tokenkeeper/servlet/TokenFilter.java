@@ -5,7 +5,6 @@ import dev.tokenkeeper.SessionTimeouts;
 import dev.tokenkeeper.TokenBudgetExceededException;
 import dev.tokenkeeper.TokenEndpointException;
 import dev.tokenkeeper.TokenManager;
-import dev.tokenkeeper.TokenRequest;
 import dev.tokenkeeper.servlet.internal.BearerClients;
 import dev.tokenkeeper.servlet.internal.HttpDates;
 import dev.tokenkeeper.servlet.internal.InitParams;
@@ -31,7 +30,7 @@ import java.util.function.Function;
 
 /**
  * A Jakarta Servlet 6.0 filter that gives every request it handles the access token of the
- * request's key ({@code endpoint_id}), a {@link dev.tokenkeeper.BearerHttpClient} for it, and the
+ * request's key, a {@link dev.tokenkeeper.BearerHttpClient} for it, and the
  * provider session's timeouts, through a {@link TokenContext} bound to the request.
  *
  * <p>Thread-safe: the container calls one instance from all request threads. Async-safe: mark the
@@ -50,8 +49,11 @@ import java.util.function.Function;
  *
  * <ol>
  *   <li>resolves the key with the {@link EndpointIdResolver}; a request without one is answered by
- *       the {@link SessionEndedPolicy}, and one whose key breaks the provider's rule
- *       {@code [a-zA-Z0-9_\-]{1,64}} gets {@code 400} and causes no token request;
+ *       the {@link SessionEndedPolicy}, and one whose key breaks the key rule of
+ *       {@link TokenManager} (1 to {@value TokenManager#MAX_KEY_LENGTH} characters, no control
+ *       characters) gets {@code 400} and causes no token request. Whether the key is sent to
+ *       the provider as {@code endpoint_id}, and how, is the {@code dialect} init-param's choice
+ *       ({@link dev.tokenkeeper.Dialect}), as for the manager;
  *   <li>binds the {@link TokenContext} as attribute {@value TokenContext#ATTRIBUTE};
  *   <li>gets the key's token from the {@link TokenManager} (cached: no I/O on the hot path), so
  *       that an ended provider session is answered by the policy before the servlet runs;
@@ -194,7 +196,7 @@ public final class TokenFilter implements Filter {
       }
       return;
     }
-    if (!isValidEndpointId(key)) {
+    if (!isValidKey(key)) {
       invalidEndpointId(c, response, key);
       return;
     }
@@ -214,7 +216,7 @@ public final class TokenFilter implements Filter {
       }
       TokenEndpointException failed = find(e, TokenEndpointException.class);
       if (failed != null) {
-        tokenEndpointFailed(response, key, failed);
+        tokenEndpointFailed(response, key, failed, owned != null);
         return;
       }
       throw e;
@@ -232,20 +234,9 @@ public final class TokenFilter implements Filter {
     }
   }
 
-  /** {@link TokenRequest#ENDPOINT_ID} without a regex matcher per request: the hot path. */
-  static boolean isValidEndpointId(String key) {
-    int n = key.length();
-    if (n < 1 || n > 64) {
-      return false;
-    }
-    for (int i = 0; i < n; i++) {
-      char c = key.charAt(i);
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '_' || c == '-')) {
-        return false;
-      }
-    }
-    return true;
+  /** The key rule of {@link TokenManager}, checked before the manager sees the key. */
+  static boolean isValidKey(String key) {
+    return Resolvers.isValidKey(key);
   }
 
   private static void invalidEndpointId(
@@ -254,14 +245,16 @@ public final class TokenFilter implements Filter {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("error", "invalid_endpoint_id");
     body.put("error_description", "The endpoint id taken from " + c.endpointIdResolver()
-        + " must match [a-zA-Z0-9_\\-]{1,64} (letters, digits, '_' and '-', 1 to 64"
-        + " characters); it has " + key.length() + " characters and does not.");
+        + " must be 1 to " + TokenManager.MAX_KEY_LENGTH + " characters without control"
+        + " characters; it has " + key.length() + " characters and does not.");
     Responses.json(response, HttpServletResponse.SC_BAD_REQUEST, body);
   }
 
-  private static void tokenEndpointFailed(
-      HttpServletResponse response, String key, TokenEndpointException e) throws IOException {
-    LOG.log(Level.WARNING, "no token for endpoint id " + key + ": " + e.getMessage(), e);
+  private static void tokenEndpointFailed(HttpServletResponse response, String key,
+      TokenEndpointException e, boolean fromWebXml) throws IOException {
+    // Configured in web.xml, the advice names the init-param to change, not a builder method.
+    String message = fromWebXml ? InitParams.forWebXml(e.getMessage()) : e.getMessage();
+    LOG.log(Level.WARNING, "no token for endpoint id " + key + ": " + message, e);
     Map<String, Object> body = new LinkedHashMap<>();
     int status;
     if (e instanceof TokenBudgetExceededException) {

@@ -56,10 +56,12 @@ public final class TokenFilterConfig {
     return new Builder(tokenManager, endpointIdResolver);
   }
 
+  /** The manager that holds the tokens. */
   public TokenManager tokenManager() {
     return tokenManager;
   }
 
+  /** How a request's key is found. */
   public EndpointIdResolver endpointIdResolver() {
     return endpointIdResolver;
   }
@@ -79,6 +81,7 @@ public final class TokenFilterConfig {
     return alignSessionTimeout;
   }
 
+  /** How a request is answered when its provider session has ended. */
   public SessionEndedPolicy sessionEndedPolicy() {
     return sessionEndedPolicy;
   }
@@ -138,16 +141,25 @@ public final class TokenFilterConfig {
       return this;
     }
 
+    /** Whether to add the session timeout response headers; default {@code false}. */
     public Builder exposeHeaders(boolean exposeHeaders) {
       this.exposeHeaders = exposeHeaders;
       return this;
     }
 
+    /**
+     * Whether to set an existing {@code HttpSession}'s max inactive interval to the provider's
+     * idle timeout; default {@code false}.
+     */
     public Builder alignSessionTimeout(boolean alignSessionTimeout) {
       this.alignSessionTimeout = alignSessionTimeout;
       return this;
     }
 
+    /**
+     * How to answer when the provider session has ended; default
+     * {@link SessionEndedPolicy#unauthorized()}.
+     */
     public Builder sessionEndedPolicy(SessionEndedPolicy sessionEndedPolicy) {
       this.sessionEndedPolicy = Objects.requireNonNull(sessionEndedPolicy, "sessionEndedPolicy");
       return this;
@@ -175,6 +187,7 @@ public final class TokenFilterConfig {
       return this;
     }
 
+    /** The configuration. */
     public TokenFilterConfig build() {
       return new TokenFilterConfig(this);
     }

@@ -40,8 +40,11 @@ class ResolversAndPoliciesTest {
   @Test
   void resolverFactoriesRejectWhatCanNeverWork() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> EndpointIdResolver.fixed("no spaces allowed"));
-    assertTrue(e.getMessage().contains("[a-zA-Z0-9_\\-]{1,64}"), e.getMessage());
+        () -> EndpointIdResolver.fixed("no\nnewlines"));
+    assertTrue(e.getMessage().contains("1 to 512 characters without control characters"),
+        e.getMessage());
+    assertEquals("fixed:alice@example.com",
+        EndpointIdResolver.fixed("alice@example.com").toString());
     assertThrows(IllegalArgumentException.class, () -> EndpointIdResolver.trustedHeader(" "));
     assertThrows(IllegalArgumentException.class, () -> EndpointIdResolver.sessionAttribute(null));
   }
@@ -83,24 +86,25 @@ class ResolversAndPoliciesTest {
   }
 
   @Test
-  void theFiltersEndpointIdCheckIsExactlySeed000sRule() {
+  void theFiltersKeyCheckIsTheManagersKeyRule() {
     java.util.Random random = new java.util.Random(42);
-    String valid = "azAZ09_-";
-    String invalid = "@. é\u0000/+=";
+    String chars = "azAZ09_-@. é日/+=\u0000\u001f\u007f\u0085\t";
     for (int i = 0; i < 20_000; i++) {
       StringBuilder b = new StringBuilder();
-      int length = random.nextInt(70);
+      int length = random.nextInt(20) == 0 ? 500 + random.nextInt(20) : random.nextInt(70);
       for (int j = 0; j < length; j++) {
-        String from = random.nextInt(100) < 98 ? valid : invalid;
-        b.append(from.charAt(random.nextInt(from.length())));
+        b.append(random.nextInt(100) < 99 ? chars.charAt(random.nextInt(11))
+            : chars.charAt(random.nextInt(chars.length())));
       }
-      String id = b.toString();
-      assertEquals(dev.tokenkeeper.TokenRequest.ENDPOINT_ID.matcher(id).matches(),
-          TokenFilter.isValidEndpointId(id), id);
+      String key = b.toString();
+      boolean expected = !key.isEmpty() && key.length() <= 512
+          && key.chars().noneMatch(Character::isISOControl);
+      assertEquals(expected, TokenFilter.isValidKey(key), key);
     }
-    assertTrue(TokenFilter.isValidEndpointId("a".repeat(64)));
-    assertFalse(TokenFilter.isValidEndpointId("a".repeat(65)));
-    assertFalse(TokenFilter.isValidEndpointId(""));
+    assertTrue(TokenFilter.isValidKey("alice@example.com"));
+    assertTrue(TokenFilter.isValidKey("a".repeat(512)));
+    assertFalse(TokenFilter.isValidKey("a".repeat(513)));
+    assertFalse(TokenFilter.isValidKey(""));
   }
 
   @Test

@@ -30,10 +30,10 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * An OAuth 2.0 authorization server and resource server in one object, speaking the RingCentral
- * dialect of the seeds: the token request of {@code GetTokenRequest} (seed 001), the response of
- * {@code TokenInfo} (seed 002), the {@code endpoint_id} rule of seed 000 and HTTP Basic client
- * authentication with the body alternative of seed 003.
+ * An OAuth 2.0 authorization server and resource server in one object, speaking the dialect of
+ * RingCentral's token API: its token request ({@code GetTokenRequest}) and response
+ * ({@code TokenInfo}), its {@code endpoint_id} rule, and HTTP Basic client authentication with the
+ * {@code client_id}/{@code client_secret} body alternative.
  *
  * <p>Thread-safe: every operation holds this object's lock; none does I/O. Time comes from the
  * injected {@link Clock}, so tests drive lifetimes without sleeping.
@@ -58,7 +58,7 @@ public final class DemoProvider {
   /** Its secret: a demo value, printed on the status page; never use it anywhere real. */
   public static final String CLIENT_SECRET = "demo-client-secret";
 
-  /** The demo user, an E.164 phone number as RingCentral usernames are (seed 000). */
+  /** The demo user, an E.164 phone number as RingCentral usernames are. */
   public static final String USERNAME = "+16505550100";
 
   /** The demo user's password: a demo value. */
@@ -498,7 +498,7 @@ public final class DemoProvider {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Client authentication (RFC 6749 section 2.3.1; seed 003: Basic or the body)
+  // Client authentication (RFC 6749 section 2.3.1: Basic or the body)
 
   private Reply authenticateClient(Map<String, String[]> form, String authorization) {
     String bodyId = first(form, "client_id");

@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** The demo provider's token endpoint: {@code POST} a form, get a {@code TokenInfo} (seed 002). */
+/** The demo provider's token endpoint: {@code POST} a form, get a {@code TokenInfo} (RingCentral's token response). */
 final class DemoTokenServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
 

@@ -53,6 +53,8 @@ class DemoProviderIT {
     base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
     TokenEndpoint endpoint = TokenEndpoint.builder(base.resolve("/demo/oauth/token"),
             ClientAuthentication.basic(DemoProvider.CLIENT_ID, DemoProvider.CLIENT_SECRET))
+        .dialect(dev.tokenkeeper.Dialect.ringCentral())
+        .budget(null)
         .clock(clock)
         .build();
     manager = TokenManager.builder(endpoint)
@@ -143,7 +145,7 @@ class DemoProviderIT {
     assertEquals(200, callApi("service").statusCode());
     TokenManager jwt = TokenManager.builder(TokenEndpoint.builder(base.resolve("/demo/oauth/token"),
                 ClientAuthentication.basic(DemoProvider.CLIENT_ID, DemoProvider.CLIENT_SECRET))
-            .clock(clock).build())
+            .dialect(dev.tokenkeeper.Dialect.ringCentral()).budget(null).clock(clock).build())
         .primaryGrant(Grant.jwtBearer(provider.issueJwtCredential()))
         .clock(clock)
         .ticker(clock)

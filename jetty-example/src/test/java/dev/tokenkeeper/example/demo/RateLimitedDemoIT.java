@@ -89,6 +89,7 @@ class RateLimitedDemoIT {
         .followRedirects(HttpClient.Redirect.NEVER).build());
     endpoint = TokenEndpoint.builder(base.resolve("/demo/oauth/token"),
             ClientAuthentication.basic(DemoProvider.CLIENT_ID, DemoProvider.CLIENT_SECRET))
+        .dialect(dev.tokenkeeper.Dialect.ringCentral()) // ids as endpoint_id, as the app sends them
         .budget(TokenBudget.parse(options.tokenBudget()))
         .clock(clock)
         .httpClient(http)

@@ -61,7 +61,11 @@ public final class ClusterNode implements AutoCloseable {
         .commandTimeout(Duration.ofSeconds(10))
         .build();
     TokenEndpoint.Builder eb = TokenEndpoint.builder(tokenUri,
-        ClientAuthentication.basic(clientId, "cluster-secret"));
+        ClientAuthentication.basic(clientId, "cluster-secret"))
+        // Keys go out as endpoint_id (the fake provider names tokens after them); no budget
+        // unless the test sets one.
+        .dialect(dev.tokenkeeper.Dialect.ringCentral())
+        .budget(null);
     if (budget != null) {
       eb.budget(TokenBudget.parse(budget).withMaxWait(Duration.ofSeconds(60)));
     }

@@ -1,7 +1,9 @@
 package dev.tokenkeeper.servlet.internal;
 
 import dev.tokenkeeper.ClientAuthentication;
+import dev.tokenkeeper.Dialect;
 import dev.tokenkeeper.Grant;
+import dev.tokenkeeper.RetryPolicy;
 import dev.tokenkeeper.TokenBudget;
 import dev.tokenkeeper.TokenEndpoint;
 import dev.tokenkeeper.TokenListener;
@@ -42,12 +44,14 @@ public final class InitParams {
   /** Every init-param, in the order of CONFIGURATION.md. */
   public static final List<String> NAMES = List.of(
       "token-endpoint", "revocation-endpoint", "allow-insecure-http",
+      "dialect", "connect-timeout", "request-timeout", "max-response-bytes",
       "client-id", "client-authentication",
       "client-secret-env", "client-secret-file", "client-secret",
       "private-key-file", "key-id",
       "grant", "username", "password-env", "password-file", "password",
       "assertion-env", "assertion-file", "assertion",
       "scope", "refresh-window", "maximum-size",
+      "retry-max-attempts", "retry-initial-delay", "retry-max-delay", "retry-max-elapsed",
       "token-budget", "token-budget-per-key", "token-budget-max-wait", "token-budget-max-queued",
       "token-budget-spread",
       "endpoint-id", "allowed-origins",
@@ -132,6 +136,10 @@ public final class InitParams {
     boolean allowInsecureHttp = bool("allow-insecure-http");
     URI tokenUri = endpointUri("token-endpoint", true, allowInsecureHttp);
     URI revocationUri = endpointUri("revocation-endpoint", false, allowInsecureHttp);
+    Dialect dialect = dialect();
+    Duration connectTimeout = positiveDuration("connect-timeout");
+    Duration requestTimeout = positiveDuration("request-timeout");
+    Integer maxResponseBytes = maxResponseBytes();
     ClientAuthentication authentication = clientAuthentication();
     Supplier<Grant> grant = grant();
     String scope = get("scope");
@@ -139,6 +147,7 @@ public final class InitParams {
     Duration refreshWindow = duration("refresh-window");
     Duration endingWarning = duration("session-ending-warning");
     Long maximumSize = maximumSize();
+    RetryPolicy retryPolicy = retryPolicy();
     TokenBudget budget = tokenBudget();
     List<URI> origins = allowedOrigins();
     boolean exposeHeaders = bool("expose-headers");
@@ -156,15 +165,27 @@ public final class InitParams {
     try {
       TokenEndpoint.Builder endpointBuilder = TokenEndpoint.builder(tokenUri, authentication)
           .revocationUri(revocationUri)
-          .allowInsecureHttp(allowInsecureHttp);
+          .allowInsecureHttp(allowInsecureHttp)
+          .dialect(dialect);
+      if (connectTimeout != null) {
+        endpointBuilder.connectTimeout(connectTimeout);
+      }
+      if (requestTimeout != null) {
+        endpointBuilder.requestTimeout(requestTimeout);
+      }
+      if (maxResponseBytes != null) {
+        endpointBuilder.maxResponseBytes(maxResponseBytes);
+      }
       if (budget != null) {
-        endpointBuilder.budget(budget);
+        // token-budget=none: no budget, even the one the dialect brings.
+        endpointBuilder.budget(budget == NO_BUDGET ? null : budget);
       }
       endpoint = endpointBuilder.build();
-      TokenManager.Builder builder = TokenManager.builder(endpoint);
+      TokenManager.Builder builder = TokenManager.builder(endpoint).retryPolicy(retryPolicy);
       if (grant != null) {
-        builder.primaryRequest(
-            key -> TokenRequest.builder(grant.get()).scope(scope).endpointId(key).build());
+        // The dialect decides whether (and how) the key is sent as endpoint_id.
+        builder.primaryRequest(key -> TokenRequest.builder(grant.get()).scope(scope)
+            .endpointId(dialect.endpointIdFor(key).orElse(null)).build());
       }
       if (refreshWindow != null) {
         builder.refreshWindow(refreshWindow);
@@ -187,8 +208,8 @@ public final class InitParams {
       if (store != null) {
         store.close();
       }
-      throw new ServletException(
-          prefix() + "the init-params do not make a valid token manager: " + e.getMessage(), e);
+      throw new ServletException(prefix() + "the init-params do not make a valid token manager: "
+          + forWebXml(e.getMessage()), e);
     }
     TokenFilterConfig config = TokenFilterConfig.builder(manager, resolver)
         .allowedOrigins(origins)
@@ -489,8 +510,9 @@ public final class InitParams {
         try {
           return EndpointIdResolver.fixed(argument);
         } catch (IllegalArgumentException e) {
-          throw error("endpoint-id", "is fixed:\"" + argument + "\", which breaks the provider's"
-              + " rule", "fixed:VALUE with VALUE matching [a-zA-Z0-9_\\-]{1,64}");
+          throw error("endpoint-id", "is fixed: with a value that breaks the key rule ("
+              + argument.length() + " characters)", "fixed:VALUE with VALUE of 1 to "
+              + TokenManager.MAX_KEY_LENGTH + " characters without control characters");
         }
       case "header":
         // The value is a header name from web.xml, not a secret.
@@ -532,6 +554,129 @@ public final class InitParams {
     return window;
   }
 
+  private Duration positiveDuration(String name) throws ServletException {
+    Duration d = duration(name);
+    if (d != null && d.isZero()) {
+      throw error(name, "is zero", "a positive duration: whole seconds (10) or an ISO-8601"
+          + " duration (PT10S, PT0.5S)");
+    }
+    return d;
+  }
+
+  private Integer maxResponseBytes() throws ServletException {
+    String value = get("max-response-bytes");
+    if (value == null) {
+      return null;
+    }
+    String form = "a positive number of bytes, optionally with the suffix KiB or MiB (262144,"
+        + " 256KiB, 1MiB), at most 2GiB - 1";
+    java.util.regex.Matcher m = Pattern.compile("(\\d{1,10})\\s*(KiB|MiB)?").matcher(value);
+    if (!m.matches()) {
+      throw error("max-response-bytes", "is \"" + value + "\"", form);
+    }
+    long bytes = Long.parseLong(m.group(1))
+        * (m.group(2) == null ? 1 : m.group(2).equals("KiB") ? 1024 : 1024 * 1024);
+    if (bytes < 1 || bytes > Integer.MAX_VALUE) {
+      throw error("max-response-bytes", "is \"" + value + "\"", form);
+    }
+    return (int) bytes;
+  }
+
+  /** The endpoint's dialect: a comma-separated list, applied in order. */
+  private Dialect dialect() throws ServletException {
+    String value = get("dialect");
+    if (value == null) {
+      return Dialect.standard();
+    }
+    String form = "a comma-separated list of standard (RFC 6749; the key is not sent),"
+        + " ringcentral (the key sent as endpoint_id), ringcentral-legacy (ringcentral, and"
+        + " access_token_ttl clamped to 600..3600 s) and scope-required (scope required for"
+        + " client_credentials)";
+    Dialect dialect = null;
+    for (String item : LIST_SEPARATOR.split(value)) {
+      Dialect next;
+      switch (item.toLowerCase(Locale.ROOT)) {
+        case "":
+          continue;
+        case "standard":
+          next = Dialect.standard();
+          break;
+        case "ringcentral":
+          next = Dialect.ringCentral();
+          break;
+        case "ringcentral-legacy":
+          next = Dialect.ringCentralLegacy();
+          break;
+        case "scope-required":
+          next = Dialect.clientCredentialsRequireScope();
+          break;
+        default:
+          throw error("dialect", "holds \"" + item + "\"", form);
+      }
+      dialect = dialect == null ? next : dialect.andThen(next);
+    }
+    return dialect == null ? Dialect.standard() : dialect;
+  }
+
+  /** {@link RetryPolicy#DEFAULT} with the retry-* init-params that are set. */
+  private RetryPolicy retryPolicy() throws ServletException {
+    RetryPolicy d = RetryPolicy.DEFAULT;
+    int attempts = d.maxAttempts();
+    String value = get("retry-max-attempts");
+    if (value != null) {
+      try {
+        attempts = Integer.parseInt(value);
+      } catch (NumberFormatException e) {
+        attempts = 0;
+      }
+      if (attempts < 1) {
+        throw error("retry-max-attempts", "is \"" + value + "\"", "a whole number of attempts,"
+            + " the first included, at least 1 (1 disables retries)");
+      }
+    }
+    Duration initial = orDefault(duration("retry-initial-delay"), d.initialDelay());
+    Duration max = orDefault(duration("retry-max-delay"), d.maxDelay());
+    Duration elapsed = orDefault(duration("retry-max-elapsed"), d.maxElapsed());
+    if (max.compareTo(initial) < 0) {
+      String which = get("retry-max-delay") != null ? "retry-max-delay" : "retry-initial-delay";
+      throw error(which, "makes retry-max-delay (" + max + ") shorter than retry-initial-delay ("
+          + initial + ")", "retry-max-delay at least retry-initial-delay (defaults "
+          + d.initialDelay() + " and " + d.maxDelay() + ")");
+    }
+    return new RetryPolicy(attempts, initial, max, elapsed);
+  }
+
+  private static Duration orDefault(Duration value, Duration fallback) {
+    return value != null ? value : fallback;
+  }
+
+  /**
+   * {@code message} with the builder methods a {@code web.xml} user cannot reach replaced by the
+   * init-params that set the same thing.
+   */
+  public static String forWebXml(String message) {
+    if (message == null) {
+      return null;
+    }
+    String m = message;
+    for (String[] hint : WEB_XML_HINTS) {
+      m = m.replace(hint[0], hint[1]);
+    }
+    return m;
+  }
+
+  private static final String[][] WEB_XML_HINTS = {
+      {"TokenManager.Builder.retryPolicy", "the init-params retry-max-attempts,"
+          + " retry-initial-delay, retry-max-delay and retry-max-elapsed"},
+      {"TokenEndpoint.Builder.maxResponseBytes", "init-param max-response-bytes"},
+      {"TokenEndpoint.Builder.connectTimeout", "init-param connect-timeout"},
+      {"TokenEndpoint.Builder.requestTimeout", "init-param request-timeout"},
+      {"TokenEndpoint.Builder.allowInsecureHttp(true)", "init-param allow-insecure-http=true"},
+      {"TokenEndpoint.Builder.revocationUri", "init-param revocation-endpoint"},
+      {"TokenManager.Builder.primaryGrant", "init-param grant"},
+      {"TokenRequest.Builder.scope", "init-param scope"},
+  };
+
   private Long maximumSize() throws ServletException {
     String value = get("maximum-size");
     if (value == null) {
@@ -548,12 +693,20 @@ public final class InitParams {
     throw error("maximum-size", "is \"" + value + "\"", "a positive whole number of keys");
   }
 
-  /** The token-endpoint budget, or {@code null} when {@code token-budget} is absent. */
+  /** {@code token-budget=none}: no budget, not even the one the dialect brings. */
+  private static final TokenBudget NO_BUDGET = TokenBudget.of(TokenBudget.MAX_REQUESTS,
+      java.time.Duration.ofSeconds(1));
+
+  /**
+   * The token-endpoint budget; {@code null} when {@code token-budget} is absent (the dialect's
+   * budget applies, if it brings one); {@link #NO_BUDGET} for {@code none}.
+   */
   private TokenBudget tokenBudget() throws ServletException {
     String rate = get("token-budget");
     String rateForm = "REQUESTS/WINDOW such as 5/60s (RingCentral's Auth limit), 50/1s or 5/min;"
-        + " window in ms, s, m, h or ISO-8601";
-    if (rate == null) {
+        + " window in ms, s, m, h or ISO-8601; or none";
+    boolean none = rate != null && rate.equalsIgnoreCase("none");
+    if (rate == null || none) {
       for (String name : List.of("token-budget-per-key", "token-budget-max-wait",
           "token-budget-max-queued", "token-budget-spread")) {
         if (get(name) != null) {
@@ -561,7 +714,7 @@ public final class InitParams {
               "token-budget too (" + rateForm + "), or no " + name);
         }
       }
-      return null;
+      return none ? NO_BUDGET : null;
     }
     TokenBudget budget;
     try {

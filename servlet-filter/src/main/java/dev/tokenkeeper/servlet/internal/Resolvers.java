@@ -1,6 +1,6 @@
 package dev.tokenkeeper.servlet.internal;
 
-import dev.tokenkeeper.TokenRequest;
+import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.servlet.EndpointIdResolver;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
@@ -13,10 +13,10 @@ public final class Resolvers {
 
   public static EndpointIdResolver fixed(String endpointId) {
     Objects.requireNonNull(endpointId, "endpointId");
-    if (!TokenRequest.ENDPOINT_ID.matcher(endpointId).matches()) {
-      throw new IllegalArgumentException(
-          "a fixed endpoint id must match [a-zA-Z0-9_\\-]{1,64} (letters, digits, '_' and '-',"
-              + " 1 to 64 characters); got " + endpointId.length() + " characters that do not");
+    if (!isValidKey(endpointId)) {
+      throw new IllegalArgumentException("a fixed endpoint id must be 1 to "
+          + TokenManager.MAX_KEY_LENGTH + " characters without control characters; got "
+          + endpointId.length() + " characters that are not");
     }
     return new Fixed(endpointId);
   }
@@ -36,6 +36,20 @@ public final class Resolvers {
 
   public static EndpointIdResolver principal() {
     return Principals.INSTANCE;
+  }
+
+  /** The key rule of {@link TokenManager}. */
+  public static boolean isValidKey(String key) {
+    int n = key.length();
+    if (n < 1 || n > TokenManager.MAX_KEY_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      if (Character.isISOControl(key.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String requireName(String name, String what) {

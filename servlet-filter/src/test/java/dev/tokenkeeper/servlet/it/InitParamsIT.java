@@ -56,6 +56,8 @@ class InitParamsIT {
   static Map<String, String> base() {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("token-endpoint", provider.tokenUri().toString());
+    p.put("dialect", "ringcentral"); // keys are sent as endpoint_id
+    p.put("token-budget", "none"); // not RingCentral's 5 requests a minute: tests make many
     p.put("client-id", "it-client");
     p.put("allowed-origins", provider.apiOrigin().toString());
     return p;
@@ -153,6 +155,57 @@ class InitParamsIT {
   }
 
   @Test
+  void retryTimeoutAndSizeInitParamsShapeTheTokenRequestsAndTheLogNamesTheInitParams()
+      throws Exception {
+    Map<String, String> p = base();
+    p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
+    p.put("endpoint-id", "class:" + Servlets.QueryParam.class.getName());
+    p.put("connect-timeout", "PT2S");
+    p.put("request-timeout", "10");
+    p.put("max-response-bytes", "1KiB");
+    p.put("retry-max-attempts", "3");
+    p.put("retry-initial-delay", "0");
+    p.put("retry-max-delay", "PT0S");
+    p.put("retry-max-elapsed", "PT20S");
+    List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Logger log =
+        java.util.logging.Logger.getLogger(dev.tokenkeeper.servlet.TokenFilter.class.getName());
+    java.util.logging.Handler handler = new java.util.logging.Handler() {
+      @Override public void publish(java.util.logging.LogRecord record) {
+        logged.add(record.getMessage());
+      }
+      @Override public void flush() {}
+      @Override public void close() {}
+    };
+    log.addHandler(handler);
+    try (TestWebApp app = start("retry", p)) {
+      provider.failStatus = 503;
+      HttpResponse<String> r = new Browser().get(app.uri("/app/info?ep=retry-1"));
+      assertEquals(503, r.statusCode(), r.body());
+      assertEquals(3, provider.received.stream()
+          .filter(x -> "retry-1".equals(x.form().get("endpoint_id"))).count(),
+          "retry-max-attempts=3: the first attempt and two retries");
+      String budget = logged.stream().filter(m -> m.contains("retry-1")).findFirst().orElseThrow();
+      assertTrue(budget.contains("the retry budget is used up"), budget);
+      assertTrue(budget.contains("change it with the init-params retry-max-attempts,"
+          + " retry-initial-delay, retry-max-delay and retry-max-elapsed"), budget);
+      assertFalse(budget.contains("Builder"), budget);
+
+      provider.failStatus = 0;
+      provider.extraFields.put("padding", "x".repeat(2000));
+      r = new Browser().get(app.uri("/app/info?ep=big-1"));
+      assertEquals(502, r.statusCode(), r.body());
+      String tooLarge = logged.stream().filter(m -> m.contains("big-1")).findFirst().orElseThrow();
+      assertTrue(tooLarge.contains("larger than the limit of 1024 bytes"), tooLarge);
+      assertTrue(tooLarge.contains("raise init-param max-response-bytes"), tooLarge);
+    } finally {
+      provider.failStatus = 0;
+      provider.extraFields.remove("padding");
+      log.removeHandler(handler);
+    }
+  }
+
+  @Test
   void twoInstancesOnOneRedisMakeOneTokenRequestBetweenThemWithEncryptedValues()
       throws Exception {
     try (LocalRedis redis = new LocalRedis(dir)) {
@@ -175,6 +228,29 @@ class InitParamsIT {
         assertTrue(stored.contains("eyJ"), "a JWE: " + stored);
         assertFalse(stored.contains(provider.currentToken("shared-1")), "no readable token");
       }
+    }
+  }
+
+  @Test
+  void anEmailAddressIsAKeyAndTheDialectDecidesWhatTheProviderSees() throws Exception {
+    Map<String, String> p = base();
+    p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
+    p.put("endpoint-id", "class:" + Servlets.QueryParam.class.getName());
+    String derived = dev.tokenkeeper.Dialect.ringCentralEndpointId("erin@example.com");
+    try (TestWebApp app = start("email-ringcentral", p)) {
+      HttpResponse<String> r = new Browser().get(app.uri("/app/call?ep=erin%40example.com"));
+      assertEquals("200 " + derived + " " + provider.currentToken(derived), r.body());
+      assertEquals(1, provider.tokenRequests(derived));
+    }
+    p.remove("dialect"); // the default: plain RFC 6749, nothing sent for the key
+    int before = provider.received.size();
+    try (TestWebApp app = start("email-standard", p)) {
+      HttpResponse<String> r = new Browser().get(app.uri("/app/call?ep=frank%40example.com"));
+      assertEquals(200, r.statusCode(), r.body());
+      List<FakeProvider.Received> sent = provider.received.subList(before,
+          provider.received.size());
+      assertEquals(1, sent.size());
+      assertNull(sent.get(0).form().get("endpoint_id"), sent.get(0).form().toString());
     }
   }
 

@@ -187,7 +187,8 @@ public final class Servlets {
       jakarta.servlet.ServletContext sc = event.getServletContext();
       dev.tokenkeeper.TokenEndpoint endpoint = dev.tokenkeeper.TokenEndpoint.builder(
           URI.create(sc.getInitParameter("token-uri")),
-          dev.tokenkeeper.ClientAuthentication.post("code-client", "code-secret")).build();
+          dev.tokenkeeper.ClientAuthentication.post("code-client", "code-secret"))
+          .dialect(dev.tokenkeeper.Dialect.ringCentral()).budget(null).build();
       manager = dev.tokenkeeper.TokenManager.builder(endpoint)
           .primaryGrant(dev.tokenkeeper.Grant.clientCredentials()).build();
       dev.tokenkeeper.servlet.TokenFilterConfig config = dev.tokenkeeper.servlet.TokenFilterConfig
