@@ -54,7 +54,9 @@ for threads in 1 2; do
   echo "== hot path, $threads thread(s): JMH log in $RESULTS/hotpath-t$threads.log"
   # -f 1: one fork per configuration (2 cores: more forks buy little); -foe false: a failing
   # contender does not stop the others, and the summary reports it as missing.
-  "$JAVA" -jar "$JAR" 'HotPathBenchmark' -f 1 "${jmh_time[@]}" -t "$threads" -foe false \
+  # The dots anchor the class name: 'HotPathBenchmark' alone also matches the budget's and the
+  # Redis store's hot-path benchmarks, which run below with their own settings.
+  "$JAVA" -jar "$JAR" '\.HotPathBenchmark\.' -f 1 "${jmh_time[@]}" -t "$threads" -foe false \
     -prof gc -rf json -rff "$RESULTS/hotpath-t$threads.json" >"$RESULTS/hotpath-t$threads.log" 2>&1 \
     || echo "   JMH exited with $?; see the log"
   grep -E '^HotPathBenchmark\.[a-z]+ ' "$RESULTS/hotpath-t$threads.log" | sed 's/^/   /' || true
@@ -65,7 +67,7 @@ echo "== herd: 64 callers at expiry, endpoint answers in 50 ms, $rounds rounds p
   --rounds "$rounds" --json "$RESULTS/herd.json" | sed 's/^/   /'
 
 echo "== token budget: hot path with and without a budget (JMH log in $RESULTS/budget-hotpath.log)"
-"$JAVA" -jar "$JAR" 'BudgetHotPathBenchmark' -f 1 "${jmh_time[@]}" -t 1 -foe false \
+"$JAVA" -jar "$JAR" '\.BudgetHotPathBenchmark\.' -f 1 "${jmh_time[@]}" -t 1 -foe false \
   -rf json -rff "$RESULTS/budget-hotpath.json" >"$RESULTS/budget-hotpath.log" 2>&1 \
   || echo "   JMH exited with $?; see the log"
 grep -E '^BudgetHotPathBenchmark\.[a-z]+ ' "$RESULTS/budget-hotpath.log" | sed 's/^/   /' || true
@@ -82,7 +84,7 @@ grep -E '^FilterOverheadBenchmark\.[a-zA-Z]+ ' "$RESULTS/filter.log" | sed 's/^/
 
 echo "== Redis store: near-cache hit vs in-process (JMH log in $RESULTS/redis-hotpath.log)"
 # Needs redis-server on the PATH; the benchmark starts its own on a free loopback port.
-"$JAVA" -jar "$JAR" 'RedisHotPathBenchmark' -f 1 "${jmh_time[@]}" -t 1 -foe false \
+"$JAVA" -jar "$JAR" '\.RedisHotPathBenchmark\.' -f 1 "${jmh_time[@]}" -t 1 -foe false \
   -prof gc -rf json -rff "$RESULTS/redis-hotpath.json" >"$RESULTS/redis-hotpath.log" 2>&1 \
   || echo "   JMH exited with $?; see the log"
 grep -E '^RedisHotPathBenchmark\.[a-zA-Z]+ ' "$RESULTS/redis-hotpath.log" | sed 's/^/   /' || true

@@ -1,14 +1,10 @@
 package dev.tokenkeeper.internal;
 
-import com.nimbusds.jose.shaded.gson.stream.JsonReader;
-import com.nimbusds.jose.shaded.gson.stream.JsonToken;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
 import dev.tokenkeeper.TokenEndpointException;
 import dev.tokenkeeper.TokenResponse;
-import java.io.IOException;
-import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
@@ -406,27 +402,19 @@ public final class TokenResponseParser {
 
     /** The duplicates of a well-formed JSON object, or null if it is not one. */
     static DuplicateMembers scan(String text) {
-      // The JSON reader Nimbus JOSE+JWT parses with (the one JSON library), without its maps.
-      try (JsonReader reader = new JsonReader(new StringReader(text))) {
-        DuplicateMembers found = new DuplicateMembers();
-        Set<String> seen = new HashSet<>();
-        reader.beginObject();
-        while (reader.hasNext()) {
-          String name = reader.nextName();
-          if (!seen.add(name)) {
-            found.names.add(name);
-          }
-          if ("refresh_token".equals(name) && reader.peek() == JsonToken.STRING) {
-            found.refreshTokens.add(reader.nextString());
-          } else {
-            reader.skipValue();
-          }
+      // Our own top-level walk: the JSON parser of Nimbus JOSE+JWT (the one JSON library) refuses
+      // the whole object at the first duplicate, and its reader is not exported to modules.
+      DuplicateMembers found = new DuplicateMembers();
+      Set<String> seen = new HashSet<>();
+      boolean wellFormed = TopLevelMembers.scan(text, (name, stringValue) -> {
+        if (!seen.add(name)) {
+          found.names.add(name);
         }
-        reader.endObject();
-        return reader.peek() == JsonToken.END_DOCUMENT ? found : null;
-      } catch (IOException | RuntimeException malformed) {
-        return null;
-      }
+        if ("refresh_token".equals(name) && stringValue != null) {
+          found.refreshTokens.add(stringValue);
+        }
+      });
+      return wellFormed ? found : null;
     }
 
     TokenEndpointException refusal(TokenEndpointException problem) {
