@@ -169,6 +169,8 @@
     add('Token endpoint', c.token_url, true);
     add('Grant', c.grant);
     add('Client', c.client_id, true);
+    add('Shared store', c.store, true);
+    add('Shared endpoint id', c.shared_endpoint_id, true);
     if (demo) {
       add('Token lifetime', human(c.token_ttl));
       add('Idle timeout', human(c.idle_timeout));
@@ -333,6 +335,7 @@
       if (e.token) {
         f.masked.textContent = e.token.masked;
         f.fingerprint.replaceChildren(document.createTextNode('#'), el('b', {}, e.token.fingerprint));
+        if (e.token.from_store) f.fingerprint.append(document.createTextNode(' · from the shared store'));
         const remaining = e.token.expires_at - t;
         meter(f['ttl-bar'], f.ttl, remaining, e.token.expires_at - e.token.issued_at, true);
         if (remaining <= 0) f.ttl.textContent = 'expired';
@@ -481,7 +484,7 @@
       chart.append(svg('rect', {x: 0, y: y, width: W, height: laneH, fill: i % 2 ? '#fbfcfe' : '#ffffff'}));
       chart.append(svg('text', {class: 'lane-label', x: 8, y: y + laneH / 2 + 4}, id.length > 13 ? id.slice(0, 12) + '…' : id));
       const events = e.timeline || [];
-      const tokens = events.filter((v) => v.type === 'token');
+      const tokens = events.filter((v) => v.type === 'token' || v.type === 'shared_token');
       const barY = y + 16, barH = 14;
       tokens.forEach((tk, k) => {
         const next = tokens[k + 1];
@@ -501,6 +504,11 @@
           const color = (CAUSES[v.cause] || ['', '#868e96'])[1];
           const dot = svg('circle', {class: 'refresh', cx: cx, cy: barY + barH / 2, r: 5.5, fill: color, stroke: '#fff', 'stroke-width': 1.5});
           dot.append(svg('title', {}, (CAUSES[v.cause] || [v.cause])[0] + ' · ' + clock(v.at) + ' · #' + v.fingerprint));
+          plot.append(dot);
+        } else if (v.type === 'shared_token') {
+          // Another instance requested it; this one read it from the shared store.
+          const dot = svg('circle', {class: 'shared', cx: cx, cy: barY + barH / 2, r: 4.5, fill: '#fff', stroke: '#4c6ef5', 'stroke-width': 2});
+          dot.append(svg('title', {}, 'from the shared store · ' + clock(v.at) + ' · #' + v.fingerprint));
           plot.append(dot);
         } else if (v.type === 'rejected') {
           const g = svg('g', {class: 'rejected', stroke: '#e03131', 'stroke-width': 2.2, 'stroke-linecap': 'round'});

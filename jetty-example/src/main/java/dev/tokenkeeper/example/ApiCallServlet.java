@@ -56,7 +56,7 @@ public final class ApiCallServlet extends HttpServlet {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("endpoint_id", key);
     if (apiUrl == null) {
-      tk.token();
+      board.inUse(key, tk.token());
       board.called(key, 200, Duration.ZERO, tk.sessionTimeouts());
       json.put("api_status", null);
       json.put("message", "A token is at hand; give --api-url to call an API with it");
@@ -84,6 +84,9 @@ public final class ApiCallServlet extends HttpServlet {
       return;
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+    if (api.statusCode() >= 200 && api.statusCode() < 300) {
+      board.inUse(key, tk.token()); // the cached token the call just used: no request
+    }
     board.called(key, api.statusCode(), elapsed, tk.sessionTimeouts());
     json.put("api_status", api.statusCode());
     json.put("elapsed_ms", elapsed.toMillis());

@@ -20,7 +20,7 @@ public final class DevicesServlet extends HttpServlet {
   protected void doGet(HttpServletRequest request, HttpServletResponse response)
       throws IOException {
     Map<String, Object> json = new LinkedHashMap<>();
-    json.put("devices", SessionDevices.of(request.getSession(false)));
+    json.put("devices", SessionDevices.of(getServletContext(), request.getSession(false)));
     Web.writeJson(response, json);
   }
 
@@ -32,6 +32,19 @@ public final class DevicesServlet extends HttpServlet {
     if (device == null || !SessionDevices.NAME.matcher(device).matches()) {
       json.put("error", "invalid_device");
       json.put("error_description", "device must be 1 to 40 letters, digits, '_' or '-'");
+      Web.writeJson(response, 400, Map.of(), json);
+      return;
+    }
+    if (SessionDevices.SHARED_DEVICE.equals(device)) {
+      String shared = SessionDevices.shared(getServletContext());
+      if (shared != null) {
+        json.put("device", device);
+        json.put("endpoint_id", shared);
+        Web.writeJson(response, json);
+        return;
+      }
+      json.put("error", "invalid_device");
+      json.put("error_description", "'" + device + "' is reserved for --shared-endpoint-id");
       Web.writeJson(response, 400, Map.of(), json);
       return;
     }

@@ -104,6 +104,10 @@ public final class ExampleApp {
           .getSimpleName() + " on " + redactedStore(options.store().uri())
           + (options.store().plaintext() ? " (plaintext)" : " (encrypted)"));
     }
+    if (options.sharedEndpointId() != null) {
+      System.out.println("  shared endpoint id: " + options.sharedEndpointId()
+          + " (the device \"" + SessionDevices.SHARED_DEVICE + "\" on every page)");
+    }
     if (options.tokenBudget() != null) {
       System.out.println("  token budget: " + options.tokenBudget()
           + " (callers without a token first; refreshes ahead of expiry deferred)");
@@ -178,6 +182,8 @@ public final class ExampleApp {
     info.put("grant", options.grant());
     info.put("scope", options.scope());
     info.put("token_budget", options.tokenBudget());
+    info.put("shared_endpoint_id", options.sharedEndpointId());
+    info.put("store", options.store() == null ? null : redactedStore(options.store().uri()));
     // Context-params: TokenFilter fills its ${example.*} init-params from them (web.xml); one
     // that is not set here takes the default written in web.xml, ${example.username:} = absent.
     params.forEach(webapp::setInitParameter);
@@ -205,6 +211,7 @@ public final class ExampleApp {
     }
     putIfSet(p, "example.token-budget", options.tokenBudget());
     putStore(p, options);
+    putIfSet(p, SessionDevices.SHARED_PARAM, options.sharedEndpointId());
     SecretFiles files = new SecretFiles(server);
     p.put("example.client-secret-file", files.write("client-secret", DemoProvider.CLIENT_SECRET));
     switch (options.grant()) {
@@ -239,6 +246,7 @@ public final class ExampleApp {
     }
     putIfSet(p, "example.token-budget", options.tokenBudget());
     putStore(p, options);
+    putIfSet(p, SessionDevices.SHARED_PARAM, options.sharedEndpointId());
     return p;
   }
 

@@ -38,7 +38,8 @@ public record ExampleOptions(
     String scope,
     String apiUrl,
     String tokenBudget,
-    Store store) {
+    Store store,
+    String sharedEndpointId) {
 
   /**
    * {@code --redis URI} with {@code --redis-keys-env NAME} or {@code --redis-plaintext true}: the
@@ -70,6 +71,9 @@ public record ExampleOptions(
         --redis-keys-env NAME  variable holding the encryption keys (base64, current first;
                                openssl rand -base64 32)
         --redis-plaintext true store tokens readable in Redis instead (development only)
+        --shared-endpoint-id NAME  one key set by the operator, shown on the status page as
+                               the device "shared" and called by every page: with --redis,
+                               the instances' common key (NAME: letters, digits, . _ -)
 
       Demo provider (used unless --token-url is given):
         --token-ttl D          access token lifetime (default 60s)
@@ -106,7 +110,7 @@ public record ExampleOptions(
   /** The built-in demo on {@code localhost:port}. */
   public static ExampleOptions demo(int port) {
     return new ExampleOptions("localhost", port, DemoSettings.DEFAULTS, null,
-        null, null, null, "password", null, null, null, null, null, null, null);
+        null, null, null, "password", null, null, null, null, null, null, null, null);
   }
 
   /** Whether the built-in demo provider serves tokens (no {@code --token-url}). */
@@ -121,19 +125,38 @@ public record ExampleOptions(
 
   public ExampleOptions withPort(int newPort) {
     return new ExampleOptions(host, newPort, demo, refreshWindow, tokenUrl, clientId,
-        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, tokenBudget, store);
+        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, tokenBudget, store,
+        sharedEndpointId);
   }
 
   public ExampleOptions withDemo(DemoSettings settings) {
     return new ExampleOptions(host, port, settings, refreshWindow, tokenUrl, clientId,
-        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, tokenBudget, store);
+        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, tokenBudget, store,
+        sharedEndpointId);
   }
 
   /** These options with {@code --token-budget} (as the filter's {@code token-budget} reads it). */
   public ExampleOptions withTokenBudget(String rate) {
     return new ExampleOptions(host, port, demo, refreshWindow, tokenUrl, clientId,
-        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, rate, store);
+        clientSecretEnv, grant, username, passwordEnv, jwtEnv, scope, apiUrl, rate, store,
+        sharedEndpointId);
   }
+
+  /** {@code --shared-endpoint-id}: the operator's fixed key, or {@code null}. */
+  static String sharedEndpointId(String raw) {
+    if (raw == null) {
+      return null;
+    }
+    String id = raw.strip();
+    if (!SHARED_ID.matcher(id).matches()) {
+      throw new IllegalArgumentException("--shared-endpoint-id must be 1 to 64 letters, digits,"
+          + " '.', '_' or '-', e.g. --shared-endpoint-id team-account; was '" + raw + "'");
+    }
+    return id;
+  }
+
+  private static final java.util.regex.Pattern SHARED_ID =
+      java.util.regex.Pattern.compile("[A-Za-z0-9._\\-]{1,64}");
 
   private static Store store(Map<String, String> flags) {
     String uri = flags.get("redis");
@@ -244,6 +267,7 @@ public record ExampleOptions(
     }
 
     Store store = store(flags);
+    String shared = sharedEndpointId(flags.get("shared-endpoint-id"));
 
     String grant = flags.getOrDefault("grant", realMode ? "client_credentials" : "password")
         .toLowerCase(Locale.ROOT);
@@ -258,7 +282,7 @@ public record ExampleOptions(
             + " 0.0.0.0 (the app then calls it on localhost)");
       }
       return new ExampleOptions(host, port, demo, refreshWindow,
-          null, null, null, grant, null, null, null, null, null, tokenBudget, store);
+          null, null, null, grant, null, null, null, null, null, tokenBudget, store, shared);
     }
 
     String tokenUrl = url(flags, "token-url");
@@ -294,7 +318,7 @@ public record ExampleOptions(
     String apiUrl = flags.containsKey("api-url") ? url(flags, "api-url") : null;
     return new ExampleOptions(host, port, demo, refreshWindow, tokenUrl, clientId,
         clientSecretEnv, grant, username, passwordEnv, jwtEnv, flags.get("scope"), apiUrl,
-        tokenBudget, store);
+        tokenBudget, store, shared);
   }
 
   private static final List<String> KNOWN;
@@ -303,7 +327,7 @@ public record ExampleOptions(
     List<String> known = new ArrayList<>(ENV_FLAGS);
     known.addAll(List.of("port", "host", "refresh-window", "token-ttl", "refresh-ttl",
         "idle-timeout", "session-ttl", "token-budget", "provider-rate-limit", "redis",
-        "redis-keys-env", "redis-plaintext"));
+        "redis-keys-env", "redis-plaintext", "shared-endpoint-id"));
     KNOWN = List.copyOf(known);
   }
 

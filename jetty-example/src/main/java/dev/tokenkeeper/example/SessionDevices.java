@@ -1,6 +1,7 @@
 package dev.tokenkeeper.example;
 
 import dev.tokenkeeper.servlet.EndpointIdResolver;
+import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
 import java.security.SecureRandom;
@@ -17,6 +18,11 @@ import java.util.regex.Pattern;
  * a request without a session, or naming a device its session has not registered, has no key
  * (the filter answers with its session-ended policy and requests no token), and a header such as
  * {@code X-Endpoint-Id} is not read at all.
+ *
+ * <p>With {@code --shared-endpoint-id NAME} (context-param {@value #SHARED_PARAM}) the operator
+ * adds one key every page shares: the device {@value #SHARED_DEVICE} resolves to {@code NAME}
+ * for every request, with or without a session. The client still only names the device; the key
+ * is the one the server was started with, so several instances on one Redis use one key.
  *
  * <p>{@code web.xml}: {@code endpoint-id = class:dev.tokenkeeper.example.SessionDevices}.
  * Thread-safe: stateless; a session's map is synchronized.
@@ -35,6 +41,12 @@ public final class SessionDevices implements EndpointIdResolver {
   /** A device name: what the page shows; the endpoint id adds a random suffix to it. */
   public static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_\\-]{1,40}");
 
+  /** Context-param: the operator's shared endpoint id ({@code --shared-endpoint-id}). */
+  public static final String SHARED_PARAM = "example.shared-endpoint-id";
+
+  /** The device name of the shared endpoint id; a session cannot register it as its own. */
+  public static final String SHARED_DEVICE = "shared";
+
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final char[] ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789".toCharArray();
 
@@ -44,6 +56,9 @@ public final class SessionDevices implements EndpointIdResolver {
   @Override
   public String resolve(HttpServletRequest request) {
     String device = request.getParameter(PARAMETER);
+    if (SHARED_DEVICE.equals(device)) {
+      return shared(request.getServletContext());
+    }
     HttpSession session = request.getSession(false);
     if (device == null || session == null) {
       return null;
@@ -51,15 +66,29 @@ public final class SessionDevices implements EndpointIdResolver {
     return devices(session).get(device);
   }
 
-  /** This session's devices (name → endpoint id), in registration order; a copy. */
-  public static Map<String, String> of(HttpSession session) {
-    if (session == null) {
-      return Map.of();
+  /** The operator's shared endpoint id, or {@code null} when none was configured. */
+  public static String shared(ServletContext context) {
+    String id = context.getInitParameter(SHARED_PARAM);
+    return id == null || id.isBlank() ? null : id.strip();
+  }
+
+  /**
+   * The devices a request may name (name → endpoint id): {@value #SHARED_DEVICE} first when the
+   * operator configured it, then this session's in registration order; a copy.
+   */
+  public static Map<String, String> of(ServletContext context, HttpSession session) {
+    Map<String, String> all = new LinkedHashMap<>();
+    String shared = shared(context);
+    if (shared != null) {
+      all.put(SHARED_DEVICE, shared);
     }
-    Map<String, String> devices = devices(session);
-    synchronized (devices) {
-      return new LinkedHashMap<>(devices);
+    if (session != null) {
+      Map<String, String> devices = devices(session);
+      synchronized (devices) {
+        all.putAll(devices);
+      }
     }
+    return all;
   }
 
   /**
@@ -71,6 +100,10 @@ public final class SessionDevices implements EndpointIdResolver {
   public static String register(HttpSession session, String device) {
     if (device == null || !NAME.matcher(device).matches()) {
       throw new IllegalArgumentException("a device name is 1 to 40 letters, digits, '_' or '-'");
+    }
+    if (SHARED_DEVICE.equals(device)) {
+      throw new IllegalArgumentException("'" + SHARED_DEVICE + "' is the operator's shared key"
+          + " (--shared-endpoint-id), not a session's device; choose another name");
     }
     Map<String, String> devices = devices(session);
     synchronized (devices) {

@@ -77,6 +77,7 @@ public final class StatusBoard {
     }
     e.lastCause = cause;
     e.lastTokenAt = at;
+    e.fromStore = false;
     e.sessionEnded = false;
     e.sessionEnding = false;
     response.sessionId().ifPresent(id -> e.sessionId = id);
@@ -90,6 +91,30 @@ public final class StatusBoard {
     event.put("cause", cause.name());
     event.put("expires_at", millis(e.expiresAt));
     event.put("fingerprint", e.fingerprint);
+  }
+
+  /**
+   * The token a call used. When it is not the last one this instance's listener saw — another
+   * instance on the shared store requested it — the card shows it, marked as from the store, and
+   * the timeline gets a {@code shared_token} event; this instance's request counts stay as they
+   * are.
+   */
+  synchronized void inUse(String key, AccessToken token) {
+    Endpoint e = endpoint(key);
+    String fingerprint = fingerprint(token.value());
+    if (fingerprint.equals(e.fingerprint)) {
+      return;
+    }
+    Instant at = clock.instant();
+    e.tokenMasked = mask(token.value());
+    e.fingerprint = fingerprint;
+    e.issuedAt = at;
+    e.expiresAt = token.expiresAt();
+    e.scope = token.scope();
+    e.fromStore = true;
+    Map<String, Object> event = event(e, "shared_token", at);
+    event.put("expires_at", millis(e.expiresAt));
+    event.put("fingerprint", fingerprint);
   }
 
   synchronized void failure(String key, Throwable failure, boolean stillServing) {
@@ -290,6 +315,8 @@ public final class StatusBoard {
     final Deque<Map<String, Object>> events = new ArrayDeque<>();
     String tokenMasked;
     String fingerprint;
+    /** The current token came from the shared store (another instance requested it). */
+    boolean fromStore;
     String scope;
     Instant issuedAt;
     Instant expiresAt;
@@ -337,6 +364,7 @@ public final class StatusBoard {
         token.put("expires_at", millis(expiresAt));
         token.put("expired", !now.isBefore(expiresAt));
         token.put("scope", scope);
+        token.put("from_store", fromStore);
         json.put("token", token);
       } else {
         json.put("token", null);

@@ -52,7 +52,7 @@ public final class StatusServlet extends HttpServlet {
     Map<String, Object> json = new LinkedHashMap<>(board.snapshot());
     // This browser's devices (name -> endpoint id); the page drives only these. Never creates a
     // session: watching the page is not a sign-in.
-    json.put("devices", SessionDevices.of(request.getSession(false)));
+    json.put("devices", SessionDevices.of(getServletContext(), request.getSession(false)));
     json.put("library", library);
     Object info = getServletContext().getAttribute(INFO_ATTRIBUTE);
     json.put("config", info instanceof Map<?, ?> ? info : Map.of());

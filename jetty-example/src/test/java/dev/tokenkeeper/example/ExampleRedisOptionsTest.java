@@ -49,4 +49,16 @@ class ExampleRedisOptionsTest {
         ExampleApp.redactedStore("redis://user:hunter2@cache:6379"));
     assertEquals("redis://cache:6379", ExampleApp.redactedStore("redis://cache:6379"));
   }
+
+  @Test
+  void aSharedEndpointIdIsTheOperatorsAndChecked() {
+    assertNull(parse().sharedEndpointId());
+    ExampleOptions o = parse("--shared-endpoint-id", " team-account ");
+    assertEquals("team-account", o.sharedEndpointId());
+    assertEquals("team-account", o.withPort(0).withTokenBudget("5/60s").sharedEndpointId());
+    assertTrue(error("--shared-endpoint-id", "a b").contains("--shared-endpoint-id must be 1 to 64"
+        + " letters"));
+    assertTrue(error("--shared-endpoint-id", "").contains("--shared-endpoint-id must be"));
+    assertTrue(error("--shared-endpoint-id", "x".repeat(65)).contains("was 'xxx"));
+  }
 }

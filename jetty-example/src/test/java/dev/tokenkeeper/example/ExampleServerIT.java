@@ -105,6 +105,40 @@ class ExampleServerIT {
     }
   }
 
+  /** {@code --shared-endpoint-id}: only the operator makes the shared key; a client cannot. */
+  @Test
+  void theSharedDeviceExistsOnlyWhenTheOperatorConfiguredIt() throws Exception {
+    Server plain = ExampleApp.newServer(0);
+    plain.start();
+    try {
+      BrowserSession browser = new BrowserSession(plain.getURI());
+      HttpResponse<String> claim = browser.post("/devices?device=shared");
+      HttpResponse<String> call = browser.post("/app/call?device=shared");
+      assertEquals(400, claim.statusCode(), claim.body());
+      assertTrue(claim.body().contains("reserved for --shared-endpoint-id"), claim.body());
+      assertEquals(401, call.statusCode(), call.body());
+      assertEquals(Map.of(), tokenRequests(plain.getURI()), "no key, no token request");
+    } finally {
+      plain.stop();
+    }
+
+    Server shared = ExampleApp.newServer(ExampleOptions.parse(
+        new String[] {"--port", "0", "--shared-endpoint-id", "team-account"}, name -> null));
+    shared.start();
+    try {
+      BrowserSession one = new BrowserSession(shared.getURI());
+      BrowserSession other = new BrowserSession(shared.getURI());
+      assertEquals(200, one.post("/app/call?device=shared").statusCode());
+      assertEquals(200, other.post("/app/call?device=shared").statusCode());
+      assertEquals(Map.of("team-account", 1L), tokenRequests(shared.getURI()),
+          "both browsers used the operator's one key");
+      assertEquals(Map.of("shared", "team-account"),
+          BrowserSession.json(other.get("/status.json")).get("devices"));
+    } finally {
+      shared.stop();
+    }
+  }
+
   /** Token requests per endpoint id, as the demo provider logged them. */
   private static Map<String, Long> tokenRequests(URI uri) throws Exception {
     Map<String, Object> status = BrowserSession.json(new BrowserSession(uri).get("/status.json"));

@@ -153,4 +153,42 @@ class StatusBoardTest {
     return list.stream().map(o -> (Map<String, Object>) o)
         .filter(m -> key.equals(m.get("endpoint_id"))).findFirst().orElse(null);
   }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aTokenAnotherInstanceRequestedShowsAsFromTheStoreWithoutCountingAsOurs() throws Exception {
+    board.token("team", response(SECRET_TOKEN, T0), RefreshCause.INITIAL);
+    now = T0.plusSeconds(1);
+    board.inUse("team", AccessToken.of(SECRET_TOKEN, "Bearer", "ReadAccounts",
+        T0.plusSeconds(60)));
+    Map<String, Object> same = endpointJson("team");
+    assertEquals(false, ((Map<String, Object>) same.get("token")).get("from_store"));
+
+    String other = "ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210";
+    now = T0.plusSeconds(40);
+    board.inUse("team", AccessToken.of(other, "Bearer", "ReadAccounts", T0.plusSeconds(100)));
+    Map<String, Object> e = endpointJson("team");
+    Map<String, Object> token = (Map<String, Object>) e.get("token");
+    assertEquals(true, token.get("from_store"));
+    assertEquals(StatusBoard.fingerprint(other), token.get("fingerprint"));
+    assertEquals(T0.plusSeconds(100).toEpochMilli(), ((Number) token.get("expires_at")).longValue());
+    assertEquals(1L, ((Number) e.get("tokens_acquired")).longValue(), "not this instance's request");
+    List<Map<String, Object>> timeline = (List<Map<String, Object>>) e.get("timeline");
+    assertEquals(List.of("token", "shared_token"), timeline.stream().map(v -> v.get("type")).toList());
+    assertFalse(JSONObjectUtils.toJSONString(board.snapshot()).contains(other), "masked only");
+
+    board.token("team", response("QqQqQqQqQqQqQqQqQqQqQqQqQqQqQq", T0.plusSeconds(45)),
+        RefreshCause.AHEAD_OF_EXPIRY);
+    assertEquals(false, ((Map<String, Object>) endpointJson("team").get("token")).get("from_store"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> endpointJson(String key) {
+    for (Object e : (List<Object>) board.snapshot().get("endpoints")) {
+      if (key.equals(((Map<String, Object>) e).get("endpoint_id"))) {
+        return (Map<String, Object>) e;
+      }
+    }
+    throw new AssertionError("no endpoint " + key);
+  }
 }

@@ -1,0 +1,213 @@
+package dev.tokenkeeper.example;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.tokenkeeper.example.demo.DemoProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's cluster demo: two packaged example instances on one real {@code redis-server}
+ * (started here on a free loopback port), the second using the first one's demo provider, both
+ * with {@code --shared-endpoint-id}. Callers on both ask for the shared key's token at once; the
+ * one provider counts one token request between them.
+ */
+class TwoInstancesOnRedisIT {
+  private static final String SHARED = "team-account";
+  private static final int CALLERS_PER_INSTANCE = 16;
+
+  private static Path dir;
+  private static Process redis;
+  private static int redisPort;
+
+  @BeforeAll
+  static void startRedis() throws Exception {
+    dir = Files.createTempDirectory("tokenkeeper-example-redis-");
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      redisPort = s.getLocalPort();
+    }
+    if (redisPort == 6379) {
+      throw new IllegalStateException("the free port was 6379; run again");
+    }
+    redis = new ProcessBuilder("redis-server", "--port", Integer.toString(redisPort),
+        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
+        "--daemonize", "no").redirectErrorStream(true)
+        .redirectOutput(dir.resolve("redis.log").toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (!ping()) {
+      if (!redis.isAlive() || System.nanoTime() > deadline) {
+        redis.destroyForcibly();
+        throw new IllegalStateException("redis-server did not start (is it installed?): "
+            + Files.readString(dir.resolve("redis.log")));
+      }
+      Thread.sleep(20); // a process starting: nothing to be notified by
+    }
+  }
+
+  private static boolean ping() {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), redisPort), 500);
+      socket.setSoTimeout(1000);
+      OutputStream out = socket.getOutputStream();
+      out.write("*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      byte[] buf = new byte[16];
+      int n = in.read(buf);
+      return n > 0 && new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @AfterAll
+  static void stopRedis() throws Exception {
+    if (redis != null) {
+      redis.destroy();
+      if (!redis.waitFor(10, TimeUnit.SECONDS)) {
+        redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
+    Files.deleteIfExists(dir);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> sharedCard(ExampleProcess app) throws Exception {
+    for (Object e : (List<?>) JSONObjectUtils.parse(app.get("/status.json").body())
+        .get("endpoints")) {
+      if (SHARED.equals(((Map<?, ?>) e).get("endpoint_id"))) {
+        return (Map<String, Object>) e;
+      }
+    }
+    throw new AssertionError("no card for " + SHARED + " on " + app.uri());
+  }
+
+  /** {@code callers} calls of the shared device, half on each instance, released at once. */
+  private static void burst(ExampleProcess first, ExampleProcess second, int callers)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<HttpResponse<String>>> calls = new ArrayList<>();
+      for (int i = 0; i < callers; i++) {
+        ExampleProcess app = i % 2 == 0 ? first : second;
+        calls.add(pool.submit(() -> {
+          go.await();
+          return app.post("/app/call?device=shared");
+        }));
+      }
+      go.countDown();
+      for (Future<HttpResponse<String>> call : calls) {
+        HttpResponse<String> r = call.get(60, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(SHARED, JSONObjectUtils.parse(r.body()).get("endpoint_id"));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void twoInstancesMakeOneTokenRequestForTheSharedKey() throws Exception {
+    String redisUri = "redis://127.0.0.1:" + redisPort;
+    try (ExampleProcess first = ExampleProcess.start("--token-ttl", "6s", "--refresh-window", "3",
+        "--redis", redisUri,
+        "--redis-plaintext", "true", "--shared-endpoint-id", SHARED)) {
+      String base = first.uri().toString().replaceAll("/$", "");
+      Map<String, String> env = Map.of(
+          "DEMO_SECRET", DemoProvider.CLIENT_SECRET, "DEMO_PASSWORD", DemoProvider.PASSWORD);
+      try (ExampleProcess second = ExampleProcess.start(env,
+          "--token-url", base + "/demo/oauth/token", "--client-id", DemoProvider.CLIENT_ID,
+          "--client-secret-env", "DEMO_SECRET", "--grant", "password",
+          "--username", DemoProvider.USERNAME, "--password-env", "DEMO_PASSWORD",
+          "--scope", DemoProvider.SCOPES,
+          "--api-url", base + ExampleApp.DEMO_API_PATH, "--refresh-window", "3",
+          "--redis", redisUri, "--redis-plaintext", "true", "--shared-endpoint-id", SHARED)) {
+
+        // Both status pages list the operator's key as the device "shared".
+        for (ExampleProcess app : List.of(first, second)) {
+          Map<String, Object> status = JSONObjectUtils.parse(app.get("/status.json").body());
+          assertEquals(Map.of("shared", SHARED), status.get("devices"));
+          assertEquals(SHARED, ((Map<String, Object>) status.get("config"))
+              .get("shared_endpoint_id"));
+        }
+
+        // The client names the device only; the key is the operator's, and no session owns it.
+        HttpResponse<String> claim = second.post("/devices?device=shared");
+        assertEquals(200, claim.statusCode(), claim.body());
+        assertEquals(SHARED, JSONObjectUtils.parse(claim.body()).get("endpoint_id"));
+
+        int callers = 2 * CALLERS_PER_INSTANCE;
+        burst(first, second, callers);
+        Map<String, Object> stats = JSONObjectUtils.parse(first.get("/demo/stats.json").body());
+        assertEquals(1L, ((Number) ((Map<String, Object>) stats.get("token_requests"))
+            .get("password")).longValue(), "one token request between the two instances: " + stats);
+        assertEquals((long) callers, ((Number) stats.get("api_ok")).longValue(), stats.toString());
+        Map<String, Object> requests = (Map<String, Object>) ((Map<String, Object>)
+            JSONObjectUtils.parse(first.get("/status.json").body()).get("demo")).get("requests");
+        assertEquals(1, ((List<Object>) requests.get(SHARED)).size(), requests.toString());
+        assertTrue(first.output().contains("shared endpoint id: " + SHARED), first.output());
+
+        // Refresh cycles: the tokens live 6 s and a use in the last 3 s refreshes. Bursts on
+        // both instances at once, until two refreshes happened: each refresh is wanted by both,
+        // and the lease lets one through. The provider rotates single-use refresh tokens, so a
+        // second request in a cycle would reuse one (and revoke the session): none does.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int bursts = 1;
+        while (((Number) stats.get("refreshes")).longValue() < 2) {
+          assertTrue(System.nanoTime() < deadline, "no two refreshes within 60 s: " + stats);
+          Thread.sleep(250); // the next burst: traffic spread over the tokens' lifetime
+          burst(first, second, callers);
+          bursts++;
+          stats = JSONObjectUtils.parse(first.get("/demo/stats.json").body());
+        }
+        stats = JSONObjectUtils.parse(first.get("/demo/stats.json").body());
+        long total = ((Number) stats.get("token_requests_total")).longValue();
+        assertEquals(0L, ((Number) stats.get("refresh_token_reuse")).longValue(), stats.toString());
+        assertEquals(0L, ((Number) stats.get("invalid_grant")).longValue(), stats.toString());
+        assertEquals(1L, ((Number) ((Map<String, Object>) stats.get("token_requests"))
+            .get("password")).longValue(), "never signed in again: " + stats);
+        assertEquals(total - 1, ((Number) stats.get("refreshes")).longValue(), stats.toString());
+        assertEquals(total, ((Number) stats.get("tokens_issued")).longValue(), stats.toString());
+        assertEquals((long) bursts * callers, ((Number) stats.get("api_ok")).longValue(),
+            stats.toString());
+        assertTrue(second.output().contains("shared store: "), second.output());
+        // Both status pages show the token in use, whichever instance requested it.
+        Map<String, Object> one = (Map<String, Object>) sharedCard(first).get("token");
+        Map<String, Object> two = (Map<String, Object>) sharedCard(second).get("token");
+        assertEquals(one.get("fingerprint"), two.get("fingerprint"), one + " / " + two);
+        assertEquals(false, one.get("expired"), one.toString());
+        System.out.println("TwoInstancesOnRedisIT: " + bursts + " bursts, " + total
+            + " token requests; the shared card on the first " + one + ", on the second " + two);
+      }
+    }
+  }
+}
