@@ -2,6 +2,8 @@ package dev.tokenkeeper;
 
 import dev.tokenkeeper.internal.BearerChallenges;
 import dev.tokenkeeper.internal.Origin;
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.Collection;
@@ -10,6 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The rules that {@link BearerHttpClient} and every TokenKeeper adapter for another HTTP client
@@ -138,6 +143,37 @@ public final class BearerPolicy {
   public static boolean isCredentialHeader(String name) {
     String n = name.toLowerCase(Locale.ROOT);
     return n.equals("authorization") || n.equals("cookie") || n.equals("proxy-authorization");
+  }
+
+  /**
+   * Waits, in a blocking client, for the token {@link TokenManager#rejected} hands back, and
+   * rethrows its failure unchanged ({@link ReauthenticationRequiredException},
+   * {@link TokenEndpointException}, an {@link IOException}); an interrupt becomes an
+   * {@link InterruptedIOException} with the thread's interrupt flag restored.
+   */
+  public static AccessToken awaitRenewal(CompletableFuture<AccessToken> renewal)
+      throws IOException {
+    try {
+      return renewal.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a new token");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      while (cause instanceof CompletionException && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("token refresh failed", cause);
+    }
   }
 
   @Override

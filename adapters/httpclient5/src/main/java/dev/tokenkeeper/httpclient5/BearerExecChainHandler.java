@@ -118,7 +118,7 @@ public final class BearerExecChainHandler implements ExecChainHandler {
     }
     AccessToken renewed;
     try {
-      renewed = Futures.await(manager.rejected(key, token));
+      renewed = BearerPolicy.awaitRenewal(manager.rejected(key, token));
     } catch (IOException | RuntimeException | Error e) {
       response.close();
       throw e;

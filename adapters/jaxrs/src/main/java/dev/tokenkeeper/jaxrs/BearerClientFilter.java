@@ -4,7 +4,6 @@ import dev.tokenkeeper.AccessToken;
 import dev.tokenkeeper.BearerPolicy;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.jaxrs.internal.Exchange;
-import dev.tokenkeeper.jaxrs.internal.Futures;
 import dev.tokenkeeper.jaxrs.internal.Redirects;
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientRequestFilter;
@@ -151,7 +150,7 @@ public final class BearerClientFilter implements ClientRequestFilter, ClientResp
         manager.rejected(exchange.key(), sent); // not sent again: the next request gets a new one
         return;
       }
-      AccessToken renewed = Futures.await(manager.rejected(exchange.key(), sent));
+      AccessToken renewed = BearerPolicy.awaitRenewal(manager.rejected(exchange.key(), sent));
       if (renewed.value().equals(sent.value())) {
         return; // the manager kept the token (no refresh now): sending it again won't help
       }

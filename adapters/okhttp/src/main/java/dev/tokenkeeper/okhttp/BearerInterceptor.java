@@ -7,7 +7,6 @@ import dev.tokenkeeper.TokenEndpointException;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.okhttp.internal.Attempt;
 import dev.tokenkeeper.okhttp.internal.CrossOriginCredentials;
-import dev.tokenkeeper.okhttp.internal.Futures;
 import java.io.IOException;
 import java.util.Objects;
 import okhttp3.Interceptor;
@@ -126,7 +125,7 @@ public final class BearerInterceptor implements Interceptor {
     }
     AccessToken renewed;
     try {
-      renewed = Futures.await(manager.rejected(key, token));
+      renewed = BearerPolicy.awaitRenewal(manager.rejected(key, token));
     } catch (IOException | RuntimeException | Error e) {
       response.close();
       throw e;

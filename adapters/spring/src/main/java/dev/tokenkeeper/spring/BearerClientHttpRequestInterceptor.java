@@ -3,7 +3,6 @@ package dev.tokenkeeper.spring;
 import dev.tokenkeeper.AccessToken;
 import dev.tokenkeeper.BearerPolicy;
 import dev.tokenkeeper.TokenManager;
-import dev.tokenkeeper.spring.internal.Futures;
 import dev.tokenkeeper.spring.internal.Redirects;
 import java.io.IOException;
 import java.net.URI;
@@ -145,7 +144,7 @@ public final class BearerClientHttpRequestInterceptor implements ClientHttpReque
     }
     AccessToken renewed;
     try {
-      renewed = Futures.await(manager.rejected(key, token));
+      renewed = BearerPolicy.awaitRenewal(manager.rejected(key, token));
     } catch (IOException | RuntimeException | Error e) {
       response.close();
       throw e;
