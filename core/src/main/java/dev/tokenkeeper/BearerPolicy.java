@@ -176,6 +176,46 @@ public final class BearerPolicy {
     }
   }
 
+  /** At most this many redirects in a row are followed by a client that follows them itself. */
+  public static final int MAX_REDIRECTS = 5;
+
+  /**
+   * A redirect to follow.
+   *
+   * @param uri the absolute target
+   * @param method the method to use there
+   * @param dropsBody whether the body (and its {@code Content-Type}) is left behind
+   */
+  public record Redirect(URI uri, String method, boolean dropsBody) {}
+
+  /**
+   * The redirect a response asks for, or {@code null} if it is none to follow, by the rules of
+   * RFC 9110, section 15.4 as browsers and the JDK's client apply them: 301/302 after a POST and
+   * 303 (but after HEAD) become a GET without a body; 307/308 keep method and body. Only absolute
+   * http(s) targets are followed. Whether the token and credentials go along is
+   * {@link #sameOrigin} and {@link #isCredentialHeader}'s business.
+   */
+  public static Redirect redirect(String method, URI current, int status, URI location) {
+    if (location == null
+        || !(status == 301 || status == 302 || status == 303 || status == 307 || status == 308)) {
+      return null;
+    }
+    URI target;
+    try {
+      target = current.resolve(location);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    String scheme = target.getScheme();
+    if (target.getHost() == null
+        || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
+      return null;
+    }
+    boolean toGet = (status == 303 && !method.equals("HEAD"))
+        || ((status == 301 || status == 302) && method.equals("POST"));
+    return new Redirect(target, toGet ? "GET" : method, toGet);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof BearerPolicy p && p.allowedOrigins.equals(allowedOrigins)

@@ -4,7 +4,6 @@ import dev.tokenkeeper.AccessToken;
 import dev.tokenkeeper.BearerPolicy;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.jaxrs.internal.Exchange;
-import dev.tokenkeeper.jaxrs.internal.Redirects;
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientRequestFilter;
 import jakarta.ws.rs.client.ClientResponseContext;
@@ -158,10 +157,10 @@ public final class BearerClientFilter implements ClientRequestFilter, ClientResp
           exchange.retry(renewed)));
       return;
     }
-    if (!followRedirects || exchange.redirects() >= Redirects.MAX) {
+    if (!followRedirects || exchange.redirects() >= BearerPolicy.MAX_REDIRECTS) {
       return;
     }
-    Redirects.Next next = Redirects.next(request.getMethod(), request.getUri(),
+    BearerPolicy.Redirect next = BearerPolicy.redirect(request.getMethod(), request.getUri(),
         response.getStatus(), response.getLocation());
     if (next != null) {
       boolean crossed = !BearerPolicy.sameOrigin(exchange.first(), next.uri());

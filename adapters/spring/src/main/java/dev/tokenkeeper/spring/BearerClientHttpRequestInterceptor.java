@@ -3,7 +3,6 @@ package dev.tokenkeeper.spring;
 import dev.tokenkeeper.AccessToken;
 import dev.tokenkeeper.BearerPolicy;
 import dev.tokenkeeper.TokenManager;
-import dev.tokenkeeper.spring.internal.Redirects;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
@@ -101,8 +100,8 @@ public final class BearerClientHttpRequestInterceptor implements ClientHttpReque
     boolean crossed = false;
     for (int redirects = 0; ; redirects++) {
       ClientHttpResponse response = exchange(hop, hopBody, execution, crossed);
-      Redirects.Next next = !followRedirects || redirects >= Redirects.MAX ? null
-          : Redirects.next(hop.getMethod().name(), hop.getURI(),
+      BearerPolicy.Redirect next = !followRedirects || redirects >= BearerPolicy.MAX_REDIRECTS ? null
+          : BearerPolicy.redirect(hop.getMethod().name(), hop.getURI(),
               response.getStatusCode().value(), response.getHeaders().getLocation());
       if (next == null) {
         return response;

@@ -4,7 +4,6 @@ import dev.tokenkeeper.AccessToken;
 import dev.tokenkeeper.BearerPolicy;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.spring.internal.RecordedBody;
-import dev.tokenkeeper.spring.internal.Redirects;
 import java.net.URI;
 import java.util.Objects;
 import org.springframework.http.HttpHeaders;
@@ -109,8 +108,8 @@ public final class BearerExchangeFilterFunction implements ExchangeFilterFunctio
       return response;
     }
     return response.flatMap(r -> {
-      Redirects.Next n = redirects >= Redirects.MAX ? null
-          : Redirects.next(request.method().name(), request.url(), r.statusCode().value(),
+      BearerPolicy.Redirect n = redirects >= BearerPolicy.MAX_REDIRECTS ? null
+          : BearerPolicy.redirect(request.method().name(), request.url(), r.statusCode().value(),
               r.headers().asHttpHeaders().getLocation());
       if (n == null) {
         return Mono.just(r);
