@@ -15,17 +15,21 @@ import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
 import dev.tokenkeeper.testing.ScriptedServer.Answer;
 import dev.tokenkeeper.testing.TokenManagerFixture;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -354,12 +358,33 @@ class BearerHttpClientTest {
             .followRedirects());
   }
 
+  /**
+   * The refresh the streamed request's 401 reports is held at the provider until the next
+   * request has been rejected with the old token too, so that request always joins the one
+   * refresh and is sent again with the new token. (Left to the scheduler, the next request
+   * sometimes set out with the old token just as the refresh landed and got its 401 back:
+   * RejectionStormTest.aRejectionJudgedWhileTheRefreshLandsGetsTheNewToken pins that down.)
+   */
   @Test
   void aStreamedBodyIsNotSentAgainButTheTokenIsStillReported() throws Exception {
-    api.script(BearerHttpClientTest::rejectFirstToken);
+    CountDownLatch nextRejected = new CountDownLatch(1);
+    provider.script(r -> {
+      if ("refresh_token".equals(r.grantType())) {
+        assertTrue(nextRejected.await(15, TimeUnit.SECONDS), "the next request never came");
+      }
+      return ok(r.param("endpoint_id")
+          + ("refresh_token".equals(r.grantType()) ? "-2" : "-1"), 3600, "rt");
+    });
+    api.script(r -> {
+      Answer answer = rejectFirstToken(r);
+      if ("/next".equals(r.path()) && answer.status() == 401) {
+        nextRejected.countDown();
+      }
+      return answer;
+    });
     HttpRequest post = HttpRequest.newBuilder(api.uri("/upload"))
         .POST(BodyPublishers.ofInputStream(
-            () -> new java.io.ByteArrayInputStream("once".getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+            () -> new ByteArrayInputStream("once".getBytes(StandardCharsets.UTF_8))))
         .build();
     BearerHttpClient client = client().build();
 
@@ -367,10 +392,12 @@ class BearerHttpClientTest {
     HttpResponse<String> next = client.send(get(api.uri("/next")), BodyHandlers.ofString());
 
     assertEquals(401, response.statusCode());
-    assertEquals("once", api.requests().get(0).body());
     assertEquals(200, next.statusCode());
-    // The next request may set out before the refresh lands; it ends with the new token.
-    assertEquals("Bearer k1-2", api.requests().get(api.count() - 1).header("Authorization"));
+    assertEquals(List.of("POST /upload once Bearer k1-1", "GET /next  Bearer k1-1",
+            "GET /next  Bearer k1-2"),
+        api.requests().stream().map(r -> r.method() + " " + r.path() + " " + r.body() + " "
+            + r.header("Authorization")).toList(),
+        "the streamed body went once; the next request joined the refresh it reported");
     assertEquals(1, refreshes(provider));
   }
 

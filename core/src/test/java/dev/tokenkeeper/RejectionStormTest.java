@@ -5,13 +5,17 @@ import static dev.tokenkeeper.testing.TokenManagerFixture.T0;
 import static dev.tokenkeeper.testing.TokenManagerFixture.endpoint;
 import static dev.tokenkeeper.testing.TokenManagerFixture.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenkeeper.testing.HookTicker;
 import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
 import dev.tokenkeeper.testing.ScriptedServer.Answer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -86,5 +90,46 @@ class RejectionStormTest {
 
     assertEquals(1, refreshes());
     assertEquals(11, api.count(), "the first call retried once; the others passed the 401 on");
+  }
+
+  /**
+   * The pass-through of a storm must not hand back a token that a refresh has just replaced: a
+   * second 401 for the first token, judged while the refresh it would have joined lands, got the
+   * old token back (no request in flight any more, and the old state still in hand), so the
+   * caller took it for a storm and returned the 401. BearerHttpClientTest's streamed-body case
+   * failed this way under load: its next request set out with the old token as the refresh
+   * landed.
+   */
+  @Test
+  void aRejectionJudgedWhileTheRefreshLandsGetsTheNewToken() throws Exception {
+    HookTicker ticker = new HookTicker(clock);
+    TokenManager hooked = TokenManager.builder(endpoint(provider, clock)).ticker(ticker)
+        .primaryGrant(Grant.clientCredentials()).build();
+    try {
+      AccessToken first = hooked.token("k1");
+      CountDownLatch arrived = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      provider.script(r -> {
+        arrived.countDown();
+        release.await();
+        return ok("at-2", 3600, "rt-2");
+      });
+      CompletableFuture<AccessToken> refresh = hooked.rejected("k1", first);
+      assertTrue(arrived.await(15, TimeUnit.SECONDS));
+
+      // The refresh lands inside the second rejection's first clock reading, after it has read
+      // the state that holds the first token.
+      ticker.onReading(1, () -> {
+        release.countDown();
+        assertEquals("at-2", refresh.join().value());
+      });
+      AccessToken next = hooked.rejected("k1", first).get(15, TimeUnit.SECONDS);
+
+      assertTrue(ticker.fired());
+      assertEquals("at-2", next.value(), "the refreshed token, not the rejected one");
+      assertEquals(1, refreshes());
+    } finally {
+      hooked.close();
+    }
   }
 }

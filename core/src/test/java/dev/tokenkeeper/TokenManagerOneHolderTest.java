@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenkeeper.testing.HookTicker;
 import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
 import dev.tokenkeeper.testing.ScriptedServer.Answer;
@@ -243,31 +244,5 @@ class TokenManagerOneHolderTest {
     long refreshes = server.count(r -> r.param("refresh_token") != null);
     assertTrue(refreshes > 10, "the mix refreshed " + refreshes + " times in " + server.count()
         + " token requests");
-  }
-
-  /** A ticker that runs a hook inside its n-th reading: to land a put() mid-decision. */
-  static final class HookTicker implements Ticker {
-    private final Ticker delegate;
-    private volatile int countdown;
-    private volatile Runnable hook;
-
-    HookTicker(Ticker delegate) {
-      this.delegate = delegate;
-    }
-
-    void onReading(int n, Runnable hook) {
-      this.countdown = n;
-      this.hook = hook;
-    }
-
-    @Override
-    public long read() {
-      Runnable h = hook;
-      if (h != null && --countdown == 0) {
-        hook = null;
-        h.run();
-      }
-      return delegate.read();
-    }
   }
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenkeeper.testing.HookTicker;
 import dev.tokenkeeper.testing.ManualScheduler;
 import dev.tokenkeeper.testing.MutableClock;
 import dev.tokenkeeper.testing.ScriptedServer;
@@ -228,32 +229,6 @@ class TokenManagerSessionTest {
     manager.cleanUp(); // Caffeine's expiry fires before the timer is run
     await("ended reported", () -> events.contains("ended k1 at " + at(900)));
     assertEquals(0, manager.indexSize());
-  }
-
-  /** A ticker that runs a hook inside its n-th reading: to land a put() mid-decision. */
-  private static final class HookTicker implements dev.tokenkeeper.Ticker {
-    private final dev.tokenkeeper.Ticker delegate;
-    private volatile int countdown;
-    private volatile Runnable hook;
-
-    HookTicker(dev.tokenkeeper.Ticker delegate) {
-      this.delegate = delegate;
-    }
-
-    void onReading(int n, Runnable hook) {
-      this.countdown = n;
-      this.hook = hook;
-    }
-
-    @Override
-    public long read() {
-      Runnable h = hook;
-      if (h != null && --countdown == 0) {
-        hook = null;
-        h.run();
-      }
-      return delegate.read();
-    }
   }
 
   @Test

@@ -185,8 +185,15 @@ public final class KeyLifecycle {
           // interval. Callers that race the refresh join it; later 401s pass through with the
           // current token, which the caller recognises as the one rejected.
           CompletableFuture<TokenState> running = h.inFlight();
-          return running != null ? toTokenFuture(running)
-              : CompletableFuture.completedFuture(s.token);
+          if (running != null) {
+            return toTokenFuture(running);
+          }
+          if (h.state != s) {
+            // The refresh landed since s was read (publish() stores the state and frees the
+            // request slot at once): judge the new state, never pass the replaced token on.
+            continue;
+          }
+          return CompletableFuture.completedFuture(s.token);
         }
         CompletableFuture<TokenState> f = startOrJoin(h, s, RefreshCause.REJECTED);
         if (f != null) {
