@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenkeeper.testing.LoopbackTokenServer;
 import dev.tokenkeeper.testing.LoopbackTokenServer.Reply;
 import dev.tokenkeeper.testing.MutableClock;
+import dev.tokenkeeper.testing.StagedHttpClient;
+import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -342,14 +345,21 @@ class BadResponsesTest {
     }
   }
 
+  /**
+   * The endpoint's deadline starts once the provider has the request ({@link StagedHttpClient}):
+   * the 300 ms then run out while the provider sits on it, never while a loaded machine connects.
+   */
   @Test
   void aServerThatDoesNotAnswerInTimeFailsWithStatusZeroNamingTheSetting() {
     CountDownLatch release = new CountDownLatch(1);
     server.holdRepliesUntil(release);
+    StagedHttpClient client = StagedHttpClient.after(TokenManagerFixture.HTTP,
+        "the provider has the request", () -> server.requests().size() == 1);
     try {
       TokenEndpointException e = failure(Reply.json(200, ok("")),
-          endpoint().requestTimeout(Duration.ofMillis(300)));
+          endpoint().requestTimeout(Duration.ofMillis(300)).httpClient(client));
 
+      assertEquals(Optional.of(Duration.ofMillis(300)), client.requestTimeout());
       assertEquals(0, e.statusCode());
       assertTrue(e.isTransient());
       assertEquals("the token endpoint at " + server.uri("/oauth/token") + " did not answer within"

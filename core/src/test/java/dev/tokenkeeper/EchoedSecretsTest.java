@@ -21,6 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -109,6 +111,7 @@ class EchoedSecretsTest {
   @Test
   void aJdkIoExceptionWhoseMessageEchoesASecretIsRedactedInMessageAndCauses() throws Exception {
     // The "provider" answers with a broken status line that repeats the request body.
+    CountDownLatch hold = new CountDownLatch(1);
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Thread echo = new Thread(() -> {
         try (Socket s = socket.accept()) {
@@ -118,7 +121,7 @@ class EchoedSecretsTest {
           out.write(("HTTP/1.1 2x0 " + java.net.URLDecoder.decode(body, StandardCharsets.UTF_8)
               + "\r\nContent-Length: 0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
           out.flush();
-          Thread.sleep(200);
+          hold.await(30, TimeUnit.SECONDS); // the socket stays open until the test is done
         } catch (Exception ignored) {
           // the test asserts on the client side
         }
@@ -137,6 +140,8 @@ class EchoedSecretsTest {
         assertTrue(e.getMessage().contains(Redactor.MASK), e.getMessage());
         assertNoSecret(e);
       }
+    } finally {
+      hold.countDown();
     }
   }
 
@@ -144,6 +149,7 @@ class EchoedSecretsTest {
   void aResourceServerThatEchoesTheTokenInABrokenHeaderLineDoesNotPutItInTheIoException()
       throws Exception {
     String token = "at-Echoed-Bearer-7c1d";
+    CountDownLatch hold = new CountDownLatch(1);
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Thread echo = new Thread(() -> {
         try (Socket s = socket.accept()) {
@@ -155,7 +161,7 @@ class EchoedSecretsTest {
           out.write(("HTTP/1.1 2x0 " + authorization + "\r\nContent-Length: 0\r\n\r\n")
               .getBytes(StandardCharsets.ISO_8859_1));
           out.flush();
-          Thread.sleep(200);
+          hold.await(30, TimeUnit.SECONDS); // the socket stays open until the test is done
         } catch (Exception ignored) {
           // the test asserts on the client side
         }
@@ -182,6 +188,8 @@ class EchoedSecretsTest {
         assertTrue(e.getMessage().contains(Redactor.MASK), e.getMessage());
         client.close();
       }
+    } finally {
+      hold.countDown();
     }
   }
 

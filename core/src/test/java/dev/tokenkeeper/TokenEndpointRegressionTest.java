@@ -5,31 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenkeeper.testing.StagedHttpClient;
 import dev.tokenkeeper.testing.TokenManagerFixture;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.Authenticator;
-import java.net.CookieHandler;
 import java.net.InetAddress;
-import java.net.ProxySelector;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandler;
-import java.net.http.HttpResponse.PushPromiseHandler;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.Test;
 
 /** One test per bug found in the review of TokenEndpoint; each failed before its fix. */
@@ -40,11 +34,8 @@ class TokenEndpointRegressionTest {
    * stalled in the middle of the body left the future pending for ever, and with it the one
    * token request of a key that every caller of TokenManager waits for.
    *
-   * <p>The endpoint's own deadline starts when the exchange has been handed to the client. Here
-   * the client hands it back only once the headers are in, and its own pre-header timer is
-   * stretched to 30 s, so the 300 ms can only run out while the body stalls, however slow the
-   * machine: left to the scheduler, a loaded machine sometimes had not even connected within
-   * 300 ms, and the JDK then reports its timer as a connect timeout.
+   * <p>The client hands the exchange back only once the headers are in (see
+   * {@link StagedHttpClient}), so the 300 ms can only run out while the body stalls.
    */
   @Test
   void aBodyThatStallsAfterTheHeadersFailsWithinTheRequestTimeout() throws Exception {
@@ -67,7 +58,7 @@ class TokenEndpointRegressionTest {
       provider.setDaemon(true);
       provider.start();
       URI uri = URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/token");
-      HeadersFirstClient client = new HeadersFirstClient(TokenManagerFixture.HTTP);
+      StagedHttpClient client = StagedHttpClient.afterHeaders(TokenManagerFixture.HTTP);
       TokenEndpoint endpoint = TokenEndpoint.builder(uri,
               ClientAuthentication.basic("client-1", "s3cret-client"))
           .requestTimeout(Duration.ofMillis(300))
@@ -80,7 +71,7 @@ class TokenEndpointRegressionTest {
             () -> endpoint.requestAsync(TokenRequest.of(Grant.clientCredentials()))
                 .get(15, TimeUnit.SECONDS));
 
-        assertEquals(Optional.of(Duration.ofMillis(300)), client.requestTimeout,
+        assertEquals(Optional.of(Duration.ofMillis(300)), client.requestTimeout(),
             "the JDK's timer, up to the headers, is set too");
         TokenEndpointException tee = assertInstanceOf(TokenEndpointException.class, e.getCause());
         assertEquals(0, tee.statusCode());
@@ -95,95 +86,86 @@ class TokenEndpointRegressionTest {
   }
 
   /**
-   * Forwards to a JDK client, but returns from {@code sendAsync} only once the response headers
-   * have arrived, with the JDK's own (pre-header) timeout stretched to 30 s; remembers the
-   * timeout the caller set.
+   * The JDK reports its request timer as an {@code HttpConnectTimeoutException} when it runs out
+   * before the connection is up. With a request timeout shorter than the connect timeout, that
+   * read "could not connect ... within 10 s (TokenEndpoint.Builder.connectTimeout)" after 300 ms,
+   * or "did not answer within 300 ms" when the endpoint's own deadline won the race: the message
+   * now names the request timeout either way. The client here returns only once the JDK has
+   * given up, so its timer always wins.
    */
-  private static final class HeadersFirstClient extends HttpClient {
-    private final HttpClient delegate;
-    volatile Optional<Duration> requestTimeout = Optional.empty();
+  @Test
+  void aRequestTimeoutThatRunsOutWhileConnectingIsNamedNotTheConnectTimeout() throws Exception {
+    try (Unconnectable provider = new Unconnectable()) {
+      TokenEndpointException e = connectFailure(provider.uri, Duration.ofSeconds(10),
+          Duration.ofMillis(300));
 
-    HeadersFirstClient(HttpClient delegate) {
-      this.delegate = delegate;
+      assertEquals("the token endpoint at " + provider.uri + " did not answer within 300 ms"
+          + " (TokenEndpoint.Builder.requestTimeout)", e.getMessage());
     }
+  }
 
-    @Override
-    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
-        BodyHandler<T> handler) {
-      requestTimeout = request.timeout();
-      HttpRequest stretched = HttpRequest.newBuilder(request, (name, value) -> true)
-          .timeout(Duration.ofSeconds(30)).build();
-      CountDownLatch headers = new CountDownLatch(1);
-      CompletableFuture<HttpResponse<T>> sent = delegate.sendAsync(stretched, info -> {
-        headers.countDown();
-        return handler.apply(info);
-      });
-      try {
-        if (!headers.await(15, TimeUnit.SECONDS)) {
-          throw new AssertionError("the provider's headers never came", sent.handle((r, f) -> f)
-              .getNow(null));
+  @Test
+  void aConnectTimeoutShorterThanTheRequestTimeoutIsNamed() throws Exception {
+    try (Unconnectable provider = new Unconnectable()) {
+      TokenEndpointException e = connectFailure(provider.uri, Duration.ofMillis(300),
+          Duration.ofSeconds(10));
+
+      assertEquals("could not connect to the token endpoint at " + provider.uri + " within 300 ms"
+          + " (TokenEndpoint.Builder.connectTimeout)", e.getMessage());
+    }
+  }
+
+  private static TokenEndpointException connectFailure(URI uri, Duration connectTimeout,
+      Duration requestTimeout) throws Exception {
+    try (TokenEndpoint endpoint = TokenEndpoint.builder(uri,
+            ClientAuthentication.basic("client-1", "s3cret-client"))
+        .connectTimeout(connectTimeout)
+        .requestTimeout(requestTimeout)
+        .httpClient(StagedHttpClient.afterTheJdkGaveUp(HttpClient.newBuilder()
+            .connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NEVER).build()))
+        .build()) {
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> endpoint.requestAsync(TokenRequest.of(Grant.clientCredentials()))
+              .get(15, TimeUnit.SECONDS));
+      TokenEndpointException tee = assertInstanceOf(TokenEndpointException.class, e.getCause());
+      assertEquals(0, tee.statusCode());
+      assertTrue(tee.isTransient());
+      return tee;
+    }
+  }
+
+  /**
+   * A loopback port whose accept queue is full and never drained: the kernel drops further
+   * connection attempts, so a connect there can only time out (whatever the machine's load).
+   */
+  private static final class Unconnectable implements AutoCloseable {
+    final ServerSocket socket;
+    final URI uri;
+    private final List<Socket> queued = new ArrayList<>();
+
+    Unconnectable() throws IOException {
+      socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+      uri = URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/token");
+      for (int i = 0; i < 16; i++) {
+        Socket s = new Socket();
+        try {
+          s.connect(socket.getLocalSocketAddress(), 2_000);
+          queued.add(s);
+        } catch (SocketTimeoutException full) {
+          s.close();
+          return;
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
       }
-      return sent;
+      close();
+      throw new IllegalStateException("the accept queue never filled");
     }
 
     @Override
-    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
-        BodyHandler<T> handler, PushPromiseHandler<T> push) {
-      return sendAsync(request, handler);
-    }
-
-    @Override
-    public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler) {
-      throw new UnsupportedOperationException("TokenEndpoint sends asynchronously");
-    }
-
-    @Override
-    public Optional<CookieHandler> cookieHandler() {
-      return delegate.cookieHandler();
-    }
-
-    @Override
-    public Optional<Duration> connectTimeout() {
-      return delegate.connectTimeout();
-    }
-
-    @Override
-    public Redirect followRedirects() {
-      return delegate.followRedirects();
-    }
-
-    @Override
-    public Optional<ProxySelector> proxy() {
-      return delegate.proxy();
-    }
-
-    @Override
-    public SSLContext sslContext() {
-      return delegate.sslContext();
-    }
-
-    @Override
-    public SSLParameters sslParameters() {
-      return delegate.sslParameters();
-    }
-
-    @Override
-    public Optional<Authenticator> authenticator() {
-      return delegate.authenticator();
-    }
-
-    @Override
-    public Version version() {
-      return delegate.version();
-    }
-
-    @Override
-    public Optional<Executor> executor() {
-      return delegate.executor();
+    public void close() throws IOException {
+      for (Socket s : queued) {
+        s.close();
+      }
+      socket.close();
     }
   }
 }

@@ -50,7 +50,12 @@ public final class Failures {
       }
     }
     String where = " at " + describe(uri);
-    if (cause instanceof HttpConnectTimeoutException) {
+    // The JDK raises HttpConnectTimeoutException for whichever of its timers runs out first while
+    // connecting: the connect timeout, or the request timeout (which counts from the send). Our
+    // own deadline of requestTimeout races the JDK's request timer, so when that timer is the
+    // shorter one, both must read the same: the endpoint did not answer within requestTimeout.
+    if (cause instanceof HttpConnectTimeoutException
+        && connectTimeout.compareTo(requestTimeout) < 0) {
       return new TokenEndpointException("could not connect to the " + endpoint + where
           + " within " + seconds(connectTimeout) + " (TokenEndpoint.Builder.connectTimeout)", 0,
           cause);
