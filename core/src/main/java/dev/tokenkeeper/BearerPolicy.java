@@ -180,7 +180,7 @@ public final class BearerPolicy {
   public static final int MAX_REDIRECTS = 5;
 
   /**
-   * A redirect to follow.
+   * A redirect to follow. Immutable.
    *
    * @param uri the absolute target
    * @param method the method to use there

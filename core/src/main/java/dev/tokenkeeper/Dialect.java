@@ -125,7 +125,7 @@ public interface Dialect {
   }
 
   /**
-   * RFC 6749 and the RingCentral {@code GetTokenRequest} shapes as they are: no change, and no
+   * RFC 6749 and the request shapes of RingCentral's token API as they are: no change, and no
    * {@code endpoint_id} sent for a key (set one yourself with
    * {@link TokenManager.Builder#primaryRequest} if your provider wants one).
    */
@@ -191,8 +191,8 @@ public interface Dialect {
   }
 
   /**
-   * The rule of a generated SDK's {@code AuthTokenRequest}: {@code scope} is required when
-   * {@code grant_type} is {@code client_credentials}.
+   * For providers whose token endpoint requires {@code scope} when {@code grant_type} is
+   * {@code client_credentials}: such a request without one is refused before it is sent.
    */
   static Dialect clientCredentialsRequireScope() {
     return request -> {

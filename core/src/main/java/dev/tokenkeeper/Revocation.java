@@ -19,7 +19,7 @@ import java.util.Objects;
  */
 public record Revocation(Outcome refreshToken, Outcome accessToken) {
 
-  /** What became of one token. */
+  /** What became of one token. Immutable, like every enum. */
   public enum Outcome {
     /** The server accepted the revocation (HTTP 200). */
     REVOKED,

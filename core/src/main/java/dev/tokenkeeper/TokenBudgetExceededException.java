@@ -18,7 +18,7 @@ import java.util.Optional;
 public class TokenBudgetExceededException extends TokenEndpointException {
   private static final long serialVersionUID = 1L;
 
-  /** Why the request was refused. */
+  /** Why the request was refused. Immutable, like every enum. */
   public enum Reason {
     /** The caller queued for the budget's maximum wait and no slot came. */
     WAITED_TOO_LONG,

@@ -286,8 +286,8 @@ public final class TokenManager implements AutoCloseable {
    * A resource server rejected {@code token} (HTTP 401; RFC 6750, section 3.1
    * {@code invalid_token}). Refreshes only if {@code token} is still the current token of
    * {@code key}, and then only once however many callers report it; if a newer token is already
-   * current, returns it at once. As the PBX provider's documentation asks, a new token is requested
-   * even if {@code expires_in} has not passed.
+   * current, returns it at once. A new token is requested even if {@code expires_in} has not
+   * passed, as providers that revoke tokens early ask of their clients.
    *
    * <p>At most one refresh per key per {@linkplain Builder#rejectionInterval rejection interval}
    * (10 s by default) is caused here: a further 401 for the current token within it completes

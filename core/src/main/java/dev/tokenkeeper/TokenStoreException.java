@@ -6,6 +6,8 @@ package dev.tokenkeeper;
  * let the lease lapse within the store's maximum wait. The {@link TokenManager} falls back to
  * its own per-instance behaviour on these; they reach callers only through listeners. Messages
  * never contain a secret.
+ *
+ * <p>Immutable once thrown, like every exception of this library; safe to hand between threads.
  */
 public class TokenStoreException extends TokenKeeperException {
   private static final long serialVersionUID = 1L;

@@ -9,7 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenkeeper.testing.LoopbackTokenServer;
 import org.junit.jupiter.api.Test;
 
-/** The provider dialects of seeds 000 and 003. */
+/**
+ * The provider dialects: RingCentral's legacy password form and a provider that requires scope
+ * for client_credentials.
+ */
 class DialectTest {
   private static TokenRequest legacyWithTtl(Integer accessTtl) {
     return TokenRequest.builder(Grant.password("+16505550100", "pw")).accessTokenTtl(accessTtl)
@@ -67,7 +70,7 @@ class DialectTest {
   }
 
   @Test
-  void clientCredentialsWithoutScopeIsRefusedInTheAuthTokenRequestDialect() {
+  void clientCredentialsWithoutScopeIsRefusedInTheScopeRequiringDialect() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Dialect.clientCredentialsRequireScope().apply(TokenRequest.of(Grant.clientCredentials())));
 
@@ -77,7 +80,7 @@ class DialectTest {
   }
 
   @Test
-  void otherGrantsNeedNoScopeInTheAuthTokenRequestDialect() {
+  void otherGrantsNeedNoScopeInTheScopeRequiringDialect() {
     TokenRequest refresh = TokenRequest.of(Grant.refreshToken("rt"));
 
     assertSame(refresh, Dialect.clientCredentialsRequireScope().apply(refresh));

@@ -1,8 +1,8 @@
 package dev.tokenkeeper;
 
-import static dev.tokenkeeper.SeedFixtures.FULL_002;
-import static dev.tokenkeeper.SeedFixtures.NOW;
-import static dev.tokenkeeper.SeedFixtures.assertFull002;
+import static dev.tokenkeeper.ProviderFixtures.FULL_TOKEN_INFO;
+import static dev.tokenkeeper.ProviderFixtures.NOW;
+import static dev.tokenkeeper.ProviderFixtures.assertFullTokenInfo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -20,9 +20,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every request shape of the seeds (001 GetTokenRequest_1.._9 incl. _7_1 and _7_2, 000 Body2,
- * 003 AuthTokenRequest, the 004 PBX grant, an extension grant) reaches a real loopback server
- * exactly as specified, and a full 002 answer parses into the whole model.
+ * Every request shape of RingCentral's token API (POST /restapi/oauth/token: each grant with
+ * its own parameters, two client_credentials variants, the legacy password form with its TTL
+ * bounds), of a provider that requires scope for client_credentials, of a PBX vendor's password
+ * grant and of an extension grant reaches a real loopback server exactly as specified, and a
+ * full {@code TokenInfo} answer parses into the whole model.
  */
 class GrantShapesOnTheWireTest {
   private static final String CLIENT_ID = "client-id";
@@ -57,7 +59,7 @@ class GrantShapesOnTheWireTest {
 
   static Stream<Shape> shapes() {
     return Stream.of(
-        basic("GetTokenRequest_1 authorization_code with PKCE and every common parameter",
+        basic("RingCentral authorization_code with PKCE and every common parameter",
             TokenRequest.builder(Grant.authorizationCode("U0pDMTFQMDFQQVMwMHxBQUR",
                     "https://app.example.com/callback", Pkce.ofVerifier(RFC7636_VERIFIER)))
                 .scope("ReadAccounts CallControl").endpointId("GDZ6j4nSRB2ezMgZLRvxjA")
@@ -66,51 +68,52 @@ class GrantShapesOnTheWireTest {
             "redirect_uri", "https://app.example.com/callback", "code_verifier", RFC7636_VERIFIER,
             "scope", "ReadAccounts CallControl", "endpoint_id", "GDZ6j4nSRB2ezMgZLRvxjA",
             "access_token_ttl", "1800", "refresh_token_ttl", "86400"),
-        basic("GetTokenRequest_2 password with extension and the deprecated pin",
+        basic("RingCentral password with extension and the deprecated pin",
             TokenRequest.of(new Grant.Password("+16505550100", "p@ss w0rd&=", "101", "4321")),
             "grant_type", "password", "username", "+16505550100", "password", "p@ss w0rd&=",
             "extension", "101", "pin", "4321"),
-        basic("GetTokenRequest_3 jwt-bearer",
+        basic("RingCentral jwt-bearer",
             TokenRequest.builder(Grant.jwtBearer("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"))
                 .scope("ReadAccounts").build(),
             "grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer",
             "assertion", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "scope", "ReadAccounts"),
-        basic("GetTokenRequest_3 partner_jwt",
+        basic("RingCentral partner_jwt",
             TokenRequest.of(new Grant.PartnerJwt("eyJhbGciOiJSUzI1NiJ9.e30.cGFydG5lcg")),
             "grant_type", "partner_jwt", "assertion", "eyJhbGciOiJSUzI1NiJ9.e30.cGFydG5lcg"),
         basic("personal_jwt",
             TokenRequest.of(new Grant.PersonalJwt("eyJhbGciOiJSUzI1NiJ9.e30.cGVyc29uYWw")),
             "grant_type", "personal_jwt", "assertion", "eyJhbGciOiJSUzI1NiJ9.e30.cGVyc29uYWw"),
-        basic("GetTokenRequest_4 refresh_token",
+        basic("RingCentral refresh_token",
             TokenRequest.builder(Grant.refreshToken("U0pDMDFQMDRQQVMwMHxBQUJ0RUtf"))
                 .endpointId("GDZ6j4nSRB2ezMgZLRvxjA").build(),
             "grant_type", "refresh_token", "refresh_token", "U0pDMDFQMDRQQVMwMHxBQUJ0RUtf",
             "endpoint_id", "GDZ6j4nSRB2ezMgZLRvxjA"),
-        basic("GetTokenRequest_5 ivr_pin",
+        basic("RingCentral ivr_pin",
             TokenRequest.of(new Grant.IvrPin("864209")),
             "grant_type", "ivr_pin", "ivr_pin", "864209"),
-        basic("GetTokenRequest_6 device_code",
+        basic("RingCentral device_code",
             TokenRequest.of(new Grant.DeviceCode("GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS")),
             "grant_type", "urn:ietf:params:oauth:grant-type:device_code",
             "device_code", "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS"),
-        basic("GetTokenRequest_7_1 client_credentials for an account",
+        basic("RingCentral client_credentials for an account",
             TokenRequest.of(Grant.ClientCredentials.forAccount("37439510")),
             "grant_type", "client_credentials", "account_id", "37439510"),
-        basic("GetTokenRequest_7_2 client_credentials for a brand and partner account",
+        basic("RingCentral client_credentials for a brand and partner account",
             TokenRequest.of(Grant.ClientCredentials.forBrand("1210", "partner-42")),
             "grant_type", "client_credentials", "brand_id", "1210",
             "partner_account_id", "partner-42"),
-        basic("GetTokenRequest_8 otp",
+        basic("RingCentral otp",
             TokenRequest.of(new Grant.Otp("123456")),
             "grant_type", "otp", "code", "123456"),
-        basic("GetTokenRequest_9 guest",
+        basic("RingCentral guest",
             TokenRequest.of(new Grant.Guest("1210", "Meeting", "https://v.example.com/j/1")),
             "grant_type", "guest", "brand_id", "1210", "resource_type", "Meeting",
             "resource", "https://v.example.com/j/1"),
         basic("device_certificate",
             TokenRequest.of(new Grant.DeviceCertificate()),
             "grant_type", "device_certificate"),
-        new Shape("Body2 legacy password with a clamped access_token_ttl and no refresh token",
+        new Shape("RingCentral legacy password with a clamped access_token_ttl and no refresh"
+            + " token",
             TokenRequest.builder(Grant.password("+16505550100", "secret-pw").withExtension("101"))
                 .scope("ReadAccounts").endpointId("legacy_client-01")
                 .accessTokenTtl(7200).refreshTokenTtl(0).build(),
@@ -119,7 +122,8 @@ class GrantShapesOnTheWireTest {
                 "extension", "101", "scope", "ReadAccounts", "endpoint_id", "legacy_client-01",
                 "access_token_ttl", "3600", "refresh_token_ttl", "0"),
             BASIC),
-        new Shape("AuthTokenRequest client_credentials with scope and the secret in the body",
+        new Shape("scope-requiring provider: client_credentials with scope and the secret in"
+            + " the body",
             TokenRequest.builder(Grant.clientCredentials())
                 .scope("/accounts.read /accounts.write").build(),
             Dialect.clientCredentialsRequireScope(),
@@ -128,7 +132,7 @@ class GrantShapesOnTheWireTest {
                 "client_id", "5clTR_MdVrrkgxw2", "client_secret",
                 "dNC-hg7sVm22jc3g_Eogtyu0_1Mqh_4-"),
             null),
-        new Shape("AuthTokenRequest refresh_token with HTTP Basic",
+        new Shape("scope-requiring provider: refresh_token with HTTP Basic",
             TokenRequest.of(Grant.refreshToken("eyJhbGc0eSI6TQSIsImN0kpXVCIsImtp6IkpXVsImtpZC0a")),
             Dialect.clientCredentialsRequireScope(),
             ClientAuthentication.basic("5clTR_MdVrrkgxw2", "dNC-hg7sVm22jc3g_Eogtyu0_1Mqh_4-"),
@@ -164,7 +168,7 @@ class GrantShapesOnTheWireTest {
   @ParameterizedTest(name = "{0}: the server receives exactly the specified request")
   @MethodSource("shapes")
   void everyGrantShapeReachesTheServerExactlyAndItsAnswerParsesIntoTheFullModel(Shape shape) {
-    server.enqueue(Reply.json(200, FULL_002));
+    server.enqueue(Reply.json(200, FULL_TOKEN_INFO));
     TokenEndpoint endpoint = TokenEndpoint.builder(server.uri("/restapi/oauth/token"), shape.auth())
         .dialect(shape.dialect()).clock(clock).build();
 
@@ -180,6 +184,6 @@ class GrantShapesOnTheWireTest {
     } else {
       assertEquals(shape.expectedAuthorization(), sent.header("Authorization"));
     }
-    assertFull002(response, NOW);
+    assertFullTokenInfo(response, NOW);
   }
 }

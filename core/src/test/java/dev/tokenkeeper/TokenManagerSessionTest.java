@@ -22,7 +22,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The provider session's idle and absolute timeouts (seed 002) and their events. */
+/**
+ * The provider session's idle and absolute timeouts (the session fields of RingCentral's
+ * {@code TokenInfo} answer) and their events.
+ */
 class TokenManagerSessionTest {
   @RegisterExtension final TokenManagerFixture fx = new TokenManagerFixture();
   private final MutableClock clock = fx.clock();
@@ -54,7 +57,7 @@ class TokenManagerSessionTest {
   }
 
   @Test
-  void sessionTimeoutsComeFromTheSeed002Fields() {
+  void sessionTimeoutsComeFromTheTokenInfoSessionFields() {
     fx.serve(r -> ok("at-1", 3600, "rt-1", "\"session_id\":\"s-42\"",
         "\"session_idle_timeout\":900", "\"session_expires_in\":28800"));
     TokenManager manager = fx.manager(builder());

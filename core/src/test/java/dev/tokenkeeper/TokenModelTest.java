@@ -17,7 +17,7 @@ class TokenModelTest {
   private static final Instant AT = Instant.parse("2025-03-01T10:00:00Z");
 
   @Test
-  void anEndpointIdOutsideTheBody2PatternIsRefusedNamingTheRule() {
+  void anEndpointIdOutsideRingCentralsPatternIsRefusedNamingTheRule() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> TokenRequest.builder(Grant.clientCredentials()).endpointId("has space").build());
 

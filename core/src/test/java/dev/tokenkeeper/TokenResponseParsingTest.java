@@ -1,9 +1,9 @@
 package dev.tokenkeeper;
 
-import static dev.tokenkeeper.SeedFixtures.FULL_002;
-import static dev.tokenkeeper.SeedFixtures.NOW;
-import static dev.tokenkeeper.SeedFixtures.PBX_ANSWER;
-import static dev.tokenkeeper.SeedFixtures.assertFull002;
+import static dev.tokenkeeper.ProviderFixtures.FULL_TOKEN_INFO;
+import static dev.tokenkeeper.ProviderFixtures.NOW;
+import static dev.tokenkeeper.ProviderFixtures.PBX_ANSWER;
+import static dev.tokenkeeper.ProviderFixtures.assertFullTokenInfo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -28,7 +28,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Successful answers (RFC 6749 5.1, seed 002, seed 004) and how they become the model. */
+/**
+ * Successful answers (RFC 6749 section 5.1, RingCentral's {@code TokenInfo}, a PBX vendor's
+ * password-grant example) and how they become the model.
+ */
 class TokenResponseParsingTest {
   @RegisterExtension final LoopbackTokenServer server = LoopbackTokenServer.start();
   private final MutableClock clock = new MutableClock(NOW);
@@ -45,21 +48,21 @@ class TokenResponseParsingTest {
   }
 
   @Test
-  void aSeed002ResponseWithEveryFieldRoundTripsIntoTheFullModel() {
-    assertFull002(answer(FULL_002), NOW);
+  void aTokenInfoAnswerWithEveryFieldRoundTripsIntoTheFullModel() {
+    assertFullTokenInfo(answer(FULL_TOKEN_INFO), NOW);
   }
 
   @Test
   void theArrivalTimeComesFromTheEndpointClock() {
     clock.advance(Duration.ofHours(5));
 
-    TokenResponse response = answer(FULL_002);
+    TokenResponse response = answer(FULL_TOKEN_INFO);
 
-    assertFull002(response, NOW.plus(Duration.ofHours(5)));
+    assertFullTokenInfo(response, NOW.plus(Duration.ofHours(5)));
   }
 
   @Test
-  void thePbxCurlExampleOfSeed004RoundTrips() {
+  void thePbxVendorsCurlExampleRoundTrips() {
     server.enqueue(Reply.json(200, PBX_ANSWER));
     TokenEndpoint endpoint = TokenEndpoint.builder(server.uri("/oauth/token"),
         ClientAuthentication.post("a80f1e618ddd4d4584e2bd18fd464194",
@@ -165,7 +168,7 @@ class TokenResponseParsingTest {
 
   @Test
   void idTokenClaimsAreReadableWithoutASignatureCheck() {
-    TokenResponse response = answer(FULL_002);
+    TokenResponse response = answer(FULL_TOKEN_INFO);
 
     Map<String, Object> claims = response.idTokenClaims().orElseThrow();
     assertEquals("https://platform.example.com", claims.get("iss"));

@@ -57,7 +57,7 @@ public final class KeySlot {
   /**
    * The one request in flight, or {@code null}. Written under the monitor only; volatile so that
    * {@link #busy()} is a lock-free read: every caller of a STALE key asks it, and a monitor taken
-   * by 16 callers on 2 cores parks some of them for a whole time slice (issue 13).
+   * by 16 callers on 2 cores parks some of them for a whole time slice.
    */
   private volatile CompletableFuture<TokenState> inFlight;
   private volatile boolean retired;

@@ -20,6 +20,9 @@ import java.util.Map;
  * {@value #API_URL_PARAM}, set by the launcher) through the request's {@code BearerHttpClient}, which attaches the endpoint's
  * token and, after a 401, refreshes once and retries. Answers with the API's status and body, and
  * tells the {@link StatusBoard}.
+ *
+ * <p>Thread-safe: the container calls it from many threads at once; it keeps only what
+ * {@link #init()} read, and the board and the request's client are thread-safe.
  */
 public final class ApiCallServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;

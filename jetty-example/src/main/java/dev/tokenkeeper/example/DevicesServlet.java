@@ -12,6 +12,9 @@ import java.util.Map;
  * if needed) and answers its server-made endpoint id; {@code GET} lists the session's devices.
  * The example's stand-in for a sign-in: the key a later {@code /app/call?device=NAME} uses is the
  * one bound here, on the server (see {@link SessionDevices}).
+ *
+ * <p>Thread-safe: it has no state of its own; a session's devices are kept by
+ * {@link SessionDevices}, which guards them.
  */
 public final class DevicesServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;

@@ -39,6 +39,9 @@ import org.eclipse.jetty.util.resource.ResourceFactory;
  *   /api/...        the token relay to the demo API, for the signed-in user (demo mode)
  *   /demo/...       the demo provider: token endpoint, API, controls (demo mode only)
  * </pre>
+ *
+ * <p>Thread-safe: a stateless launcher; each {@link #newServer} call builds a server of its own,
+ * so tests may run several side by side.
  */
 public final class ExampleApp {
   /** Path of the demo provider's servlet context. */

@@ -44,6 +44,7 @@ public record ExampleOptions(
   /**
    * {@code --redis URI} with {@code --redis-keys-env NAME} or {@code --redis-plaintext true}: the
    * shared token store, so that several example instances make one token request between them.
+   * Immutable.
    */
   public record Store(String uri, String keysEnv, boolean plaintext) {}
 

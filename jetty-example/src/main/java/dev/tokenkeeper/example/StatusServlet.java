@@ -15,6 +15,9 @@ import java.util.Map;
  * {@code GET /status.json}: what the status page shows, as JSON. Not behind the filter on purpose:
  * polling the page must not count as a use of the token, or the provider session would never go
  * idle.
+ *
+ * <p>Thread-safe: it has no state of its own and reads the thread-safe {@link StatusBoard} and
+ * the context's attributes on each request.
  */
 public final class StatusServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;

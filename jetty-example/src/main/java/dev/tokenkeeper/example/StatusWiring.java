@@ -18,6 +18,9 @@ import java.time.Clock;
  * the board under {@value StatusBoard#ATTRIBUTE}. It also builds the Prometheus registry and the
  * {@link TokenManagerMetrics} listener that {@link MetricsServlet} serves at {@code /metrics}. One
  * board and one registry per web application, no JVM-wide state.
+ *
+ * <p>Thread-safe: stateless; the container calls it once as the application starts and once as
+ * it stops.
  */
 public final class StatusWiring implements ServletContextListener {
   @Override

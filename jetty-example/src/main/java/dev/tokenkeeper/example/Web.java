@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** Small HTTP helpers shared by the example's servlets. Stateless. */
+/** Small HTTP helpers shared by the example's servlets. Stateless and thread-safe. */
 public final class Web {
   private Web() {}
 

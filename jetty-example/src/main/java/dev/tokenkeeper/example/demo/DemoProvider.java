@@ -31,9 +31,9 @@ import java.util.regex.Pattern;
 
 /**
  * An OAuth 2.0 authorization server and resource server in one object, speaking the dialect of
- * RingCentral's token API: its token request ({@code GetTokenRequest}) and response
- * ({@code TokenInfo}), its {@code endpoint_id} rule, and HTTP Basic client authentication with the
- * {@code client_id}/{@code client_secret} body alternative.
+ * RingCentral's token API ({@code POST /restapi/oauth/token}): its token request form and its
+ * {@code TokenInfo} answer, its {@code endpoint_id} rule, and HTTP Basic client authentication
+ * with the {@code client_id}/{@code client_secret} body alternative.
  *
  * <p>Thread-safe: every operation holds this object's lock; none does I/O. Time comes from the
  * injected {@link Clock}, so tests drive lifetimes without sleeping.
@@ -79,7 +79,7 @@ public final class DemoProvider {
   public static final String GRANT_REFRESH_TOKEN = "refresh_token";
   public static final String GRANT_AUTHORIZATION_CODE = "authorization_code";
 
-  /** Seed 000: {@code endpointId} must match this pattern. */
+  /** RingCentral's token API: {@code endpoint_id} must match this pattern. */
   private static final Pattern ENDPOINT_ID = Pattern.compile("[a-zA-Z0-9_\\-]{1,64}");
 
   private static final Duration CODE_TTL = Duration.ofSeconds(60);
@@ -140,7 +140,7 @@ public final class DemoProvider {
     return openId;
   }
 
-  /** An HTTP answer: status, extra headers and a JSON object body. */
+  /** An HTTP answer: status, extra headers and a JSON object body. Immutable (copies both maps). */
   public record Reply(int status, Map<String, String> headers, Map<String, Object> json) {
     public Reply {
       headers = Map.copyOf(headers);
@@ -273,8 +273,8 @@ public final class DemoProvider {
     if (username == null || password == null) {
       return badRequest("invalid_request", "username and password are required for grant_type password");
     }
-    // Seed 000: E.164 "with or without leading + sign". Trimmed: an unencoded "+" in a form
-    // body (curl -d) arrives as a space.
+    // RingCentral's token API: the username is an E.164 number "with or without leading + sign".
+    // Trimmed: an unencoded "+" in a form body (curl -d) arrives as a space.
     String trimmed = username.trim();
     String normalized = trimmed.startsWith("+") ? trimmed : "+" + trimmed;
     if (!normalized.equals(USERNAME) || !constantTimeEquals(password, PASSWORD)) {
@@ -882,8 +882,8 @@ public final class DemoProvider {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(name + " must be an integer number of seconds");
     }
-    // Seed 000: more than the default gives the default; too little gives the minimum;
-    // refresh_token_ttl <= 0 means "no refresh token".
+    // RingCentral's token API: a TTL over the default gives the default; too little gives the
+    // minimum; refresh_token_ttl <= 0 means "no refresh token".
     if (seconds <= 0 && min.isZero()) {
       return Duration.ZERO;
     }

@@ -20,6 +20,9 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
  *   POST {path}/control/fail?seconds=N  make the token endpoint answer 503 for N seconds
  *   GET  {path}/stats.json           counters
  * </pre>
+ *
+ * <p>Thread-safe: a stateless factory; the servlets it mounts share the thread-safe
+ * {@link DemoProvider}.
  */
 public final class DemoProviderContext {
   private DemoProviderContext() {}

@@ -76,7 +76,7 @@ class DemoProviderTest {
   }
 
   @Test
-  void usernameWithoutPlusSignIsTheSameUserAsSeed000Says() {
+  void usernameWithoutPlusSignIsTheSameUserAsRingCentralsTokenApiSays() {
     DemoProvider.Reply reply = provider.token(form("grant_type", "password",
         "username", DemoProvider.USERNAME.substring(1), "password", DemoProvider.PASSWORD), BASIC);
 
@@ -114,7 +114,7 @@ class DemoProviderTest {
   }
 
   @Test
-  void clientCredentialsInTheBodyAreAcceptedAsSeed003Allows() {
+  void clientCredentialsInTheBodyAreAcceptedAsTheLegacyRequestAllows() {
     DemoProvider.Reply reply = provider.token(form("grant_type", "client_credentials",
         "client_id", DemoProvider.CLIENT_ID, "client_secret", DemoProvider.CLIENT_SECRET,
         "scope", "ReadAccounts"), null);
@@ -135,7 +135,7 @@ class DemoProviderTest {
   }
 
   @Test
-  void endpointIdBreakingSeed000RuleIsInvalidRequest() {
+  void endpointIdBreakingRingCentralsRuleIsInvalidRequest() {
     DemoProvider.Reply reply = password("not valid!");
 
     assertEquals(400, reply.status());

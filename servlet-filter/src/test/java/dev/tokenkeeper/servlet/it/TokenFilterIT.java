@@ -116,7 +116,7 @@ class TokenFilterIT {
   }
 
   @Test
-  void responseHeadersAndRequestAttributesCarryTheSessionTimeoutsOfSeed002() throws Exception {
+  void responseHeadersAndRequestAttributesCarryTheTokenInfoSessionTimeouts() throws Exception {
     Browser carol = signedIn("carol");
     Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     HttpResponse<String> r = carol.get(app.uri("/app/info"));

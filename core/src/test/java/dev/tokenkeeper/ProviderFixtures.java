@@ -14,9 +14,12 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 
-/** Responses built from the seeds (002 TokenInfo, 004 PBX) and the checks that go with them. */
-final class SeedFixtures {
-  private SeedFixtures() {}
+/**
+ * Provider answers as their public documentation shows them (RingCentral's {@code TokenInfo}, a
+ * PBX vendor's password-grant example) and the checks that go with them.
+ */
+final class ProviderFixtures {
+  private ProviderFixtures() {}
 
   static final Instant NOW = Instant.parse("2025-03-01T10:00:00Z");
 
@@ -26,8 +29,11 @@ final class SeedFixtures {
   /** An OpenID Connect ID token (HS256, signature not checked by TokenResponse). */
   static final String ID_TOKEN = idToken();
 
-  /** A TokenInfo (seed 002) with every field, numbers as JSON numbers, plus one unknown field. */
-  static final String FULL_002 = "{"
+  /**
+   * RingCentral's {@code TokenInfo} answer with every field, numbers as JSON numbers, plus one
+   * unknown field.
+   */
+  static final String FULL_TOKEN_INFO = "{"
       + "\"access_token\":\"" + ACCESS_TOKEN + "\","
       + "\"token_type\":\"bearer\","
       + "\"expires_in\":3600,"
@@ -44,13 +50,16 @@ final class SeedFixtures {
       + "\"refresh_in\":2700"
       + "}";
 
-  /** Seed 004: the PBX curl example's answer, exactly as printed (Cyrillic letters included). */
+  /**
+   * The answer of a PBX vendor's password-grant curl example, exactly as its documentation
+   * prints it (Cyrillic letters included).
+   */
   static final String PBX_ANSWER = "{ \"access_token\": \"pyt4ZUcLWc2FP3t10OJUN2N4Xh2qes\","
       + " \"token_type\": \"Bearer\", \"expires_in\": 3600,"
       + " \"refresh_token\": \"L40pLFI9hgoРlp0lFHNAvPUt0К9K0С\" }";
 
-  /** Checks every field of {@link #FULL_002} as received at {@code receivedAt}. */
-  static void assertFull002(TokenResponse r, Instant receivedAt) {
+  /** Checks every field of {@link #FULL_TOKEN_INFO} as received at {@code receivedAt}. */
+  static void assertFullTokenInfo(TokenResponse r, Instant receivedAt) {
     assertEquals(ACCESS_TOKEN, r.accessToken().value());
     assertEquals("bearer", r.tokenType());
     assertEquals(receivedAt, r.receivedAt());
