@@ -16,9 +16,9 @@ import java.util.TreeMap;
 /**
  * Turns the JSON that {@code run.sh} leaves in a results folder (JMH's {@code hotpath-*.json} and
  * {@code filter*.json}, {@link HerdBenchmark}'s {@code herd.json}) into one line per figure that a
- * reader can compare, and checks the targets of issue 3 (at least 0.8x the Caffeine floor, ahead
- * of both peers, 0 B per call on the hot path; 1 token request per herd) and DESIGN.md's filter
- * target (TokenFilter costs a Jetty request at most a few percent of throughput, read as 5 %).
+ * reader can compare, and checks the project's targets (at least 0.8x the Caffeine floor, ahead
+ * of both peers, 0 B per call on the hot path; 1 token request per herd) and the filter's target
+ * (TokenFilter costs a Jetty request at most a few percent of throughput, read as 5 %).
  *
  * <p>Exits 1 when a figure is missing (a benchmark failed) or a herd caller saw an error, so that a
  * broken run cannot pass for a result.
@@ -138,7 +138,7 @@ public final class Summary {
 
   /** FilterOverheadBenchmark's methods, in the order of the line. */
   static final List<String> FILTER_VARIANTS = List.of("plain", "filter", "filterHeaders", "noopFilter");
-  /** "A few percent of throughput" (DESIGN.md), read as at most 5 %. */
+  /** The filter's target, "a few percent of throughput", read as at most 5 %. */
   static final double FILTER_TARGET = 0.05;
 
   /** One line per transport and thread count from {@code filter*.json}. */
