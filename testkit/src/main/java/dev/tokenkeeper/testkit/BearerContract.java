@@ -55,9 +55,11 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Every 401 of the kit carries a {@code WWW-Authenticate} challenge, as RFC 9110, section
  * 15.5.2 requires (Jetty's client fails a 401 without one). The client under test must follow
- * redirects (as its adapter documents how). JUnit makes a
- * new instance, and so new servers and a new manager, for every test; the instance is used by one
- * test thread.
+ * redirects (as its adapter documents how).
+ *
+ * <p>Not thread-safe, and need not be: JUnit makes a new instance, and so new servers and a new
+ * manager, for every test, and the instance is used by one test thread (the concurrency
+ * scenarios start and join their own threads).
  */
 public abstract class BearerContract {
   /** The manager's client for the token endpoint, shared: Java 17's HttpClient cannot be closed. */

@@ -34,8 +34,8 @@ public final class LoopbackServer implements AutoCloseable {
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   /**
-   * A request as the server received it. A value, safe to read from any thread once the server
-   * has recorded it; the body array is the server's copy, not to be modified.
+   * A request as the server received it. A value, thread-safe to read once the server has
+   * recorded it; the body array is the server's copy, not to be modified.
    *
    * @param method the HTTP method
    * @param path the path and query
