@@ -88,27 +88,18 @@ public final class TokenRelayServlet extends HttpServlet {
   public void init(ServletConfig config) throws ServletException {
     super.init(config);
     if (settings == null) {
-      Map<String, String> raw = new LinkedHashMap<>();
-      for (String name : Collections.list(config.getInitParameterNames())) {
-        raw.put(name, config.getInitParameter(name));
-      }
-      ParamReader p = new ParamReader("TokenRelayServlet '" + config.getServletName() + "'", raw,
-          NAMES, config.getServletContext(), System::getenv, System::getProperty);
+      ParamReader p = ParamReader.of("TokenRelayServlet", config, NAMES, System::getenv,
+          System::getProperty);
       URI upstream = p.url("upstream", p.bool("allow-insecure-http", false));
       if (upstream == null) {
         p.require("upstream", "the absolute base URL of the API, such as"
             + " https://api.example.com/v1");
       }
-      long limit = p.get("retry-body-limit") == null ? 64 * 1024
-          : Long.parseLong(p.get("retry-body-limit").matches("\\d+") ? p.get("retry-body-limit")
-              : "-1");
-      if (limit < 0 || limit > 16 * 1024 * 1024) {
-        throw p.error("retry-body-limit", "is \"" + p.get("retry-body-limit") + "\"",
-            "a number of bytes from 0 to 16777216");
-      }
+      Long limit = p.bytes("retry-body-limit", 0, 16 * 1024 * 1024, "a number of bytes from 0"
+          + " to 16777216, optionally with the suffix KiB or MiB (65536, 64KiB, 16MiB)");
       Duration timeout = p.duration("timeout");
       settings = new Settings(stripSlash(upstream), p.get("csrf-header", "X-Requested-With"),
-          (int) limit, timeout == null ? Duration.ofSeconds(60) : timeout);
+          limit == null ? 64 * 1024 : limit.intValue(), timeout == null ? Duration.ofSeconds(60) : timeout);
     }
     if (client == null) {
       // HTTP/2 over TLS (ALPN); on cleartext http no h2c upgrade dance, which holds request
