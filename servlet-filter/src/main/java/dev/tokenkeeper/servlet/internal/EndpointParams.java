@@ -6,13 +6,12 @@ import dev.tokenkeeper.TokenBudget;
 import dev.tokenkeeper.TokenEndpoint;
 import jakarta.servlet.ServletException;
 import java.net.URI;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Reads {@code TokenFilter}'s provider init-params (the endpoints, the dialect, timeouts, the
- * response size cap, the assumed lifetime, the client authentication and the budget) into a
+ * Reads {@code TokenFilter}'s provider init-params (the endpoints, the dialect, the
+ * {@linkplain ExchangeParams exchange}, the client authentication and the budget) into a
  * {@link TokenEndpoint}. Not part of the API; not thread-safe.
  */
 final class EndpointParams {
@@ -24,10 +23,7 @@ final class EndpointParams {
   final URI tokenUri;
   final URI revocationUri;
   final Dialect dialect;
-  final Duration connectTimeout;
-  final Duration requestTimeout;
-  final Integer maxResponseBytes;
-  final Duration defaultExpiresIn;
+  final ExchangeParams exchange;
   final ClientAuthentication authentication;
   /** {@code null}: the dialect's; empty: none. */
   final Optional<TokenBudget> budget;
@@ -40,13 +36,7 @@ final class EndpointParams {
     }
     revocationUri = p.url("revocation-endpoint", allowInsecureHttp, URL_FORM);
     dialect = dialect(p);
-    connectTimeout = p.positiveDuration("connect-timeout");
-    requestTimeout = p.positiveDuration("request-timeout");
-    Long bytes = p.bytes("max-response-bytes", 1, Integer.MAX_VALUE, "a positive number of"
-        + " bytes, optionally with the suffix KiB or MiB (262144, 256KiB, 1MiB), at most"
-        + " 2GiB - 1");
-    maxResponseBytes = bytes == null ? null : bytes.intValue();
-    defaultExpiresIn = p.positiveDuration("default-expires-in");
+    exchange = ExchangeParams.read(p);
     authentication = ClientParams.read(p);
     budget = BudgetParams.read(p);
   }
@@ -61,18 +51,7 @@ final class EndpointParams {
         .revocationUri(revocationUri)
         .allowInsecureHttp(allowInsecureHttp)
         .dialect(dialect);
-    if (connectTimeout != null) {
-      b.connectTimeout(connectTimeout);
-    }
-    if (requestTimeout != null) {
-      b.requestTimeout(requestTimeout);
-    }
-    if (maxResponseBytes != null) {
-      b.maxResponseBytes(maxResponseBytes);
-    }
-    if (defaultExpiresIn != null) {
-      b.defaultExpiresIn(defaultExpiresIn);
-    }
+    exchange.accept(b);
     if (budget != null) {
       // token-budget=none: no budget, even the one the dialect brings.
       b.budget(budget.orElse(null));

@@ -2,6 +2,7 @@ package dev.tokenkeeper.servlet.internal;
 
 import dev.tokenkeeper.Ticker;
 import dev.tokenkeeper.TokenEndpoint;
+import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.TokenRequest;
 import dev.tokenkeeper.TokenStore;
@@ -96,6 +97,9 @@ public final class InitParams {
     EndpointParams endpointParams = EndpointParams.read(p);
     Function<String, TokenRequest> request = GrantParams.read(p, endpointParams.dialect);
     ManagerParams managerParams = ManagerParams.read(p);
+    Long maximumSize = p.has("maximum-size")
+        ? p.positiveLong("maximum-size", 1, "a positive whole number of keys") : null;
+    List<TokenListener> listeners = p.listeners("listener");
     FilterParams filterParams = FilterParams.read(p);
     StoreParams.Settings storeSettings = StoreParams.read(p, environment);
 
@@ -104,7 +108,12 @@ public final class InitParams {
     TokenManager manager;
     try {
       endpoint = endpointParams.build();
-      TokenManager.Builder builder = managerParams.applyTo(TokenManager.builder(endpoint));
+      TokenManager.Builder builder = TokenManager.builder(endpoint);
+      managerParams.accept(builder);
+      if (maximumSize != null) {
+        builder.maximumSize(maximumSize);
+      }
+      listeners.forEach(builder::listener);
       if (request != null) {
         builder.primaryRequest(request);
       }

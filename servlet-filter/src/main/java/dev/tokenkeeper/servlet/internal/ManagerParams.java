@@ -1,28 +1,32 @@
 package dev.tokenkeeper.servlet.internal;
 
 import dev.tokenkeeper.RetryPolicy;
-import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.TokenManager;
 import jakarta.servlet.ServletException;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
- * Reads {@code TokenFilter}'s init-params for the {@link TokenManager}'s timing and retries
- * ({@code refresh-window}, {@code expiry-margin}, {@code session-ending-warning},
- * {@code failure-cool-down}, {@code rejection-interval}, {@code retry-*}), its size, its
- * listeners and {@code record-stats}. Not part of the API; not thread-safe.
+ * Reads the init-params for a {@link TokenManager}'s timing and retries ({@code refresh-window},
+ * {@code expiry-margin}, {@code session-ending-warning}, {@code failure-cool-down},
+ * {@code rejection-interval}, {@code retry-*}) and {@code record-stats}, the same for
+ * {@code TokenFilter} and {@code LoginFilter}. Not part of the API; immutable once read.
  */
-final class ManagerParams {
-  final Duration refreshWindow;
-  final Duration expiryMargin;
-  final Duration sessionEndingWarning;
-  final Duration failureCoolDown;
-  final Duration rejectionInterval;
-  final Long maximumSize;
-  final RetryPolicy retryPolicy;
-  final List<TokenListener> listeners;
-  final boolean recordStats;
+public final class ManagerParams implements Consumer<TokenManager.Builder> {
+  /** The init-params read here, in documentation order. */
+  public static final List<String> NAMES = List.of("refresh-window", "expiry-margin",
+      "session-ending-warning", "failure-cool-down", "rejection-interval",
+      "retry-max-attempts", "retry-initial-delay", "retry-max-delay", "retry-max-elapsed",
+      "record-stats");
+
+  private final Duration refreshWindow;
+  private final Duration expiryMargin;
+  private final Duration sessionEndingWarning;
+  private final Duration failureCoolDown;
+  private final Duration rejectionInterval;
+  private final RetryPolicy retryPolicy;
+  private final boolean recordStats;
 
   private ManagerParams(ParamReader p) throws ServletException {
     refreshWindow = p.duration("refresh-window");
@@ -30,19 +34,17 @@ final class ManagerParams {
     sessionEndingWarning = p.duration("session-ending-warning");
     failureCoolDown = p.duration("failure-cool-down");
     rejectionInterval = p.duration("rejection-interval");
-    maximumSize = p.has("maximum-size")
-        ? p.positiveLong("maximum-size", 1, "a positive whole number of keys") : null;
     retryPolicy = retryPolicy(p);
-    listeners = p.listeners("listener");
     recordStats = p.bool("record-stats", false);
   }
 
-  static ManagerParams read(ParamReader p) throws ServletException {
+  public static ManagerParams read(ParamReader p) throws ServletException {
     return new ManagerParams(p);
   }
 
   /** Sets what the init-params say on {@code b}; the rest keeps the builder's defaults. */
-  TokenManager.Builder applyTo(TokenManager.Builder b) {
+  @Override
+  public void accept(TokenManager.Builder b) {
     b.retryPolicy(retryPolicy);
     if (refreshWindow != null) {
       b.refreshWindow(refreshWindow);
@@ -59,14 +61,9 @@ final class ManagerParams {
     if (rejectionInterval != null) {
       b.rejectionInterval(rejectionInterval);
     }
-    if (maximumSize != null) {
-      b.maximumSize(maximumSize);
-    }
     if (recordStats) {
       b.recordStats();
     }
-    listeners.forEach(b::listener);
-    return b;
   }
 
   /** {@link RetryPolicy#DEFAULT} with the retry-* init-params that are set. */

@@ -3,6 +3,8 @@ package dev.tokenkeeper.servlet.login.internal;
 import dev.tokenkeeper.ClientAuthentication;
 import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.servlet.internal.ClientParams;
+import dev.tokenkeeper.servlet.internal.ExchangeParams;
+import dev.tokenkeeper.servlet.internal.ManagerParams;
 import dev.tokenkeeper.servlet.internal.ParamReader;
 import dev.tokenkeeper.servlet.login.LoginConfig;
 import jakarta.servlet.FilterConfig;
@@ -22,6 +24,7 @@ public final class LoginParams {
       "issuer", "discovery", "authorization-endpoint", "token-endpoint", "jwks-uri",
       "revocation-endpoint", "end-session-endpoint", "par-endpoint", "use-par",
       "allow-insecure-http",
+      "connect-timeout", "request-timeout", "max-response-bytes", "default-expires-in",
       "client-id", "client-authentication", "client-secret-env", "client-secret-file",
       "client-secret", "private-key-file", "key-id",
       "redirect-uri", "scope",
@@ -29,7 +32,9 @@ public final class LoginParams {
       "default-return-to", "post-logout-redirect", "post-logout-redirect-uri",
       "state-lifetime", "clock-skew",
       "allowed-origins", "expose-headers", "align-session-timeout", "refresh-window",
-      "maximum-size", "listener", "manager-attribute");
+      "expiry-margin", "session-ending-warning", "failure-cool-down", "rejection-interval",
+      "retry-max-attempts", "retry-initial-delay", "retry-max-delay", "retry-max-elapsed",
+      "maximum-size", "listener", "record-stats", "manager-attribute");
 
   private LoginParams() {}
 
@@ -95,9 +100,10 @@ public final class LoginParams {
       b.allowedOrigins(p.origins("allowed-origins"))
           .exposeHeaders(p.bool("expose-headers", false))
           .alignSessionTimeout(p.bool("align-session-timeout", true))
-          .refreshWindow(p.duration("refresh-window"))
           .maximumSize(p.positiveLong("maximum-size", 10_000, "a positive whole number of keys"))
           .managerAttribute(p.get("manager-attribute", "dev.tokenkeeper.TokenManager"));
+      b.tokenEndpointOptions(ExchangeParams.read(p));
+      b.tokenManagerOptions(ManagerParams.read(p));
       for (TokenListener l : p.listeners("listener")) {
         b.listener(l);
       }
