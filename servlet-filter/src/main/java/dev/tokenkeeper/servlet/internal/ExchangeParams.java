@@ -3,7 +3,6 @@ package dev.tokenkeeper.servlet.internal;
 import dev.tokenkeeper.TokenEndpoint;
 import jakarta.servlet.ServletException;
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -12,10 +11,6 @@ import java.util.function.Consumer;
  * {@code TokenFilter} and {@code LoginFilter}. Not part of the API; immutable once read.
  */
 public final class ExchangeParams implements Consumer<TokenEndpoint.Builder> {
-  /** The init-params read here, in documentation order. */
-  public static final List<String> NAMES = List.of("connect-timeout", "request-timeout",
-      "max-response-bytes", "default-expires-in");
-
   private final Duration connectTimeout;
   private final Duration requestTimeout;
   private final Integer maxResponseBytes;

@@ -84,7 +84,7 @@ final class FilterParams {
       case "session":
         return EndpointIdResolver.sessionAttribute(argument);
       case "class":
-        return p.instance("endpoint-id", argument, EndpointIdResolver.class);
+        return Instances.instance(p, "endpoint-id", argument, EndpointIdResolver.class);
       default:
         throw p.error("endpoint-id", "is \"" + value + "\"", form);
     }

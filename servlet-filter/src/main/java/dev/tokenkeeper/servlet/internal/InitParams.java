@@ -99,7 +99,7 @@ public final class InitParams {
     ManagerParams managerParams = ManagerParams.read(p);
     Long maximumSize = p.has("maximum-size")
         ? p.positiveLong("maximum-size", 1, "a positive whole number of keys") : null;
-    List<TokenListener> listeners = p.listeners("listener");
+    List<TokenListener> listeners = Instances.listeners(p, "listener");
     FilterParams filterParams = FilterParams.read(p);
     StoreParams.Settings storeSettings = StoreParams.read(p, environment);
 

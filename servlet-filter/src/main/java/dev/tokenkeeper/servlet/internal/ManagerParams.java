@@ -4,7 +4,6 @@ import dev.tokenkeeper.RetryPolicy;
 import dev.tokenkeeper.TokenManager;
 import jakarta.servlet.ServletException;
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -14,12 +13,6 @@ import java.util.function.Consumer;
  * {@code TokenFilter} and {@code LoginFilter}. Not part of the API; immutable once read.
  */
 public final class ManagerParams implements Consumer<TokenManager.Builder> {
-  /** The init-params read here, in documentation order. */
-  public static final List<String> NAMES = List.of("refresh-window", "expiry-margin",
-      "session-ending-warning", "failure-cool-down", "rejection-interval",
-      "retry-max-attempts", "retry-initial-delay", "retry-max-delay", "retry-max-elapsed",
-      "record-stats");
-
   private final Duration refreshWindow;
   private final Duration expiryMargin;
   private final Duration sessionEndingWarning;

@@ -1,13 +1,11 @@
 package dev.tokenkeeper.servlet.internal;
 
-import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.internal.Loopback;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import java.lang.System.Logger.Level;
-import java.lang.reflect.InvocationTargetException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.PrivateKey;
@@ -437,86 +435,9 @@ public final class ParamReader {
     return PemKeys.read(path, message -> error(name, message, PemKeys.FORM));
   }
 
-  // ---- application classes ---------------------------------------------------------------
-
-  /**
-   * The listeners of a comma-separated list: {@code attribute:NAME} (a ServletContext attribute
-   * set before filters start) or a class name, optionally prefixed {@code class:}.
-   */
-  public List<TokenListener> listeners(String name) throws ServletException {
-    List<TokenListener> listeners = new ArrayList<>();
-    for (String entry : items(name)) {
-      if (entry.startsWith("attribute:")) {
-        listeners.add(attribute(name, entry.substring("attribute:".length()),
-            TokenListener.class));
-      } else {
-        String className = entry.startsWith("class:") ? entry.substring("class:".length()) : entry;
-        listeners.add(instance(name, className, TokenListener.class));
-      }
-    }
-    return listeners;
-  }
-
-  /** The instance of {@code type} the application published as a ServletContext attribute. */
-  public <T> T attribute(String param, String attribute, Class<T> type) throws ServletException {
-    String form = "attribute:NAME naming a ServletContext attribute that holds a "
-        + type.getName() + ", set before filters start (in a ServletContextListener's"
-        + " contextInitialized, or by the code that builds the context)";
-    if (attribute.isEmpty()) {
-      throw error(param, "has an entry attribute: without a name", form);
-    }
-    Object value = context == null ? null : context.getAttribute(attribute);
-    if (value == null) {
-      throw error(param, "names the ServletContext attribute " + attribute
-          + ", which is not set", form);
-    }
-    if (!type.isInstance(value)) {
-      throw error(param, "names the ServletContext attribute " + attribute
-          + ", which holds a " + value.getClass().getName() + ", not a " + type.getName(), form);
-    }
-    return type.cast(value);
-  }
-
-  /** A new instance of the application's class {@code className}, which implements {@code type}. */
-  public <T> T instance(String param, String className, Class<T> type) throws ServletException {
-    String form = "the name of a public class implementing " + type.getName()
-        + " with a public no-arg constructor";
-    Class<?> cls;
-    try {
-      cls = Class.forName(className, true, classLoader());
-    } catch (ClassNotFoundException | LinkageError e) {
-      throw error(param, "names the class " + className + ", which cannot be loaded ("
-          + e.getClass().getSimpleName() + ")", form);
-    }
-    if (!type.isAssignableFrom(cls)) {
-      throw error(param, "names the class " + className + ", which does not implement "
-          + type.getName(), form);
-    }
-    try {
-      return type.cast(cls.getConstructor().newInstance());
-    } catch (NoSuchMethodException e) {
-      throw error(param, "names the class " + className + ", which has no public no-arg"
-          + " constructor", form);
-    } catch (InvocationTargetException e) {
-      throw new ServletException(owner + ": init-param " + param + ": the constructor of "
-          + className + " failed: " + e.getCause(), e.getCause());
-    } catch (ReflectiveOperationException e) {
-      throw error(param, "names the class " + className + ", which cannot be instantiated ("
-          + e.getClass().getSimpleName() + ")", form);
-    }
-  }
-
-  private ClassLoader classLoader() {
-    try {
-      ClassLoader loader = context == null ? null : context.getClassLoader();
-      if (loader != null) {
-        return loader;
-      }
-    } catch (RuntimeException e) {
-      // a ServletContext that refuses (e.g. to a programmatic listener): fall through
-    }
-    ClassLoader loader = Thread.currentThread().getContextClassLoader();
-    return loader != null ? loader : ParamReader.class.getClassLoader();
+  /** The web app's context, for attributes and class loading; may be {@code null}. */
+  ServletContext context() {
+    return context;
   }
 
   public String owner() {

@@ -4,6 +4,7 @@ import dev.tokenkeeper.ClientAuthentication;
 import dev.tokenkeeper.TokenListener;
 import dev.tokenkeeper.servlet.internal.ClientParams;
 import dev.tokenkeeper.servlet.internal.ExchangeParams;
+import dev.tokenkeeper.servlet.internal.Instances;
 import dev.tokenkeeper.servlet.internal.ManagerParams;
 import dev.tokenkeeper.servlet.internal.ParamReader;
 import dev.tokenkeeper.servlet.login.LoginConfig;
@@ -104,7 +105,7 @@ public final class LoginParams {
           .managerAttribute(p.get("manager-attribute", "dev.tokenkeeper.TokenManager"));
       b.tokenEndpointOptions(ExchangeParams.read(p));
       b.tokenManagerOptions(ManagerParams.read(p));
-      for (TokenListener l : p.listeners("listener")) {
+      for (TokenListener l : Instances.listeners(p, "listener")) {
         b.listener(l);
       }
       return b.build();
