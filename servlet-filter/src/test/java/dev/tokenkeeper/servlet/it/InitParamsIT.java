@@ -63,6 +63,14 @@ class InitParamsIT {
     return p;
   }
 
+  /** {@link #base()} with the client secret from the environment and the given endpoint-id. */
+  static Map<String, String> base(String endpointId) {
+    Map<String, String> p = base();
+    p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
+    p.put("endpoint-id", endpointId);
+    return p;
+  }
+
   static TestWebApp start(String name, Map<String, String> params) throws Exception {
     used.addAll(params.keySet());
     return TestWebApp.start(dir.resolve(name), "/", params, provider.apiOrigin());
@@ -157,9 +165,7 @@ class InitParamsIT {
   @Test
   void retryTimeoutAndSizeInitParamsShapeTheTokenRequestsAndTheLogNamesTheInitParams()
       throws Exception {
-    Map<String, String> p = base();
-    p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-    p.put("endpoint-id", "class:" + Servlets.QueryParam.class.getName());
+    Map<String, String> p = base("class:" + Servlets.QueryParam.class.getName());
     p.put("connect-timeout", "PT2S");
     p.put("request-timeout", "10");
     p.put("max-response-bytes", "1KiB");
@@ -206,9 +212,7 @@ class InitParamsIT {
 
   @Test
   void aResourceServerRejectingEveryTokenCostsOneRefreshPerRejectionInterval() throws Exception {
-    Map<String, String> p = base();
-    p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
+    Map<String, String> p = base("trusted-header:X-Endpoint-Id");
     p.put("rejection-interval", "PT1H");
     provider.rejectEveryTokenOf.addAll(List.of("storm-1", "storm-2"));
     try {
@@ -261,9 +265,7 @@ class InitParamsIT {
 
   @Test
   void aProviderRefusingTheClientIsAskedOncePerFailureCoolDown() throws Exception {
-    Map<String, String> p = base();
-    p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
+    Map<String, String> p = base("trusted-header:X-Endpoint-Id");
     p.put("failure-cool-down", "PT1H");
     provider.failStatus = 401;
     provider.failError = "invalid_client";
@@ -293,9 +295,7 @@ class InitParamsIT {
 
   @Test
   void lifetimesMarginAndStatsFromWebXml() throws Exception {
-    Map<String, String> p = base();
-    p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
+    Map<String, String> p = base("trusted-header:X-Endpoint-Id");
     p.put("access-token-ttl", "PT30M");
     p.put("refresh-token-ttl", "P7D");
     p.put("default-expires-in", "PT20M");
@@ -329,9 +329,7 @@ class InitParamsIT {
   void twoInstancesOnOneRedisMakeOneTokenRequestBetweenThemWithEncryptedValues()
       throws Exception {
     try (LocalRedis redis = new LocalRedis(dir)) {
-      Map<String, String> p = base();
-      p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-      p.put("endpoint-id", "fixed:shared-1");
+      Map<String, String> p = base("fixed:shared-1");
       p.put("store", redis.uri());
       p.put("store-encryption-keys-env", "TK_IT_REDIS_KEYS");
       p.put("store-namespace", "it-app");
@@ -353,9 +351,7 @@ class InitParamsIT {
 
   @Test
   void anEmailAddressIsAKeyAndTheDialectDecidesWhatTheProviderSees() throws Exception {
-    Map<String, String> p = base();
-    p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-    p.put("endpoint-id", "class:" + Servlets.QueryParam.class.getName());
+    Map<String, String> p = base("class:" + Servlets.QueryParam.class.getName());
     String derived = dev.tokenkeeper.Dialect.ringCentralEndpointId("erin@example.com");
     try (TestWebApp app = start("email-ringcentral", p)) {
       HttpResponse<String> r = new Browser().get(app.uri("/app/call?ep=erin%40example.com"));
@@ -379,18 +375,14 @@ class InitParamsIT {
     Path keys = TestKeys.write(dir, "redis-keys.txt",
         "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n");
     try (LocalRedis redis = new LocalRedis(dir)) {
-      Map<String, String> p = base();
-      p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-      p.put("endpoint-id", "fixed:shared-2");
+      Map<String, String> p = base("fixed:shared-2");
       p.put("store", redis.uri());
       p.put("store-encryption-keys-file", keys.toString());
       try (TestWebApp app = start("store-file", p)) {
         assertEquals(200, new Browser().get(app.uri("/app/call")).statusCode());
         assertTrue(redis.command("HGET", "tokenkeeper:{shared-2}:state", "d").contains("eyJ"));
       }
-      Map<String, String> plain = base();
-      plain.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-      plain.put("endpoint-id", "fixed:shared-3");
+      Map<String, String> plain = base("fixed:shared-3");
       plain.put("store", redis.uri());
       plain.put("store-plaintext", "true");
       try (TestWebApp app = start("store-plain", plain)) {
@@ -566,9 +558,7 @@ class InitParamsIT {
 
   @Test
   void theBearerClientSendsTheTokenOnlyToAllowedOrigins() throws Exception {
-    Map<String, String> p = base();
-    p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
+    Map<String, String> p = base("trusted-header:X-Endpoint-Id");
     p.put("allowed-origins", "https://api.example.com, " + provider.otherOrigin());
     try (TestWebApp app = start("origins", p)) {
       int before = provider.apiAuthorizations.size();
