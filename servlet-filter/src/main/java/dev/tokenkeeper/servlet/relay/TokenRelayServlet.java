@@ -97,9 +97,11 @@ public final class TokenRelayServlet extends HttpServlet {
       }
       Long limit = p.bytes("retry-body-limit", 0, 16 * 1024 * 1024, "a number of bytes from 0"
           + " to 16777216, optionally with the suffix KiB or MiB (65536, 64KiB, 16MiB)");
-      Duration timeout = p.duration("timeout");
+      // Zero would fail every relayed request (HttpRequest refuses a zero timeout): refused here.
+      Duration timeout = p.positiveDuration("timeout");
       settings = new Settings(stripSlash(upstream), p.get("csrf-header", "X-Requested-With"),
-          limit == null ? 64 * 1024 : limit.intValue(), timeout == null ? Duration.ofSeconds(60) : timeout);
+          limit == null ? 64 * 1024 : limit.intValue(),
+          timeout == null ? Duration.ofSeconds(60) : timeout);
     }
     if (client == null) {
       // HTTP/2 over TLS (ALPN); on cleartext http no h2c upgrade dance, which holds request
