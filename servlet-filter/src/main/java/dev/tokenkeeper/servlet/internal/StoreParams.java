@@ -65,8 +65,9 @@ final class StoreParams {
         return RedisStores.redis(uri, keys, namespace, lease);
       } catch (NoClassDefFoundError e) {
         throw p.error("store", "needs the module tokenkeeper-redis, which is not on the class"
-            + " path", "dev.tokenkeeper:tokenkeeper-redis in the application's dependencies"
-            + " (WEB-INF/lib)");
+            + " path (or, on the module path, not in the module graph)",
+            "dev.tokenkeeper:tokenkeeper-redis in the application's dependencies (WEB-INF/lib;"
+            + " on the module path also requires dev.tokenkeeper.redis in module-info.java)");
       } catch (IllegalArgumentException | IllegalStateException e) {
         // The builder's messages name the URI without its password, and keys by position only.
         throw p.error("store", "is not usable: " + e.getMessage(), "redis://[user:password@]"
