@@ -50,17 +50,42 @@ public final class RotatingProvider implements AutoCloseable {
   private volatile CountDownLatch refreshGate;
   private volatile Consumer<Arrival> onArrival = a -> {};
   private volatile boolean dropHeld;
+  private final List<Revocation> revocations = new ArrayList<>();
+  private final Set<String> revoked = new HashSet<>();
+  private int refreshesWithRevoked;
 
   public RotatingProvider(int expiresInSeconds) throws IOException {
     this.expiresIn = expiresInSeconds;
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     server.setExecutor(pool);
     server.createContext("/token", this::handle);
+    server.createContext("/revoke", this::revoke);
     server.start();
   }
 
   public URI tokenUri() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/token");
+  }
+
+  /** The RFC 7009 revocation endpoint: a revoked refresh token is dead from then on. */
+  public URI revocationUri() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/revoke");
+  }
+
+  /** One revocation request as the provider saw it. */
+  public record Revocation(long nanoTime, String token, String hint) {}
+
+  /** The revocation requests, in the order they arrived. */
+  public synchronized List<Revocation> revocations() {
+    return List.copyOf(revocations);
+  }
+
+  /**
+   * Refresh requests that presented a refresh token after it had been revoked (RFC 7009): each
+   * is a token sent after revocation.
+   */
+  public synchronized int refreshesWithRevokedTokens() {
+    return refreshesWithRevoked;
   }
 
   /** Holds every refresh this long before processing it (a slow provider). */
@@ -144,7 +169,10 @@ public final class RotatingProvider implements AutoCloseable {
           arrivals.add(new Arrival(now, grant, key, null, false, client));
         } else if (grant.equals("refresh_token")) {
           presented.merge(rt, 1, Integer::sum);
-          if (rt != null && rt.equals(liveRefreshToken.get(key))) {
+          if (rt != null && revoked.contains(rt)) {
+            refreshesWithRevoked++;
+          }
+          if (rt != null && rt.equals(liveRefreshToken.get(key)) && !revoked.contains(rt)) {
             deadRefreshTokens.add(rt);
             body = issue(key);
             arrivals.add(new Arrival(now, grant, key, rt, false, client));
@@ -169,6 +197,21 @@ public final class RotatingProvider implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (IOException e) {
       // the client went away (a killed instance): nothing to answer
+    }
+  }
+
+  private void revoke(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      Map<String, String> form = form(new String(exchange.getRequestBody().readAllBytes(),
+          StandardCharsets.UTF_8));
+      String token = form.get("token");
+      synchronized (this) {
+        revocations.add(new Revocation(System.nanoTime(), token, form.get("token_type_hint")));
+        if (token != null) {
+          revoked.add(token);
+        }
+      }
+      exchange.sendResponseHeaders(200, -1); // RFC 7009, section 2.2: 200, body ignored
     }
   }
 
