@@ -50,6 +50,8 @@ public final class RotatingProvider implements AutoCloseable {
   private volatile CountDownLatch refreshGate;
   private volatile Consumer<Arrival> onArrival = a -> {};
   private volatile boolean dropHeld;
+  private volatile CountDownLatch answerGate;
+  private volatile CountDownLatch answersHeld;
   private final List<Revocation> revocations = new ArrayList<>();
   private final Set<String> revoked = new HashSet<>();
   private int refreshesWithRevoked;
@@ -96,6 +98,16 @@ public final class RotatingProvider implements AutoCloseable {
   /** Holds every refresh until {@code gate} opens, then processes it (or drops it, see below). */
   public void gateRefreshes(CountDownLatch gate) {
     this.refreshGate = gate;
+  }
+
+  /**
+   * Processes every refresh at once (the refresh token rotates), then holds its answer until
+   * {@code gate} opens, counting {@code held} down when it starts holding: an answer that reaches
+   * its instance late.
+   */
+  public void gateAnswers(CountDownLatch gate, CountDownLatch held) {
+    this.answerGate = gate;
+    this.answersHeld = held;
   }
 
   /** Refreshes held at the gate are dropped unprocessed when it opens: their sender died. */
@@ -145,6 +157,11 @@ public final class RotatingProvider implements AutoCloseable {
       String key = form.getOrDefault("endpoint_id", "default");
       String rt = form.get("refresh_token");
       String client = client(exchange.getRequestHeaders().getFirst("Authorization"));
+      synchronized (this) {
+        if (rt != null && revoked.contains(rt)) {
+          refreshesWithRevoked++; // sent after its revocation
+        }
+      }
       onArrival.accept(new Arrival(System.nanoTime(), grant, key, rt, false, client));
       if (grant.equals("refresh_token")) {
         CountDownLatch gate = refreshGate;
@@ -169,9 +186,6 @@ public final class RotatingProvider implements AutoCloseable {
           arrivals.add(new Arrival(now, grant, key, null, false, client));
         } else if (grant.equals("refresh_token")) {
           presented.merge(rt, 1, Integer::sum);
-          if (rt != null && revoked.contains(rt)) {
-            refreshesWithRevoked++;
-          }
           if (rt != null && rt.equals(liveRefreshToken.get(key)) && !revoked.contains(rt)) {
             deadRefreshTokens.add(rt);
             body = issue(key);
@@ -186,6 +200,14 @@ public final class RotatingProvider implements AutoCloseable {
           status = 400;
           body = "{\"error\":\"unsupported_grant_type\"}";
         }
+      }
+      CountDownLatch answers = answerGate;
+      if (answers != null && grant.equals("refresh_token")) {
+        CountDownLatch held = answersHeld;
+        if (held != null) {
+          held.countDown();
+        }
+        answers.await(30, TimeUnit.SECONDS);
       }
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
