@@ -155,6 +155,35 @@ class RedisRevokeIT {
     }
   }
 
+  @Test
+  void aRefreshAnsweredAfterAnotherInstanceForgotTheKeyIsNotServedNorStoredAgain()
+      throws Exception {
+    try (RotatingProvider provider = new RotatingProvider(3600);
+        Instance a = new Instance(provider);
+        Instance b = new Instance(provider)) {
+      AccessToken first = a.manager.token("u");
+      CountDownLatch answer = new CountDownLatch(1);
+      CountDownLatch held = new CountDownLatch(1);
+      provider.gateAnswers(answer, held);
+      CompletableFuture<AccessToken> refreshed = a.manager.rejected("u", first);
+      assertTrue(held.await(10, TimeUnit.SECONDS));
+
+      b.manager.invalidate("u"); // a sign-out on B while A's refresh is in flight
+      long removedAt = b.store.read("u").get(5, TimeUnit.SECONDS).version();
+      answer.countDown();
+
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> refreshed.get(10, TimeUnit.SECONDS));
+      assertInstanceOf(ReauthenticationRequiredException.class, e.getCause());
+      awaitRevocations(provider, 2);
+      assertEquals(List.of("RT-u-2 refresh_token", "AT-u-2 access_token"),
+          revocations(provider), "the fenced-off answer's tokens are revoked, not orphaned");
+      assertEquals(removedAt, b.store.read("u").get(5, TimeUnit.SECONDS).version(),
+          "the removal stands");
+      assertEquals("AT-u-3", a.manager.token("u").value(), "A does not serve AT-u-2");
+    }
+  }
+
   private static List<String> revocations(RotatingProvider provider) {
     return provider.revocations().stream().map(r -> r.token() + " " + r.hint()).toList();
   }
