@@ -61,6 +61,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * request on, and the cluster's state (the newest version) replaces its own. A wrong password
  * is a configuration error and fails {@code build()} at once.
  *
+ * <p><b>Revocation.</b> {@code TokenManager.revoke(key)} on any instance revokes the tokens
+ * stored here at the provider, under the key's lease (so no instance sends the refresh token
+ * meanwhile), then removes the key by a fenced write; every instance forgets it, and an answer
+ * that arrives after the removal is refused by the fence, revoked, and never served.
+ *
  * <p>Thread-safe: one store per application instance, shared by its managers. {@link #close()}
  * ends its connections and its one daemon thread, {@code tokenkeeper-redis-<n>}.
  */

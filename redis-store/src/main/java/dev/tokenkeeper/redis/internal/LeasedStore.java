@@ -35,6 +35,8 @@ public final class LeasedStore implements TokenStore {
   private static final System.Logger LOG = System.getLogger(LeasedStore.class.getName());
   private static final AtomicInteger THREADS = new AtomicInteger();
   private static final String RELEASED = "released";
+  /** The first retry's delay after Redis was unreachable at start-up; each next one doubles. */
+  static final long FIRST_RETRY_MILLIS = 100;
 
   private final RedisLink link;
   private final RedisKeys keys;
@@ -117,9 +119,6 @@ public final class LeasedStore implements TokenStore {
       return false;
     }
   }
-
-  /** The first retry's delay; each next one doubles, up to the reconnect delay. */
-  static final long FIRST_RETRY_MILLIS = 100;
 
   /** Whether Redis has been reached (the connections may be reconnecting now). */
   public boolean connected() {
