@@ -117,6 +117,43 @@ class RedisAtStartUpIT {
   }
 
   @Test
+  void theBackgroundAttemptsBackOffUpToTheReconnectDelayNeverATightLoop() throws Exception {
+    // A port that accepts and hangs up at once: every attempt to connect fails quickly, so a
+    // tight loop would show as attempts microseconds apart.
+    List<Long> attempts = new CopyOnWriteArrayList<>();
+    CountDownLatch sixAttempts = new CountDownLatch(6);
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 50,
+        java.net.InetAddress.getLoopbackAddress())) {
+      Thread acceptor = new Thread(() -> {
+        while (!socket.isClosed()) {
+          try (java.net.Socket s = socket.accept()) {
+            attempts.add(System.nanoTime());
+            sixAttempts.countDown();
+          } catch (java.io.IOException e) {
+            return;
+          }
+        }
+      }, "hang-up");
+      acceptor.setDaemon(true);
+      acceptor.start();
+      Duration max = Duration.ofMillis(300);
+      try (RedisTokenStore store = RedisTokenStore.builder("redis://127.0.0.1:"
+          + socket.getLocalPort()).encryptionKeys(KEY).reconnectDelay(max)
+          .commandTimeout(Duration.ofSeconds(2)).build()) {
+        assertFalse(store.engine().connected());
+        assertTrue(sixAttempts.await(20, TimeUnit.SECONDS), "kept trying: " + attempts.size());
+      }
+    }
+    // Attempt 1 is build()'s; then 100, 200, 300 (capped), 300, 300 ms apart, at least.
+    long[] expected = {100, 200, 300, 300, 300};
+    for (int i = 0; i < expected.length; i++) {
+      long gap = TimeUnit.NANOSECONDS.toMillis(attempts.get(i + 1) - attempts.get(i));
+      assertTrue(gap >= expected[i] - 20, "gap " + (i + 1) + " was " + gap + " ms; expected >= "
+          + expected[i] + " ms: " + attempts);
+    }
+  }
+
+  @Test
   void requireRedisAtStartFailsTheBuildWhenRedisCannotBeReached() {
     redis.stop();
     IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -136,8 +173,11 @@ class RedisAtStartUpIT {
     guarded.start();
     try {
       String uri = "redis://app:wrong-password@127.0.0.1:" + guarded.port();
+      // A generous command timeout: on this loaded machine a slow handshake must not pass for an
+      // outage (which build() tolerates) instead of the refusal under test.
       IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> RedisTokenStore.builder(uri).encryptionKeys(KEY).build());
+          () -> RedisTokenStore.builder(uri).encryptionKeys(KEY)
+              .commandTimeout(Duration.ofSeconds(10)).build());
       assertTrue(e.getMessage().startsWith("Redis (redis://app:██@127.0.0.1:" + guarded.port()
           + ") refused this instance's credentials"), e.getMessage());
       assertTrue(e.getMessage().contains("Check the user and password"), e.getMessage());
