@@ -464,6 +464,7 @@ final class TokenSequence {
           return;
         }
         basis = remote;
+        basisVersion = e.version();
         request = life.refreshRequest(slot.key, remote);
         send();
       } catch (Throwable t) {
