@@ -154,7 +154,7 @@ public final class LeasedStore implements TokenStore {
         return;
       }
       if (RedisLink.credentialsRefused(e)) {
-        LOG.log(System.Logger.Level.ERROR, "Redis (" + redactedUri + ") refused this instance's"
+        warnings.warn("Redis (" + redactedUri + ") answers but refuses this instance's"
             + " credentials: " + rootMessage(e) + "; check the store's URI and Redis's ACL."
             + " Still trying");
       } else {
