@@ -184,6 +184,69 @@ class RedisRevokeIT {
     }
   }
 
+  @Test
+  void revokesAmidARefreshingHerdNeverLetARevokedRefreshTokenBeSent() throws Exception {
+    // 1 s tokens: the callers of A and C keep the key refreshing (one request per cycle for
+    // the cluster) while B, which serves no caller and holds no copy, revokes it six times over,
+    // refreshes in between.
+    try (RotatingProvider provider = new RotatingProvider(1);
+        Instance a = new Instance(provider);
+        Instance b = new Instance(provider);
+        Instance c = new Instance(provider)) {
+      java.util.concurrent.atomic.AtomicBoolean running =
+          new java.util.concurrent.atomic.AtomicBoolean(true);
+      java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
+      java.util.Map<String, java.util.concurrent.atomic.AtomicLong> failures =
+          new java.util.concurrent.ConcurrentHashMap<>();
+      List<Thread> callers = new java.util.ArrayList<>();
+      for (Instance instance : List.of(a, c)) {
+        for (int i = 0; i < 8; i++) {
+          Thread t = new Thread(() -> {
+            while (running.get()) {
+              try {
+                instance.manager.token("u");
+                served.incrementAndGet();
+              } catch (RuntimeException e) {
+                failures.computeIfAbsent(e.getClass().getSimpleName(),
+                    k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+              }
+              try {
+                Thread.sleep(5); // a caller's think time
+              } catch (InterruptedException e) {
+                return;
+              }
+            }
+          });
+          t.setDaemon(true);
+          t.start();
+          callers.add(t);
+        }
+      }
+      for (int i = 0; i < 6; i++) {
+        Thread.sleep(1_500); // let refreshes run between the revocations
+        b.manager.revoke("u").get(30, TimeUnit.SECONDS);
+      }
+      running.set(false);
+      for (Thread t : callers) {
+        t.join(10_000);
+      }
+      System.out.println("revokes amid a herd: served=" + served + " failures=" + failures
+          + " requests=" + provider.requests() + " revocations=" + provider.revocations().size());
+      assertTrue(served.get() > 0);
+      assertTrue(provider.refreshes() > 0, "refreshes ran between the revocations");
+      // Two per revoke; more only if a lease lapsed (a pause past 2 s) and a late answer was
+      // revoked as well. Never one token twice.
+      List<String> tokens = revocations(provider);
+      assertTrue(tokens.size() >= 12, "each revoke revoked both tokens: " + tokens);
+      assertEquals(tokens.size(), tokens.stream().distinct().count(), "each once: " + tokens);
+      assertEquals(0, provider.refreshesWithRevokedTokens(),
+          "no refresh token was sent after its revocation");
+      assertEquals(List.of(), provider.reusedRefreshTokens(), "no refresh token sent twice");
+      assertTrue(failures.keySet().stream().allMatch(
+          k -> k.equals("ReauthenticationRequiredException")), failures.toString());
+    }
+  }
+
   private static List<String> revocations(RotatingProvider provider) {
     return provider.revocations().stream().map(r -> r.token() + " " + r.hint()).toList();
   }
