@@ -5,17 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.tokenkeeper.example.demo.DemoProvider;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import dev.tokenkeeper.redis.testing.RedisServer;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The README's cluster demo: two packaged example instances on one real {@code redis-server}
@@ -38,65 +28,7 @@ class TwoInstancesOnRedisIT {
   private static final String SHARED = "team-account";
   private static final int CALLERS_PER_INSTANCE = 16;
 
-  private static Path dir;
-  private static Process redis;
-  private static int redisPort;
-
-  @BeforeAll
-  static void startRedis() throws Exception {
-    dir = Files.createTempDirectory("tokenkeeper-example-redis-");
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      redisPort = s.getLocalPort();
-    }
-    if (redisPort == 6379) {
-      throw new IllegalStateException("the free port was 6379; run again");
-    }
-    redis = new ProcessBuilder("redis-server", "--port", Integer.toString(redisPort),
-        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
-        "--daemonize", "no").redirectErrorStream(true)
-        .redirectOutput(dir.resolve("redis.log").toFile()).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (!ping()) {
-      if (!redis.isAlive() || System.nanoTime() > deadline) {
-        redis.destroyForcibly();
-        throw new IllegalStateException("redis-server did not start (is it installed?): "
-            + Files.readString(dir.resolve("redis.log")));
-      }
-      Thread.sleep(20); // a process starting: nothing to be notified by
-    }
-  }
-
-  private static boolean ping() {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), redisPort), 500);
-      socket.setSoTimeout(1000);
-      OutputStream out = socket.getOutputStream();
-      out.write("*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      InputStream in = socket.getInputStream();
-      byte[] buf = new byte[16];
-      int n = in.read(buf);
-      return n > 0 && new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  @AfterAll
-  static void stopRedis() throws Exception {
-    if (redis != null) {
-      redis.destroy();
-      if (!redis.waitFor(10, TimeUnit.SECONDS)) {
-        redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    }
-    try (var files = Files.list(dir)) {
-      for (Path f : files.toList()) {
-        Files.deleteIfExists(f);
-      }
-    }
-    Files.deleteIfExists(dir);
-  }
+  @RegisterExtension static final RedisServer REDIS = new RedisServer();
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> sharedCard(ExampleProcess app) throws Exception {
@@ -137,7 +69,7 @@ class TwoInstancesOnRedisIT {
   @Test
   @SuppressWarnings("unchecked")
   void twoInstancesMakeOneTokenRequestForTheSharedKey() throws Exception {
-    String redisUri = "redis://127.0.0.1:" + redisPort;
+    String redisUri = REDIS.uri();
     try (ExampleProcess first = ExampleProcess.start("--token-ttl", "6s", "--refresh-window", "3",
         "--redis", redisUri,
         "--redis-plaintext", "true", "--shared-endpoint-id", SHARED)) {

@@ -69,6 +69,9 @@ public abstract class BearerContract {
   /** The largest body sent again, in the {@link Setup#policy() policy} handed to the client. */
   protected static final long MAX_REPLAY_BYTES = 64 * 1024;
 
+  /** For subclasses: one per adapter under test. */
+  protected BearerContract() {}
+
   /**
    * What the client under test is built from. Immutable.
    *
