@@ -10,6 +10,7 @@ import dev.tokenkeeper.servlet.internal.HttpDates;
 import dev.tokenkeeper.servlet.internal.InitParams;
 import dev.tokenkeeper.servlet.internal.Resolvers;
 import dev.tokenkeeper.servlet.internal.Responses;
+import dev.tokenkeeper.servlet.internal.WebXmlHints;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -253,7 +254,7 @@ public final class TokenFilter implements Filter {
   private static void tokenEndpointFailed(HttpServletResponse response, String key,
       TokenEndpointException e, boolean fromWebXml) throws IOException {
     // Configured in web.xml, the advice names the init-param to change, not a builder method.
-    String message = fromWebXml ? InitParams.forWebXml(e.getMessage()) : e.getMessage();
+    String message = fromWebXml ? WebXmlHints.forWebXml(e.getMessage()) : e.getMessage();
     LOG.log(Level.WARNING, "no token for endpoint id " + key + ": " + message, e);
     Map<String, Object> body = new LinkedHashMap<>();
     int status;

@@ -100,6 +100,36 @@ class LoginParamsTest {
   }
 
   @Test
+  void theTokenRequestAndManagerInitParamsAreCheckedLikeTokenFiltersAndNamed() throws Exception {
+    parse(with("connect-timeout", "5", "request-timeout", "PT20S", "max-response-bytes", "64KiB",
+        "default-expires-in", "PT30M", "expiry-margin", "PT1M", "session-ending-warning", "60",
+        "failure-cool-down", "PT30S", "rejection-interval", "0", "retry-max-attempts", "2",
+        "retry-initial-delay", "PT0.5S", "retry-max-delay", "PT5S", "retry-max-elapsed", "PT20S",
+        "record-stats", "true"));
+    String duration = "expected whole seconds (120) or an ISO-8601 duration (PT2M), zero or more";
+    String[][] bad = {
+        {"connect-timeout", "0", "LoginFilter 'tk': init-param connect-timeout is zero;"
+            + " expected a positive duration"},
+        {"request-timeout", "later", "init-param request-timeout is \"later\"; " + duration},
+        {"max-response-bytes", "1GB", "init-param max-response-bytes is \"1GB\"; expected a"
+            + " positive number of bytes, optionally with the suffix KiB or MiB"},
+        {"default-expires-in", "0", "init-param default-expires-in is zero"},
+        {"expiry-margin", "-1", "init-param expiry-margin is negative (-1); " + duration},
+        {"failure-cool-down", "soon", "init-param failure-cool-down is \"soon\"; " + duration},
+        {"rejection-interval", "10s", "init-param rejection-interval is \"10s\"; " + duration},
+        {"retry-max-attempts", "0", "init-param retry-max-attempts is \"0\"; expected a whole"
+            + " number of attempts, the first included, at least 1"},
+        {"retry-max-delay", "PT0.1S", "init-param retry-max-delay makes retry-max-delay (PT0.1S)"
+            + " shorter than retry-initial-delay (PT0.25S)"},
+        {"record-stats", "on", "init-param record-stats is \"on\"; expected true or false"},
+    };
+    for (String[] b : bad) {
+      String message = failure(with(b[0], b[1]));
+      assertTrue(message.contains(b[2]), () -> "expected <" + b[2] + "> in: " + message);
+    }
+  }
+
+  @Test
   void clientAuthenticationMethods() throws Exception {
     for (String m : new String[] {"client_secret_basic", "client_secret_post",
         "client_secret_jwt"}) {
@@ -154,9 +184,8 @@ class LoginParamsTest {
         "init-param allowed-origins is wrong"));
     assertTrue(failure(with("listener", "attribute:missing")).contains(
         "names the ServletContext attribute missing"));
-    assertTrue(failure(with("listener", "java.lang.String")).contains(
-        "names java.lang.String, which cannot be instantiated")
-        || failure(with("listener", "java.lang.String")).contains("not a TokenListener"));
+    assertTrue(failure(with("listener", "java.lang.String")).contains("init-param listener names"
+        + " the class java.lang.String, which does not implement dev.tokenkeeper.TokenListener"));
     assertTrue(failure(with("listener", "com.example.Nope")).contains("com.example.Nope"));
     assertTrue(failure(with("client-secrett", "x")).contains("unknown init-param client-secrett"));
     assertTrue(failure(with("issuer", "${app.issuer}")).contains("init-param issuer"));

@@ -57,6 +57,14 @@ class RelayParamsTest {
         .contains("init-param retry-body-limit"));
     assertTrue(failure("upstream", "https://api.example.com", "timeout", "later")
         .contains("init-param timeout"));
+    assertTrue(failure("upstream", "https://api.example.com", "timeout", "0")
+        .contains("init-param timeout is zero; expected a positive duration"));
+    assertTrue(failure("upstream", "https://api.example.com", "retry-body-limit",
+        "123456789012345678901").contains("init-param retry-body-limit is \"12345678901234567890"
+        + "1\"; expected a number of bytes from 0 to 16777216"));
+    TokenRelayServlet kib = new TokenRelayServlet();
+    kib.init(config(Map.of("upstream", "https://api.example.com", "retry-body-limit", "1MiB")));
+    kib.destroy();
     assertTrue(failure("upstream", "https://api.example.com", "csrf", "x")
         .contains("unknown init-param csrf"));
     TokenRelayServlet ok = new TokenRelayServlet();

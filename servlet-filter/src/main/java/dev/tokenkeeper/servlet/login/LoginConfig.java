@@ -1,7 +1,9 @@
 package dev.tokenkeeper.servlet.login;
 
 import dev.tokenkeeper.ClientAuthentication;
+import dev.tokenkeeper.TokenEndpoint;
 import dev.tokenkeeper.TokenListener;
+import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.servlet.login.internal.LoginSettings;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * How a {@link LoginFilter} signs users in: the provider (an issuer whose metadata is discovered,
@@ -32,7 +35,8 @@ public final class LoginConfig {
         b.sessionPath, b.defaultReturnTo, b.postLogoutRedirect, b.postLogoutRedirectUri,
         b.stateLifetime, b.clockSkew, b.allowInsecureHttp, List.copyOf(b.allowedOrigins),
         b.exposeHeaders, b.alignSessionTimeout, b.refreshWindow, b.maximumSize,
-        List.copyOf(b.listeners), b.managerAttribute, b.clock, b.httpClient);
+        List.copyOf(b.listeners), b.managerAttribute, b.clock, b.httpClient,
+        b.tokenEndpointOptions, b.tokenManagerOptions);
   }
 
   /**
@@ -128,6 +132,8 @@ public final class LoginConfig {
     private String managerAttribute = "dev.tokenkeeper.TokenManager";
     private Clock clock = Clock.systemUTC();
     private HttpClient httpClient;
+    private Consumer<TokenEndpoint.Builder> tokenEndpointOptions = b -> { };
+    private Consumer<TokenManager.Builder> tokenManagerOptions = b -> { };
 
     private Builder(URI issuer, ClientAuthentication clientAuthentication, URI redirectUri) {
       this.issuer = issuer;
@@ -304,6 +310,35 @@ public final class LoginConfig {
     /** The client for discovery, JWKS and PAR requests; must not follow redirects. */
     public Builder httpClient(HttpClient client) {
       this.httpClient = client;
+      return this;
+    }
+
+    /**
+     * Further options of the {@link TokenEndpoint} the filter builds for the provider's token
+     * endpoint, such as {@code connectTimeout}, {@code requestTimeout},
+     * {@code maxResponseBytes} or {@code budget}: {@code options} is called once, at
+     * {@code init}, after the filter set the endpoint, the client authentication and
+     * {@code allowInsecureHttp}, and must not keep the builder. In {@code web.xml}: the
+     * init-params {@code connect-timeout}, {@code request-timeout}, {@code max-response-bytes}
+     * and {@code default-expires-in}. Default: none.
+     */
+    public Builder tokenEndpointOptions(Consumer<TokenEndpoint.Builder> options) {
+      this.tokenEndpointOptions = Objects.requireNonNull(options, "tokenEndpointOptions");
+      return this;
+    }
+
+    /**
+     * Further options of the {@link TokenManager} that holds the signed-in users' tokens, such
+     * as {@code retryPolicy}, {@code failureCoolDown}, {@code rejectionInterval} or
+     * {@code expiryMargin}: {@code options} is called once, at {@code init}, after
+     * {@link #refreshWindow}, {@link #maximumSize} and the {@linkplain #listener listeners} were
+     * applied, and must not keep the builder. In {@code web.xml}: the init-params
+     * {@code retry-*}, {@code failure-cool-down}, {@code rejection-interval},
+     * {@code expiry-margin}, {@code session-ending-warning} and {@code record-stats}. Default:
+     * none.
+     */
+    public Builder tokenManagerOptions(Consumer<TokenManager.Builder> options) {
+      this.tokenManagerOptions = Objects.requireNonNull(options, "tokenManagerOptions");
       return this;
     }
 

@@ -4,6 +4,7 @@ import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.servlet.EndpointIdResolver;
 import dev.tokenkeeper.servlet.TokenFilter;
 import dev.tokenkeeper.servlet.TokenFilterConfig;
+import dev.tokenkeeper.servlet.internal.WebXmlHints;
 import dev.tokenkeeper.servlet.login.internal.AuthorizationRedirect;
 import dev.tokenkeeper.servlet.login.internal.BrowserSession;
 import dev.tokenkeeper.servlet.login.internal.Callback;
@@ -112,7 +113,8 @@ public final class LoginFilter implements Filter {
           + " (init-params issuer, authorization-endpoint, token-endpoint, jwks-uri): "
           + e.getMessage(), e);
     } catch (RuntimeException e) {
-      throw new ServletException(name + ": " + e.getMessage(), e);
+      throw new ServletException(name + ": " + (config == null
+          ? WebXmlHints.forWebXml(e.getMessage()) : e.getMessage()), e);
     }
     ServletContext ctx = filterConfig.getServletContext();
     String expected = ctx.getContextPath() + c.settings.callbackPath();

@@ -1,6 +1,7 @@
 package dev.tokenkeeper.servlet.relay;
 
 import dev.tokenkeeper.AccessToken;
+import dev.tokenkeeper.BearerPolicy;
 import dev.tokenkeeper.servlet.TokenContext;
 import dev.tokenkeeper.servlet.internal.ParamReader;
 import dev.tokenkeeper.servlet.internal.Responses;
@@ -27,7 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 
 /**
  * A token relay for single-page apps (the backend-for-frontend pattern): the browser calls
@@ -47,8 +47,13 @@ import java.util.concurrent.ExecutionException;
  *   <li>forwards method, path, query, headers and body, without the browser's cookies, its own
  *       {@code Authorization} and hop-by-hop headers (RFC 9110, 7.6.1), streaming the body both
  *       ways (nothing is held whole in memory except request bodies up to the retry limit);
- *   <li>after a {@code 401} from upstream, refreshes the token once and repeats the call, when
- *       the request body was at most {@code retry-body-limit} bytes (it was kept for that);
+ *   <li>after upstream rejects the token (a {@code 401}, or {@code WWW-Authenticate: Bearer
+ *       error="invalid_token"}), reports it through {@link dev.tokenkeeper.TokenManager#rejected}
+ *       (one refresh however many requests were rejected at once) and repeats the call once with
+ *       the new token, when the request body was at most {@code retry-body-limit} bytes (it was
+ *       kept for that). When the manager hands back the same token (within its rejection
+ *       interval, init-param {@code rejection-interval}) or the body was streamed, upstream's
+ *       answer goes back as it came and the call is not repeated;
  *   <li>passes every other answer, errors included, through unchanged (status, headers except
  *       hop-by-hop and {@code Set-Cookie}, body).
  * </ul>
@@ -88,27 +93,20 @@ public final class TokenRelayServlet extends HttpServlet {
   public void init(ServletConfig config) throws ServletException {
     super.init(config);
     if (settings == null) {
-      Map<String, String> raw = new LinkedHashMap<>();
-      for (String name : Collections.list(config.getInitParameterNames())) {
-        raw.put(name, config.getInitParameter(name));
-      }
-      ParamReader p = new ParamReader("TokenRelayServlet '" + config.getServletName() + "'", raw,
-          NAMES, config.getServletContext(), System::getenv, System::getProperty);
+      ParamReader p = ParamReader.of("TokenRelayServlet", config, NAMES, System::getenv,
+          System::getProperty);
       URI upstream = p.url("upstream", p.bool("allow-insecure-http", false));
       if (upstream == null) {
         p.require("upstream", "the absolute base URL of the API, such as"
             + " https://api.example.com/v1");
       }
-      long limit = p.get("retry-body-limit") == null ? 64 * 1024
-          : Long.parseLong(p.get("retry-body-limit").matches("\\d+") ? p.get("retry-body-limit")
-              : "-1");
-      if (limit < 0 || limit > 16 * 1024 * 1024) {
-        throw p.error("retry-body-limit", "is \"" + p.get("retry-body-limit") + "\"",
-            "a number of bytes from 0 to 16777216");
-      }
-      Duration timeout = p.duration("timeout");
+      Long limit = p.bytes("retry-body-limit", 0, 16 * 1024 * 1024, "a number of bytes from 0"
+          + " to 16777216, optionally with the suffix KiB or MiB (65536, 64KiB, 16MiB)");
+      // Zero would fail every relayed request (HttpRequest refuses a zero timeout): refused here.
+      Duration timeout = p.positiveDuration("timeout");
       settings = new Settings(stripSlash(upstream), p.get("csrf-header", "X-Requested-With"),
-          (int) limit, timeout == null ? Duration.ofSeconds(60) : timeout);
+          limit == null ? 64 * 1024 : limit.intValue(),
+          timeout == null ? Duration.ofSeconds(60) : timeout);
     }
     if (client == null) {
       // HTTP/2 over TLS (ALPN); on cleartext http no h2c upgrade dance, which holds request
@@ -169,24 +167,41 @@ public final class TokenRelayServlet extends HttpServlet {
     AccessToken token = tk.token();
     HttpResponse<InputStream> answer = send(request, method, target, token, buffered, hasBody,
         length, s);
-    if (answer.statusCode() == 401 && (buffered != null || !hasBody)) {
-      answer.body().close();
-      try {
-        token = tk.tokenManager().rejected(tk.endpointId(), token).get();
-      } catch (ExecutionException e) {
-        // No new token: the user must sign in again, or the provider is down. The filter's
-        // policy answers a ReauthenticationRequiredException.
-        if (e.getCause() instanceof RuntimeException re) {
-          throw re;
+    if (BearerPolicy.rejectsToken(answer.statusCode(),
+        answer.headers().allValues("WWW-Authenticate"))) {
+      if (hasBody && buffered == null) {
+        // The body streamed upstream and cannot be sent again: the 401 goes back, and the token
+        // is reported so that the next request carries a new one.
+        report(tk, token);
+      } else {
+        // One compare-and-refresh. A failure propagates: the filter's policy answers a
+        // ReauthenticationRequiredException (the user must sign in again).
+        AccessToken renewed;
+        try {
+          renewed = BearerPolicy.awaitRenewal(
+              tk.tokenManager().rejected(tk.endpointId(), token));
+        } catch (IOException | RuntimeException e) {
+          answer.body().close();
+          throw e;
         }
-        throw new IOException("token refresh after a 401 failed", e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted", e);
+        if (!renewed.value().equals(token.value())) {
+          answer.body().close();
+          answer = send(request, method, target, renewed, buffered, hasBody, length, s);
+        }
+        // Else the manager passed the 401 on (at most one refresh per rejection-interval): the
+        // same token would be rejected again, so upstream's answer goes back as it came.
       }
-      answer = send(request, method, target, token, buffered, hasBody, length, s);
     }
     copyBack(answer, response);
+  }
+
+  private static void report(TokenContext tk, AccessToken token) {
+    try {
+      tk.tokenManager().rejected(tk.endpointId(), token);
+    } catch (RuntimeException e) {
+      // The next request meets the same condition through token() and answers it.
+      LOG.log(Level.DEBUG, "reporting a rejected token failed: {0}", e.toString());
+    }
   }
 
   private HttpResponse<InputStream> send(HttpServletRequest request, String method, URI target,

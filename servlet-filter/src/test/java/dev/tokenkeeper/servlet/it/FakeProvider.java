@@ -49,6 +49,10 @@ public final class FakeProvider implements AutoCloseable {
   /** Extra fields for every token response (session_idle_timeout, …). */
   public final Map<String, Object> extraFields = new ConcurrentHashMap<>();
   public volatile long expiresIn = 3600;
+  /** When false, token responses carry no {@code expires_in} (RFC 6749, 5.1 only recommends it). */
+  public volatile boolean sendExpiresIn = true;
+  /** Keys whose tokens the API rejects with 401 however fresh they are (a wrong audience, say). */
+  public final Set<String> rejectEveryTokenOf = ConcurrentHashMap.newKeySet();
   public volatile boolean issueRefreshTokens = true;
   /** When not 0, the token endpoint answers this status with {@link #failError}. */
   public volatile int failStatus;
@@ -89,6 +93,11 @@ public final class FakeProvider implements AutoCloseable {
   public int tokenRequests(String key) {
     AtomicInteger n = tokenRequests.get(key);
     return n == null ? 0 : n.get();
+  }
+
+  /** The token endpoint requests (answered or failed) that named {@code key} as endpoint_id. */
+  public long sentFor(String key) {
+    return received.stream().filter(r -> key.equals(r.form().get("endpoint_id"))).count();
   }
 
   public int apiRejections(String key) {
@@ -133,7 +142,9 @@ public final class FakeProvider implements AutoCloseable {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("access_token", accessToken);
     body.put("token_type", "bearer");
-    body.put("expires_in", expiresIn);
+    if (sendExpiresIn) {
+      body.put("expires_in", expiresIn);
+    }
     body.put("scope", form.getOrDefault("scope", "Default"));
     body.put("endpoint_id", key);
     if (issueRefreshTokens) {
@@ -161,7 +172,7 @@ public final class FakeProvider implements AutoCloseable {
     String token = authorization != null && authorization.startsWith("Bearer ")
         ? authorization.substring(7) : null;
     String key = token == null ? null : accessTokens.get(token);
-    if (key == null || revoked.contains(token)) {
+    if (key == null || revoked.contains(token) || rejectEveryTokenOf.contains(key)) {
       if (key != null) {
         apiRejections.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
       }

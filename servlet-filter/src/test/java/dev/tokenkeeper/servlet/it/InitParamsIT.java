@@ -63,6 +63,14 @@ class InitParamsIT {
     return p;
   }
 
+  /** {@link #base()} with the client secret from the environment and the given endpoint-id. */
+  static Map<String, String> base(String endpointId) {
+    Map<String, String> p = base();
+    p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
+    p.put("endpoint-id", endpointId);
+    return p;
+  }
+
   static TestWebApp start(String name, Map<String, String> params) throws Exception {
     used.addAll(params.keySet());
     return TestWebApp.start(dir.resolve(name), "/", params, provider.apiOrigin());
@@ -157,9 +165,7 @@ class InitParamsIT {
   @Test
   void retryTimeoutAndSizeInitParamsShapeTheTokenRequestsAndTheLogNamesTheInitParams()
       throws Exception {
-    Map<String, String> p = base();
-    p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-    p.put("endpoint-id", "class:" + Servlets.QueryParam.class.getName());
+    Map<String, String> p = base("class:" + Servlets.QueryParam.class.getName());
     p.put("connect-timeout", "PT2S");
     p.put("request-timeout", "10");
     p.put("max-response-bytes", "1KiB");
@@ -182,8 +188,7 @@ class InitParamsIT {
       provider.failStatus = 503;
       HttpResponse<String> r = new Browser().get(app.uri("/app/info?ep=retry-1"));
       assertEquals(503, r.statusCode(), r.body());
-      assertEquals(3, provider.received.stream()
-          .filter(x -> "retry-1".equals(x.form().get("endpoint_id"))).count(),
+      assertEquals(3, provider.sentFor("retry-1"),
           "retry-max-attempts=3: the first attempt and two retries");
       String budget = logged.stream().filter(m -> m.contains("retry-1")).findFirst().orElseThrow();
       assertTrue(budget.contains("the retry budget is used up"), budget);
@@ -206,12 +211,125 @@ class InitParamsIT {
   }
 
   @Test
+  void aResourceServerRejectingEveryTokenCostsOneRefreshPerRejectionInterval() throws Exception {
+    Map<String, String> p = base("trusted-header:X-Endpoint-Id");
+    p.put("rejection-interval", "PT1H");
+    provider.rejectEveryTokenOf.addAll(List.of("storm-1", "storm-2"));
+    try {
+      try (TestWebApp app = start("rejection-interval", p)) {
+        // A storm: 16 requests at once, each call answered 401 by the API.
+        int callers = 16;
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService pool =
+            java.util.concurrent.Executors.newFixedThreadPool(callers);
+        try {
+          List<java.util.concurrent.Future<HttpResponse<String>>> answers =
+              new java.util.ArrayList<>();
+          for (int i = 0; i < callers; i++) {
+            answers.add(pool.submit(() -> {
+              go.await();
+              return new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "storm-1");
+            }));
+          }
+          go.countDown();
+          for (java.util.concurrent.Future<HttpResponse<String>> answer : answers) {
+            String body = answer.get(30, java.util.concurrent.TimeUnit.SECONDS).body();
+            assertTrue(body.startsWith("401 "), "the API's 401 is passed back: " + body);
+          }
+        } finally {
+          pool.shutdownNow();
+        }
+        // And a steady rain afterwards, still within the hour.
+        for (int i = 0; i < 10; i++) {
+          String body = new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "storm-1")
+              .body();
+          assertTrue(body.startsWith("401 "), "passed back unretried: " + body);
+        }
+        assertEquals(2, provider.sentFor("storm-1"),
+            "the first token and one refresh for 26 rejected calls");
+        assertTrue(provider.apiRejections("storm-1") >= 26, "every call reached the API");
+      }
+      p.put("rejection-interval", "0");
+      try (TestWebApp app = start("rejection-interval-zero", p)) {
+        for (int i = 0; i < 5; i++) {
+          assertEquals("401 unauthorized", new Browser().get(app.uri("/app/call"),
+              "X-Endpoint-Id", "storm-2").body());
+        }
+        assertEquals(6, provider.sentFor("storm-2"),
+            "rejection-interval=0: the first token and one refresh per rejected call");
+      }
+    } finally {
+      provider.rejectEveryTokenOf.clear();
+    }
+  }
+
+  @Test
+  void aProviderRefusingTheClientIsAskedOncePerFailureCoolDown() throws Exception {
+    Map<String, String> p = base("trusted-header:X-Endpoint-Id");
+    p.put("failure-cool-down", "PT1H");
+    provider.failStatus = 401;
+    provider.failError = "invalid_client";
+    try {
+      try (TestWebApp app = start("failure-cool-down", p)) {
+        for (int i = 0; i < 10; i++) {
+          HttpResponse<String> r = new Browser().get(app.uri("/app/call"), "X-Endpoint-Id",
+              "cool-1");
+          assertEquals(502, r.statusCode(), r.body());
+          assertTrue(r.body().contains("\"provider_error\":\"invalid_client\""), r.body());
+        }
+        assertEquals(1, provider.sentFor("cool-1"), "callers fail fast during the cool-down");
+      }
+      p.put("failure-cool-down", "0");
+      try (TestWebApp app = start("failure-cool-down-zero", p)) {
+        for (int i = 0; i < 4; i++) {
+          assertEquals(502, new Browser().get(app.uri("/app/call"), "X-Endpoint-Id", "cool-2")
+              .statusCode());
+        }
+        assertEquals(4, provider.sentFor("cool-2"), "no cool-down: every call asks again");
+      }
+    } finally {
+      provider.failStatus = 0;
+      provider.failError = "temporarily_unavailable";
+    }
+  }
+
+  @Test
+  void lifetimesMarginAndStatsFromWebXml() throws Exception {
+    Map<String, String> p = base("trusted-header:X-Endpoint-Id");
+    p.put("access-token-ttl", "PT30M");
+    p.put("refresh-token-ttl", "P7D");
+    p.put("default-expires-in", "PT20M");
+    p.put("expiry-margin", "PT1M");
+    p.put("record-stats", "true");
+    provider.sendExpiresIn = false;
+    try (TestWebApp app = start("lifetimes", p)) {
+      java.time.Instant before = java.time.Instant.now();
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> r = new Browser().get(app.uri("/app/call"), "X-Endpoint-Id",
+            "life-1");
+        assertEquals("200 life-1 " + provider.currentToken("life-1"), r.body());
+      }
+      FakeProvider.Received sent = lastFor("life-1");
+      assertEquals("1800", sent.form().get("access_token_ttl"));
+      assertEquals("604800", sent.form().get("refresh_token_ttl"));
+      assertEquals(1, provider.sentFor("life-1"));
+      java.time.Instant expires = app.manager().token("life-1").expiresAt();
+      java.time.Duration lifetime = java.time.Duration.between(before, expires);
+      assertTrue(lifetime.compareTo(java.time.Duration.ofMinutes(19)) > 0
+          && lifetime.compareTo(java.time.Duration.ofMinutes(21)) < 0,
+          "no expires_in: default-expires-in=PT20M applies, got " + lifetime);
+      assertTrue(app.manager().stats().hits() >= 2, "record-stats=true counts hits: "
+          + app.manager().stats());
+    } finally {
+      provider.sendExpiresIn = true;
+    }
+  }
+
+  @Test
   void twoInstancesOnOneRedisMakeOneTokenRequestBetweenThemWithEncryptedValues()
       throws Exception {
     try (LocalRedis redis = new LocalRedis(dir)) {
-      Map<String, String> p = base();
-      p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-      p.put("endpoint-id", "fixed:shared-1");
+      Map<String, String> p = base("fixed:shared-1");
       p.put("store", redis.uri());
       p.put("store-encryption-keys-env", "TK_IT_REDIS_KEYS");
       p.put("store-namespace", "it-app");
@@ -233,9 +351,7 @@ class InitParamsIT {
 
   @Test
   void anEmailAddressIsAKeyAndTheDialectDecidesWhatTheProviderSees() throws Exception {
-    Map<String, String> p = base();
-    p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-    p.put("endpoint-id", "class:" + Servlets.QueryParam.class.getName());
+    Map<String, String> p = base("class:" + Servlets.QueryParam.class.getName());
     String derived = dev.tokenkeeper.Dialect.ringCentralEndpointId("erin@example.com");
     try (TestWebApp app = start("email-ringcentral", p)) {
       HttpResponse<String> r = new Browser().get(app.uri("/app/call?ep=erin%40example.com"));
@@ -259,18 +375,14 @@ class InitParamsIT {
     Path keys = TestKeys.write(dir, "redis-keys.txt",
         "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n");
     try (LocalRedis redis = new LocalRedis(dir)) {
-      Map<String, String> p = base();
-      p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-      p.put("endpoint-id", "fixed:shared-2");
+      Map<String, String> p = base("fixed:shared-2");
       p.put("store", redis.uri());
       p.put("store-encryption-keys-file", keys.toString());
       try (TestWebApp app = start("store-file", p)) {
         assertEquals(200, new Browser().get(app.uri("/app/call")).statusCode());
         assertTrue(redis.command("HGET", "tokenkeeper:{shared-2}:state", "d").contains("eyJ"));
       }
-      Map<String, String> plain = base();
-      plain.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-      plain.put("endpoint-id", "fixed:shared-3");
+      Map<String, String> plain = base("fixed:shared-3");
       plain.put("store", redis.uri());
       plain.put("store-plaintext", "true");
       try (TestWebApp app = start("store-plain", plain)) {
@@ -446,9 +558,7 @@ class InitParamsIT {
 
   @Test
   void theBearerClientSendsTheTokenOnlyToAllowedOrigins() throws Exception {
-    Map<String, String> p = base();
-    p.put("client-secret-env", "TK_IT_CLIENT_SECRET");
-    p.put("endpoint-id", "trusted-header:X-Endpoint-Id");
+    Map<String, String> p = base("trusted-header:X-Endpoint-Id");
     p.put("allowed-origins", "https://api.example.com, " + provider.otherOrigin());
     try (TestWebApp app = start("origins", p)) {
       int before = provider.apiAuthorizations.size();

@@ -81,6 +81,38 @@ class LoginWebXmlIT {
   }
 
   @Test
+  void theTokenRequestAndManagerInitParamsReachTheSignedInUsersTokens() throws Exception {
+    try (TestWebApp app = TestWebApp.start(dir.resolve("stats"), "/", port -> {
+      Map<String, String> p = params("http://127.0.0.1:" + port + "/oauth/callback");
+      p.put("record-stats", "true");
+      p.put("request-timeout", "PT5S");
+      p.put("retry-max-attempts", "2");
+      p.put("failure-cool-down", "PT30S");
+      p.put("rejection-interval", "PT30S");
+      return webXml(p);
+    })) {
+      CookieBrowser browser = new CookieBrowser();
+      HttpResponse<String> callback = browser.follow(browser.follow(
+          browser.get(app.uri("/oauth/login?return_to=%2Fapp%2Fhome"))));
+      assertEquals(303, callback.statusCode(), callback.body());
+      assertEquals("alice", Browser.lines(browser.follow(callback).body()).get("subject"));
+      assertTrue(app.manager().stats().hits() >= 1,
+          "record-stats=true reached the manager: " + app.manager().stats());
+    }
+    try (TestWebApp app = TestWebApp.start(dir.resolve("small"), "/", port -> {
+      Map<String, String> p = params("http://127.0.0.1:" + port + "/oauth/callback");
+      p.put("max-response-bytes", "64");
+      return webXml(p);
+    })) {
+      CookieBrowser browser = new CookieBrowser();
+      HttpResponse<String> callback = browser.follow(browser.follow(
+          browser.get(app.uri("/oauth/login?return_to=%2Fapp%2Fhome"))));
+      assertEquals(502, callback.statusCode(), "the token response is over 64 bytes");
+      assertTrue(callback.body().contains("token_request_failed"), callback.body());
+    }
+  }
+
+  @Test
   void aWrongOrUnknownInitParamFailsInitNamingIt() {
     Map<String, String> p = params("http://127.0.0.1:1/oauth/callback");
     p.put("client-secrett", "typo");

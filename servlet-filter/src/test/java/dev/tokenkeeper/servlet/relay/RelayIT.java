@@ -58,6 +58,7 @@ class RelayIT {
   CountDownLatch firstMegabyteArrived = new CountDownLatch(1);
   CountDownLatch clientGotFirstMegabyte = new CountDownLatch(1);
   AtomicLong uploaded = new AtomicLong();
+  CountDownLatch refreshedAfterRejection = new CountDownLatch(1);
   LoginApp app;
   CookieBrowser browser = new CookieBrowser();
 
@@ -69,11 +70,30 @@ class RelayIT {
     upstream.setExecutor(executor);
     upstream.start();
     URI base = URI.create("http://127.0.0.1:" + upstream.getAddress().getPort() + "/v1");
-    app = new LoginApp(provider, b -> b.clock(clock), context -> context.addServlet(
-        new ServletHolder(TokenRelayServlet.builder(base).retryBodyLimit(1024).build()),
-        "/api/*"));
-    HttpResponse<String> r = browser.follow(browser.follow(browser.get(app.uri("/oauth/login"))));
+    // rejection-interval 0: every 401 refreshes, so each test sees its own refresh.
+    app = relayApp(base, browser, java.time.Duration.ZERO);
+  }
+
+  /** A LoginApp with the relay on /api/*, and {@code browser} signed in to it. */
+  LoginApp relayApp(URI base, CookieBrowser signedIn, java.time.Duration rejectionInterval)
+      throws Exception {
+    LoginApp a = new LoginApp(provider, b -> b.clock(clock)
+        .listener(new dev.tokenkeeper.TokenListener() {
+          @Override
+          public void onToken(String key, dev.tokenkeeper.TokenResponse response,
+              dev.tokenkeeper.RefreshCause cause) {
+            if (cause == dev.tokenkeeper.RefreshCause.REJECTED) {
+              refreshedAfterRejection.countDown();
+            }
+          }
+        })
+        .tokenManagerOptions(m -> m.rejectionInterval(rejectionInterval)),
+        context -> context.addServlet(
+            new ServletHolder(TokenRelayServlet.builder(base).retryBodyLimit(1024).build()),
+            "/api/*"));
+    HttpResponse<String> r = signedIn.follow(signedIn.follow(signedIn.get(a.uri("/oauth/login"))));
     assertEquals(303, r.statusCode());
+    return a;
   }
 
   @AfterEach
@@ -274,6 +294,52 @@ class RelayIT {
         .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[4096])).build());
     assertEquals(401, large.statusCode(), "a body above the retry limit is not kept");
     assertEquals(1, seen.size());
+  }
+
+  @Test
+  void withinTheRejectionIntervalA401GoesBackAsItCameWithoutASecondCallUpstream()
+      throws Exception {
+    URI base = URI.create("http://127.0.0.1:" + upstream.getAddress().getPort() + "/v1");
+    CookieBrowser user = new CookieBrowser();
+    try (LoginApp storm = relayApp(base, user, java.time.Duration.ofHours(1))) {
+      java.util.function.Function<String, HttpRequest.Builder> call = path ->
+          HttpRequest.newBuilder(storm.uri(path)).header("X-Requested-With", "fetch");
+      HttpResponse<String> first = user.send(call.apply("/api/always401")
+          .POST(HttpRequest.BodyPublishers.ofString("small body")).build());
+      assertEquals(401, first.statusCode());
+      assertEquals(2, seen.size(), "the first 401 refreshes and retries once");
+      assertNotEquals(seen.get(0).header("Authorization"), seen.get(1).header("Authorization"));
+      long refreshes = refreshes();
+
+      for (int i = 0; i < 5; i++) {
+        HttpResponse<String> again = user.send(call.apply("/api/always401")
+            .POST(HttpRequest.BodyPublishers.ofString("small body")).build());
+        assertEquals(401, again.statusCode());
+        assertEquals("expired", again.body(), "upstream's own 401, body included");
+      }
+      assertEquals(7, seen.size(), "one upstream call each: the rejected token is not sent twice");
+      assertEquals(refreshes, refreshes(), "no refresh within the interval");
+    }
+  }
+
+  @Test
+  void a401ToAStreamedBodyIsPassedBackAndItsTokenReportedForTheNextRequest() throws Exception {
+    HttpResponse<String> large = browser.send(request("/api/always401")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[4096])).build());
+    assertEquals(401, large.statusCode(), "a body above the retry limit is not kept");
+    assertEquals(1, seen.size());
+    String rejected = seen.get(0).header("Authorization");
+    // The report's refresh runs in the background.
+    assertTrue(refreshedAfterRejection.await(10, TimeUnit.SECONDS),
+        "the rejected token was never reported");
+    HttpResponse<String> next = browser.send(request("/api/next").GET().build());
+    assertEquals(200, next.statusCode());
+    assertNotEquals(rejected, seen.get(1).header("Authorization"));
+  }
+
+  private long refreshes() {
+    return provider.tokenRequests.stream()
+        .filter(f -> "refresh_token".equals(f.get("grant_type"))).count();
   }
 
   @Test

@@ -2,24 +2,21 @@ package dev.tokenkeeper.servlet.login.internal;
 
 import dev.tokenkeeper.ClientAuthentication;
 import dev.tokenkeeper.TokenListener;
-import dev.tokenkeeper.servlet.internal.Origins;
+import dev.tokenkeeper.servlet.internal.ClientParams;
+import dev.tokenkeeper.servlet.internal.ExchangeParams;
+import dev.tokenkeeper.servlet.internal.Instances;
+import dev.tokenkeeper.servlet.internal.ManagerParams;
 import dev.tokenkeeper.servlet.internal.ParamReader;
 import dev.tokenkeeper.servlet.login.LoginConfig;
 import jakarta.servlet.FilterConfig;
-import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Reads {@code LoginFilter}'s {@code web.xml} init-params into a {@link LoginConfig}: its own
- * parser, beside {@code TokenFilter}'s, with the same rules (see {@link ParamReader}). Not
+ * parser, beside {@code TokenFilter}'s, on the same typed reader ({@link ParamReader}). Not
  * thread-safe; one use per {@code init}.
  */
 public final class LoginParams {
@@ -28,6 +25,7 @@ public final class LoginParams {
       "issuer", "discovery", "authorization-endpoint", "token-endpoint", "jwks-uri",
       "revocation-endpoint", "end-session-endpoint", "par-endpoint", "use-par",
       "allow-insecure-http",
+      "connect-timeout", "request-timeout", "max-response-bytes", "default-expires-in",
       "client-id", "client-authentication", "client-secret-env", "client-secret-file",
       "client-secret", "private-key-file", "key-id",
       "redirect-uri", "scope",
@@ -35,20 +33,17 @@ public final class LoginParams {
       "default-return-to", "post-logout-redirect", "post-logout-redirect-uri",
       "state-lifetime", "clock-skew",
       "allowed-origins", "expose-headers", "align-session-timeout", "refresh-window",
-      "maximum-size", "listener", "manager-attribute");
+      "expiry-margin", "session-ending-warning", "failure-cool-down", "rejection-interval",
+      "retry-max-attempts", "retry-initial-delay", "retry-max-delay", "retry-max-elapsed",
+      "maximum-size", "listener", "record-stats", "manager-attribute");
 
   private LoginParams() {}
 
   public static LoginConfig parse(FilterConfig filterConfig,
       java.util.function.Function<String, String> environment,
       java.util.function.Function<String, String> systemProperties) throws ServletException {
-    Map<String, String> raw = new LinkedHashMap<>();
-    for (String name : Collections.list(filterConfig.getInitParameterNames())) {
-      raw.put(name, filterConfig.getInitParameter(name));
-    }
-    ServletContext context = filterConfig.getServletContext();
-    ParamReader p = new ParamReader("LoginFilter '" + filterConfig.getFilterName() + "'", raw,
-        NAMES, context, environment, systemProperties);
+    ParamReader p = ParamReader.of("LoginFilter", filterConfig, NAMES, environment,
+        systemProperties);
     boolean insecure = p.bool("allow-insecure-http", false);
     URI issuer = issuer(p, insecure);
     URI redirectUri = p.url("redirect-uri", insecure);
@@ -56,7 +51,7 @@ public final class LoginParams {
       p.require("redirect-uri", "the absolute callback URL registered with the provider, such as"
           + " https://app.example.com/oauth/callback");
     }
-    ClientAuthentication auth = clientAuthentication(p);
+    ClientAuthentication auth = ClientParams.read(p);
     LoginConfig.Builder b;
     try {
       b = LoginConfig.builder(issuer, auth, redirectUri);
@@ -103,13 +98,14 @@ public final class LoginParams {
       if (skew != null) {
         b.clockSkew(skew);
       }
-      b.allowedOrigins(origins(p))
+      b.allowedOrigins(p.origins("allowed-origins"))
           .exposeHeaders(p.bool("expose-headers", false))
           .alignSessionTimeout(p.bool("align-session-timeout", true))
-          .refreshWindow(p.duration("refresh-window"))
-          .maximumSize(p.positiveLong("maximum-size", 10_000))
+          .maximumSize(p.positiveLong("maximum-size", 10_000, "a positive whole number of keys"))
           .managerAttribute(p.get("manager-attribute", "dev.tokenkeeper.TokenManager"));
-      for (TokenListener l : listeners(p, context)) {
+      b.tokenEndpointOptions(ExchangeParams.read(p));
+      b.tokenManagerOptions(ManagerParams.read(p));
+      for (TokenListener l : Instances.listeners(p, "listener")) {
         b.listener(l);
       }
       return b.build();
@@ -126,101 +122,5 @@ public final class LoginParams {
           + " or fragment (RFC 8414, section 2)");
     }
     return issuer;
-  }
-
-  private static ClientAuthentication clientAuthentication(ParamReader p)
-      throws ServletException {
-    String clientId = p.require("client-id", "the client_id the provider gave your application");
-    String method = p.get("client-authentication", "client_secret_basic");
-    try {
-      switch (method) {
-        case "client_secret_basic", "client_secret_post", "client_secret_jwt" -> {
-          p.notWith(method, "client-authentication", "private-key-file", "key-id");
-          String secret = p.secret("client-secret", "the client secret", true);
-          return switch (method) {
-            case "client_secret_basic" -> ClientAuthentication.basic(clientId, secret);
-            case "client_secret_post" -> ClientAuthentication.post(clientId, secret);
-            default -> ClientAuthentication.secretJwt(clientId, secret);
-          };
-        }
-        case "private_key_jwt" -> {
-          p.notWith(method, "client-authentication", "client-secret-env", "client-secret-file",
-              "client-secret");
-          return ClientAuthentication.privateKeyJwt(clientId, p.privateKey("private-key-file"),
-              p.get("key-id"));
-        }
-        case "none" -> {
-          p.notWith(method, "client-authentication", "client-secret-env", "client-secret-file",
-              "client-secret", "private-key-file", "key-id");
-          return ClientAuthentication.none(clientId);
-        }
-        default -> throw p.error("client-authentication", "is \"" + method + "\"",
-            "one of client_secret_basic, client_secret_post, client_secret_jwt,"
-                + " private_key_jwt, none");
-      }
-    } catch (IllegalArgumentException e) {
-      throw new ServletException(p.owner() + ": init-params client-id / client-authentication: "
-          + e.getMessage(), e);
-    }
-  }
-
-  private static List<URI> origins(ParamReader p) throws ServletException {
-    List<URI> origins = new ArrayList<>();
-    String value = p.get("allowed-origins");
-    if (value == null) {
-      return origins;
-    }
-    for (String item : value.split("[,\\s]+")) {
-      if (item.isEmpty()) {
-        continue;
-      }
-      try {
-        origins.add(Origins.check(new URI(item)));
-      } catch (URISyntaxException | IllegalArgumentException e) {
-        throw p.error("allowed-origins", "is wrong: " + e.getMessage(),
-            "comma-separated origins such as https://api.example.com");
-      }
-    }
-    return origins;
-  }
-
-  private static List<TokenListener> listeners(ParamReader p, ServletContext context)
-      throws ServletException {
-    List<TokenListener> listeners = new ArrayList<>();
-    String value = p.get("listener");
-    if (value == null) {
-      return listeners;
-    }
-    String form = "comma-separated entries, each attribute:NAME (a ServletContext attribute"
-        + " holding a TokenListener) or the class name of a TokenListener with a public no-arg"
-        + " constructor";
-    for (String entry : value.split("[,\\s]+")) {
-      if (entry.isEmpty()) {
-        continue;
-      }
-      if (entry.startsWith("attribute:")) {
-        Object o = context.getAttribute(entry.substring("attribute:".length()));
-        if (!(o instanceof TokenListener l)) {
-          throw p.error("listener", "names the ServletContext attribute "
-              + entry.substring("attribute:".length()) + ", which does not hold a"
-              + " TokenListener", form);
-        }
-        listeners.add(l);
-      } else {
-        String name = entry.startsWith("class:") ? entry.substring(6) : entry;
-        try {
-          ClassLoader loader = context.getClassLoader();
-          Object o = Class.forName(name, true, loader).getConstructor().newInstance();
-          if (!(o instanceof TokenListener l)) {
-            throw p.error("listener", "names " + name + ", which is not a TokenListener", form);
-          }
-          listeners.add(l);
-        } catch (ReflectiveOperationException | LinkageError e) {
-          throw p.error("listener", "names " + name + ", which cannot be instantiated ("
-              + e.getClass().getSimpleName() + ")", form);
-        }
-      }
-    }
-    return listeners;
   }
 }

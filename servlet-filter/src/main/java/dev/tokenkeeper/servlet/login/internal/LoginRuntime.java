@@ -59,10 +59,12 @@ public final class LoginRuntime implements AutoCloseable {
         throw new IOException("the scope asks for openid, but the provider names no jwks_uri,"
             + " so ID tokens cannot be verified; set jwks-uri");
       }
-      this.endpoint = TokenEndpoint.builder(m.tokenEndpoint(), settings.clientAuthentication())
+      TokenEndpoint.Builder eb = TokenEndpoint.builder(m.tokenEndpoint(),
+              settings.clientAuthentication())
           .revocationUri(m.revocationEndpoint())
-          .allowInsecureHttp(settings.allowInsecureHttp())
-          .build();
+          .allowInsecureHttp(settings.allowInsecureHttp());
+      settings.tokenEndpointOptions().accept(eb);
+      this.endpoint = eb.build();
     } catch (IOException | RuntimeException e) {
       closeHttp();
       throw e;
@@ -72,7 +74,14 @@ public final class LoginRuntime implements AutoCloseable {
       b.refreshWindow(settings.refreshWindow());
     }
     settings.listeners().forEach(b::listener);
-    this.manager = b.build();
+    try {
+      settings.tokenManagerOptions().accept(b);
+      this.manager = b.build();
+    } catch (RuntimeException e) {
+      endpoint.close();
+      closeHttp();
+      throw e;
+    }
     this.jwks = new Jwks(() -> metadata.jwksUri(), http, settings.clock(), Duration.ofHours(1),
         Duration.ofSeconds(30), TIMEOUT);
     URI issuer = metadata.issuer();

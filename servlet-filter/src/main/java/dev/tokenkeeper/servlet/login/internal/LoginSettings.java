@@ -1,12 +1,15 @@
 package dev.tokenkeeper.servlet.login.internal;
 
 import dev.tokenkeeper.ClientAuthentication;
+import dev.tokenkeeper.TokenEndpoint;
 import dev.tokenkeeper.TokenListener;
+import dev.tokenkeeper.TokenManager;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** The values of a {@code LoginConfig}, for the implementation. Immutable. Not API. */
 public record LoginSettings(
@@ -41,7 +44,9 @@ public record LoginSettings(
     List<TokenListener> listeners,
     String managerAttribute,
     Clock clock,
-    HttpClient httpClient) {
+    HttpClient httpClient,
+    Consumer<TokenEndpoint.Builder> tokenEndpointOptions,
+    Consumer<TokenManager.Builder> tokenManagerOptions) {
 
   /** Whether the scope asks for an ID token. */
   public boolean openid() {
