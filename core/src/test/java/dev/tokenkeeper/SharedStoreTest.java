@@ -226,7 +226,9 @@ class SharedStoreTest {
     redis.quiet = true; // A misses the announcement (pub/sub is fire-and-forget)
     b.invalidate("k"); // a sign-out on B
     redis.quiet = false;
-    fx.clock().advance(Duration.ofMinutes(10)); // A's copy expired: its callers wait
+    // A's copy expired (well past: a copy A re-read from the store after its own put carries
+    // deadlines rounded to the millisecond): its callers wait.
+    fx.clock().advance(Duration.ofMinutes(11));
 
     ReauthenticationRequiredException e = assertThrows(ReauthenticationRequiredException.class,
         () -> a.token("k"));
@@ -249,7 +251,7 @@ class SharedStoreTest {
     TokenManager a = instance(false);
     other.set(instance(false));
     a.put("k", fx.response("at-0", 600, "rt-0"));
-    fx.clock().advance(Duration.ofMinutes(10));
+    fx.clock().advance(Duration.ofMinutes(11)); // expired: the caller waits for the refresh
 
     assertThrows(ReauthenticationRequiredException.class, () -> a.token("k"));
     TokenManagerFixture.await("the late answer revoked", () -> revoked().size() == 2);
