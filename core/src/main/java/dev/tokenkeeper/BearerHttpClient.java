@@ -3,6 +3,7 @@ package dev.tokenkeeper;
 import dev.tokenkeeper.internal.Daemons;
 import dev.tokenkeeper.internal.Failures;
 import dev.tokenkeeper.internal.Origin;
+import dev.tokenkeeper.internal.PendingBody;
 import dev.tokenkeeper.internal.Redactor;
 import java.io.IOException;
 import java.net.Authenticator;
@@ -50,7 +51,10 @@ import javax.net.ssl.SSLParameters;
  *       {@code WWW-Authenticate: Bearer error="invalid_token"} whatever its status, the client
  *       reports the token through {@link TokenManager#rejected} (which refreshes only if that token
  *       is still current, once for any number of concurrent rejections) and sends the request once
- *       more with the new token. A second rejection is returned to the caller: there is no loop. A
+ *       more with the new token. A second rejection is returned to the caller: there is no loop;
+ *       so is a rejection the manager answers with the same token (within its rejection interval,
+ *       or when a refresh brought the same token back), with its body (of which up to 64 KiB is
+ *       kept while the manager decides). A
  *       401 whose Bearer challenge names another error ({@code invalid_request},
  *       {@code insufficient_scope}) is returned as is, since a new token would not help. The
  *       request body is sent again when its length is known and at most
@@ -148,7 +152,7 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
       switch (call.next(response.statusCode(), response.headers())) {
         case RETRY -> {
           call.retried = true;
-          renewed = await(shared.manager.rejected(key, call.token));
+          renewed = await(call.rejection());
           if (sameToken(renewed, call.token)) {
             return response; // a 401 storm: the manager passed the 401 on without a refresh
           }
@@ -204,7 +208,7 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
           switch (call.next(response.statusCode(), response.headers())) {
             case RETRY:
               call.retried = true;
-              return shared.manager.rejected(key, call.token)
+              return call.rejection()
                   .thenCompose(t -> sameToken(t, call.token)
                       ? CompletableFuture.completedFuture(response)
                       : attempt(call, t, pushPromiseHandler));
@@ -284,6 +288,8 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
     private AccessToken token;
     private boolean retried;
     private int redirects;
+    /** The manager's answer to the 401 being read, asked as its headers arrive. */
+    private CompletableFuture<AccessToken> rejection;
 
     Call(HttpRequest request, BodyHandler<T> userHandler) {
       this.request = Objects.requireNonNull(request, "request");
@@ -306,14 +312,44 @@ public final class BearerHttpClient extends HttpClient implements AutoCloseable 
           .build();
     }
 
-    /** Reads the body only of the response the caller gets; discards the others. */
+    /**
+     * Reads the body only of the response the caller gets; discards the others. Whether a 401
+     * is retried is the manager's call, asked as its headers arrive: when it keeps the rejected
+     * token (a 401 storm within its rejection interval, or a refresh that brought the same token
+     * back) the caller gets this 401, with its body, at once or replayed from a
+     * {@link PendingBody} once the answer comes.
+     */
     BodyHandler<T> handler() {
       return info -> {
         Next next = next(info.statusCode(), info.headers());
-        return next == Next.RETURN || next == Next.REPORT
+        if (next == Next.RETURN || next == Next.REPORT) {
+          return userHandler.apply(info);
+        }
+        if (next != Next.RETRY) {
+          return BodySubscribers.replacing(null);
+        }
+        AccessToken rejected = token;
+        CompletableFuture<AccessToken> answer = rejection();
+        if (!answer.isDone()) {
+          return new PendingBody<>(answer.handle((t, e) -> e == null && sameToken(t, rejected)),
+              info, userHandler);
+        }
+        return !answer.isCompletedExceptionally() && sameToken(answer.join(), rejected)
             ? userHandler.apply(info)
             : BodySubscribers.replacing(null);
       };
+    }
+
+    /** Reports the token just rejected to the manager, once per response. */
+    CompletableFuture<AccessToken> rejection() {
+      if (rejection == null) {
+        try {
+          rejection = shared.manager.rejected(key, token);
+        } catch (RuntimeException e) {
+          rejection = CompletableFuture.failedFuture(e);
+        }
+      }
+      return rejection;
     }
 
     /** A pure function of the response and this call's state, so the handler and the caller agree. */

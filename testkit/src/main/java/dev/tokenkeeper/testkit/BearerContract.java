@@ -389,9 +389,25 @@ public abstract class BearerContract {
     Reply reply = send("POST", api.uri("/x"), text(), "hi".getBytes(StandardCharsets.UTF_8),
         false);
 
-    assertEquals(401, reply.status());
+    assertEquals(new Reply(401, "expired"), reply, "the 401 reaches the caller with its body");
     assertEquals(1, api.count(), "no retry with the token just rejected");
     assertEquals(1, refreshes());
+  }
+
+  @Test
+  void a401PassedOnWithoutARefreshReachesTheCallerWithItsBody() throws Exception {
+    // A resource server that rejects every token: the first 401 costs one refresh, a second one
+    // within the manager's rejection interval is passed on to the caller as it came.
+    api.script(r -> Answer.text(401, "denied " + r.header("Authorization"))
+        .withHeader("WWW-Authenticate", "Bearer realm=\"api\""));
+    assertEquals(new Reply(401, "denied Bearer at-2"), get(api.uri("/x"), Map.of()));
+
+    Reply passedOn = send("POST", api.uri("/x"), text(), "hi".getBytes(StandardCharsets.UTF_8),
+        false);
+
+    assertEquals(new Reply(401, "denied Bearer at-2"), passedOn);
+    assertEquals(3, api.count(), "the passed-on 401 is not retried");
+    assertEquals(1, refreshes(), "one refresh per rejection interval");
   }
 
   // ---- bodies that cannot be sent again --------------------------------------------------

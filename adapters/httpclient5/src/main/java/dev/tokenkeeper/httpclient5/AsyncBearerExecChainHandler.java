@@ -4,6 +4,7 @@ import dev.tokenkeeper.AccessToken;
 import dev.tokenkeeper.BearerPolicy;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.httpclient5.internal.Futures;
+import dev.tokenkeeper.httpclient5.internal.HeldBody;
 import dev.tokenkeeper.httpclient5.internal.Hops;
 import java.io.IOException;
 import java.net.URI;
@@ -26,8 +27,9 @@ import org.apache.hc.core5.http.support.BasicRequestBuilder;
  * {@link BearerExecChainHandler} for Apache HttpClient 5's async client: the same contract,
  * without blocking an I/O thread. An execution whose context has a
  * {@link BearerExecChainHandler#KEY_ATTRIBUTE} carries the token of that key. The request waits for the token through
- * {@link TokenManager#tokenAsync}; after a rejection the 401's body is discarded and the request
- * is sent again once the refresh completes. The entity producer is sent again when it is
+ * {@link TokenManager#tokenAsync}; after a rejection the request is sent again once the refresh
+ * completes, and the 401's body (kept up to 64 KiB meanwhile) is dropped, or handed to the caller
+ * when the manager keeps the rejected token. The entity producer is sent again when it is
  * {@linkplain AsyncEntityProducer#isRepeatable() repeatable} and its length is known and at most
  * {@link BearerPolicy#maxReplayBytes()}.
  *
@@ -112,6 +114,7 @@ public final class AsyncBearerExecChainHandler implements AsyncExecChainHandler 
       a.chain().proceed(authorized, a.producer(), a.scope(), new AsyncExecCallback() {
         private volatile CompletableFuture<AccessToken> renewal;
         private volatile HttpResponse rejection;
+        private volatile HeldBody rejectionBody;
 
         @Override
         public AsyncDataConsumer handleResponse(HttpResponse response, EntityDetails details)
@@ -123,7 +126,13 @@ public final class AsyncBearerExecChainHandler implements AsyncExecChainHandler 
             if (replayable(a.producer()) && !keptAlready(next, token)) {
               renewal = next;
               rejection = response;
-              return null; // discard the rejection's body
+              if (details == null) {
+                return null;
+              }
+              // Kept until the manager answers: dropped for a retry, handed on if it keeps the
+              // token after all (a refresh that brought the same token back).
+              rejectionBody = new HeldBody(details);
+              return rejectionBody;
             }
           }
           return a.callback().handleResponse(response, details);
@@ -149,7 +158,7 @@ public final class AsyncBearerExecChainHandler implements AsyncExecChainHandler 
             if (failure != null) {
               a.callback().failed(Futures.cause(failure));
             } else if (renewed.value().equals(token.value())) {
-              passOn(rejection, a.callback()); // the manager kept the token: no retry
+              passOn(rejection, rejectionBody, a.callback()); // the manager kept the token
             } else {
               send(a, renewed, true);
             }
@@ -166,10 +175,14 @@ public final class AsyncBearerExecChainHandler implements AsyncExecChainHandler 
     }
   }
 
-  /** Hands the caller a rejection whose body was already discarded: status and headers only. */
-  private static void passOn(HttpResponse rejection, AsyncExecCallback callback) {
+  /** Hands the caller a rejection that was read before the manager kept its token. */
+  private static void passOn(HttpResponse rejection, HeldBody body, AsyncExecCallback callback) {
     try {
-      callback.handleResponse(rejection, null);
+      AsyncDataConsumer consumer =
+          callback.handleResponse(rejection, body == null ? null : body.details());
+      if (consumer != null && body != null) {
+        body.replayInto(consumer);
+      }
       callback.completed();
     } catch (HttpException | IOException | RuntimeException e) {
       callback.failed(e);

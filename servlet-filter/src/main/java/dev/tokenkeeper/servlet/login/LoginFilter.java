@@ -29,6 +29,7 @@ import java.lang.System.Logger.Level;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Signs users in with the provider (OAuth 2.0 authorization code with PKCE, OpenID Connect) and
@@ -102,8 +103,9 @@ public final class LoginFilter implements Filter {
 
   @Override
   public void init(FilterConfig filterConfig) throws ServletException {
-    LoginConfig c = config != null ? config
-        : LoginParams.parse(filterConfig, environment, systemProperties);
+    boolean fromWebXml = config == null;
+    LoginConfig c = fromWebXml
+        ? LoginParams.parse(filterConfig, environment, systemProperties) : config;
     String name = "LoginFilter '" + filterConfig.getFilterName() + "'";
     LoginRuntime r;
     try {
@@ -113,7 +115,7 @@ public final class LoginFilter implements Filter {
           + " (init-params issuer, authorization-endpoint, token-endpoint, jwks-uri): "
           + e.getMessage(), e);
     } catch (RuntimeException e) {
-      throw new ServletException(name + ": " + (config == null
+      throw new ServletException(name + ": " + (fromWebXml
           ? WebXmlHints.forWebXml(e.getMessage()) : e.getMessage()), e);
     }
     ServletContext ctx = filterConfig.getServletContext();
@@ -154,7 +156,8 @@ public final class LoginFilter implements Filter {
     this.runtime = r;
     this.context = ctx;
     this.login = new AuthorizationRedirect(r);
-    this.callback = new Callback(r);
+    this.callback = new Callback(r,
+        fromWebXml ? WebXmlHints::forWebXml : UnaryOperator.identity());
     this.sessionInfo = new SessionInfo(r);
     this.logout = new Logout(r);
     this.backChannel = new BackChannelLogout(r);

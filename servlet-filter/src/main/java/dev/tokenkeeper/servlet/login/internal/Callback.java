@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 
 /**
  * The login's second leg (RFC 6749, 4.1.2): checks {@code state}, answers provider errors,
@@ -32,10 +33,16 @@ public final class Callback {
 
   private final LoginRuntime runtime;
   private final LoginSettings settings;
+  private final UnaryOperator<String> hints;
 
-  public Callback(LoginRuntime runtime) {
+  /**
+   * @param hints rewrites the core's messages for the log: for a {@code web.xml} user, builder
+   *     methods become the init-params that set the same thing
+   */
+  public Callback(LoginRuntime runtime, UnaryOperator<String> hints) {
     this.runtime = runtime;
     this.settings = runtime.settings();
+    this.hints = hints;
   }
 
   public void handle(HttpServletRequest request, HttpServletResponse response)
@@ -94,7 +101,8 @@ public final class Callback {
     try {
       tokens = runtime.endpoint().request(tokenRequest);
     } catch (TokenEndpointException e) {
-      LOG.log(Level.WARNING, "authorization code exchange failed: " + e.getMessage());
+      LOG.log(Level.WARNING,
+          "authorization code exchange failed: " + hints.apply(e.getMessage()));
       Pages.error(request, response, 502, "token_request_failed", "Sign-in failed",
           "The provider did not exchange the authorization code"
               + e.error().map(c -> " (" + c + ")").orElse("") + ".", retryHere);
