@@ -89,7 +89,9 @@ public interface TokenListener {
   /**
    * {@link TokenManager#revoke} has asked the provider to revoke tokens of {@code key}, and says
    * what was and was not revoked. Called once for the tokens held when {@code revoke(key)} was
-   * called, and once more for those of a token request that was in flight then; on the thread
+   * called (with a shared store: also for the stored state when it differs from this
+   * instance's copy, or when this instance held none), and once more for those of a token
+   * request that was in flight then; on the thread
    * that received the revocation endpoint's answer, before the future of {@code revoke(key)}
    * completes.
    */

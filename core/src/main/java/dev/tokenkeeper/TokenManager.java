@@ -350,6 +350,15 @@ public final class TokenManager implements AutoCloseable {
    * the tokens it brings are revoked too, and its callers get
    * {@link ReauthenticationRequiredException}. The future then completes once those tokens are
    * revoked as well.
+   *
+   * <p>With a shared {@link TokenStore} the key's tokens are revoked in the whole cluster,
+   * whether this instance holds a copy or not: it takes the key's lease as a refresh would (so no
+   * other instance sends the refresh token meanwhile), reads the stored state, revokes its tokens
+   * (and this instance's copy, if different), then removes the key by a fenced write; every
+   * instance forgets it. An instance whose request ran while its own lease had lapsed has its
+   * answer refused by the fence, revokes it, and does not serve it. While the store cannot be
+   * reached, only this instance's copy is revoked (the outage is reported); other instances then
+   * meet the provider's {@code invalid_grant} and do not send that refresh token again.
    */
   public CompletableFuture<Void> revoke(String key) {
     Objects.requireNonNull(key, "key is required");

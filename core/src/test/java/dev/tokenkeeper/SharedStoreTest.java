@@ -142,6 +142,123 @@ class SharedStoreTest {
     assertTrue(new String(redis.entry("k").value()).contains("at-newer"));
   }
 
+  /** The tokens the revocation endpoint was asked to revoke, with their hints, in order. */
+  private List<String> revoked() {
+    return fx.server().requests().stream().filter(r -> r.path().equals("/revoke"))
+        .map(r -> r.body().replaceAll(".*token=([^&]*).*token_type_hint=([^&]*).*", "$1 $2"))
+        .toList();
+  }
+
+  private void rotatingWithRevocation() {
+    fx.serve(r -> {
+      if (r.path().equals("/revoke")) {
+        return ScriptedServer.Answer.status(200);
+      }
+      if (r.body().contains("grant_type=refresh_token")) {
+        int n = refreshes.incrementAndGet();
+        return ok("at-r" + n, 3600, "rt-r" + n);
+      }
+      int n = acquisitions.incrementAndGet();
+      return ok("at-" + n, 3600, "rt-" + n);
+    });
+  }
+
+  @Test
+  void revokeOnAnInstanceWithoutACopyRevokesTheStoredTokensThenRemovesThem() {
+    rotatingWithRevocation();
+    List<String> outcomes = new CopyOnWriteArrayList<>();
+    TokenManager a = instance(true);
+    TokenManager b = instance(true, new TokenListener() {
+      @Override
+      public void onRevoked(String key, Revocation revocation) {
+        outcomes.add(key + " " + revocation.refreshToken() + " " + revocation.accessToken());
+      }
+    });
+    a.token("k");
+
+    b.revoke("k").join();
+
+    assertEquals(List.of("rt-1 refresh_token", "at-1 access_token"), revoked());
+    assertEquals(List.of("k REVOKED REVOKED"), outcomes);
+    assertTrue(redis.entry("k").isAbsent());
+    assertTrue(redis.entry("k").version() > 0, "a removal (tombstone), announced to A");
+    assertEquals("at-2", a.token("k").value(), "A forgot it and acquired afresh");
+  }
+
+  @Test
+  void revokeWithTheSameCopyRevokesEachTokenOnce() {
+    rotatingWithRevocation();
+    TokenManager a = instance(true);
+    TokenManager b = instance(true);
+    a.token("k");
+    b.token("k");
+
+    b.revoke("k").join();
+
+    assertEquals(List.of("rt-1 refresh_token", "at-1 access_token"), revoked());
+  }
+
+  @Test
+  void revokeWithTheStoreDownRevokesTheCopyHereAndSaysSo() {
+    rotatingWithRevocation();
+    List<String> told = new CopyOnWriteArrayList<>();
+    TokenManager a = instance(true, new TokenListener() {
+      @Override
+      public void onStoreUnavailable(String key, Throwable cause) {
+        told.add(key);
+      }
+    });
+    a.token("k");
+    redis.down = true;
+
+    a.revoke("k").join();
+
+    assertEquals(List.of("rt-1 refresh_token", "at-1 access_token"), revoked());
+    assertEquals(List.of("k"), told);
+  }
+
+  @Test
+  void aRefreshThatFindsTheKeyRemovedElsewhereNeverSendsItsRefreshToken() {
+    rotatingWithRevocation();
+    TokenManager a = instance(false);
+    TokenManager b = instance(false);
+    a.put("k", fx.response("at-0", 600, "rt-0"));
+    redis.quiet = true; // A misses the announcement (pub/sub is fire-and-forget)
+    b.invalidate("k"); // a sign-out on B
+    redis.quiet = false;
+    // A's copy expired (well past: a copy A re-read from the store after its own put carries
+    // deadlines rounded to the millisecond): its callers wait.
+    fx.clock().advance(Duration.ofMinutes(11));
+
+    ReauthenticationRequiredException e = assertThrows(ReauthenticationRequiredException.class,
+        () -> a.token("k"));
+    assertTrue(e.getMessage().contains("removed from the shared store by another instance"),
+        e.getMessage());
+    assertTrue(fx.server().requests().stream().noneMatch(r -> r.body().contains("rt-0")),
+        "the removed state's refresh token was not sent");
+  }
+
+  @Test
+  void aRefreshFencedOffByARemovalIsRevokedAndNotServed() {
+    AtomicReference<TokenManager> other = new AtomicReference<>();
+    fx.serve(r -> {
+      if (r.path().equals("/revoke")) {
+        return ScriptedServer.Answer.status(200);
+      }
+      other.get().invalidate("k"); // a sign-out elsewhere while this refresh runs
+      return ok("at-late", 3600, "rt-late");
+    });
+    TokenManager a = instance(false);
+    other.set(instance(false));
+    a.put("k", fx.response("at-0", 600, "rt-0"));
+    fx.clock().advance(Duration.ofMinutes(11)); // expired: the caller waits for the refresh
+
+    assertThrows(ReauthenticationRequiredException.class, () -> a.token("k"));
+    TokenManagerFixture.await("the late answer revoked", () -> revoked().size() == 2);
+    assertEquals(List.of("rt-late refresh_token", "at-late access_token"), revoked());
+    assertTrue(redis.entry("k").isAbsent(), "the removal stands");
+  }
+
   @Test
   void whenTheStoreIsDownEachInstanceCarriesOnAloneAndSaysSo() {
     rotating();

@@ -275,25 +275,30 @@ public final class KeyLifecycle {
       invalidate(key);
       return CompletableFuture.completedFuture(null);
     }
-    if (shared != null) {
-      shared.remove(key);
-    }
     List<CompletableFuture<Throwable>> parts = new ArrayList<>(2);
     KeySlot h = table.peek(key);
+    TokenState held = null;
+    CompletableFuture<TokenState> running = null;
     if (h != null) {
       KeySlot.Revoked taken = h.retireForRevocation();
       watch.forget(h);
       table.remove(h);
-      if (taken.state() != null) {
-        parts.add(revokeQuietly(h, taken.state()));
-      }
-      CompletableFuture<TokenState> running = taken.inFlight();
-      if (running != null) {
-        parts.add(running.handle((v, e) -> null).thenCompose(v -> {
-          CompletableFuture<Throwable> late = h.lateRevocation;
-          return late != null ? late : CompletableFuture.completedFuture(null);
-        }));
-      }
+      held = taken.state();
+      running = taken.inFlight();
+    }
+    if (shared != null) {
+      // Under the key's lease, whether this instance held a copy or not: see SharedRevocation.
+      parts.add(new SharedRevocation(this, key, h, held, h == null ? 0 : h.version())
+          .start(running));
+    } else if (held != null) {
+      parts.add(revokeQuietly(h, held));
+    }
+    if (running != null) {
+      KeySlot slot = h;
+      parts.add(running.handle((v, e) -> null).thenCompose(v -> {
+        CompletableFuture<Throwable> late = slot.lateRevocation;
+        return late != null ? late : CompletableFuture.completedFuture(null);
+      }));
     }
     return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
       for (CompletableFuture<Throwable> part : parts) {

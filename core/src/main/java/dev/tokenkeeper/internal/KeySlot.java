@@ -80,6 +80,8 @@ public final class KeySlot {
   volatile long rejectedRefreshAt = Long.MIN_VALUE;
   /** The revocation of an answer that arrived after revoke(key), for revoke(key) to wait on. */
   volatile CompletableFuture<Throwable> lateRevocation;
+  /** The answer {@link #lateRevocation} revokes, set before it. */
+  volatile TokenState lateRevoked;
   /** The request of this slot waiting for a token-budget slot, to promote when a caller waits. */
   volatile dev.tokenkeeper.internal.budget.BudgetQueue.Ticket budgetTicket;
   /** The pending session timer of this slot, or {@code null}; see {@link SessionWatch}. */

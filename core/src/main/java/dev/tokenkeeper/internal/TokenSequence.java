@@ -46,6 +46,10 @@ final class TokenSequence {
   private TokenState leased;
   /** Whether the store was re-read after an invalid_grant (once per sequence). */
   private boolean reread;
+  /** The store's version of {@link #basis} (0: none, or never stored): see removedElsewhere. */
+  private long basisVersion;
+  /** The version the lease was granted at. */
+  private long leaseVersion;
 
   TokenSequence(KeyLifecycle life, KeySlot slot, TokenState basis, RefreshCause cause,
       CompletableFuture<TokenState> promise) {
@@ -63,6 +67,7 @@ final class TokenSequence {
       begin();
       return;
     }
+    basisVersion = basis == null ? 0 : slot.version();
     claim(slot.version());
   }
 
@@ -94,11 +99,16 @@ final class TokenSequence {
     }
     if (claim.lease() != null) {
       lease = claim.lease();
+      leaseVersion = lease.version();
       leased = basis;
       begin();
       return;
     }
     TokenStore.Entry newer = claim.newer();
+    if (basis != null && basisVersion > 0 && newer.isAbsent() && newer.version() > basisVersion) {
+      removedElsewhere(null);
+      return;
+    }
     TokenState remote = life.shared.decode(slot.key, newer);
     if (remote != null && servable(remote)) {
       adopt(remote, newer.version());
@@ -117,6 +127,7 @@ final class TokenSequence {
         return;
       }
       basis = remote;
+      basisVersion = newer.version();
     }
     // The version is claimed together with the state it belongs to (or, when the store holds
     // none, with ours): never a version newer than the refresh token we would send.
@@ -285,6 +296,10 @@ final class TokenSequence {
       publish(response, next, w.current().version());
       return;
     }
+    if (w.current().isAbsent() && w.current().version() > leaseVersion) {
+      removedElsewhere(next);
+      return;
+    }
     // Fenced off: another instance stored a newer state while this request ran (this one's
     // lease lapsed). The cluster keeps its state; the callers get it if it is usable.
     TokenState remote = life.shared.decode(slot.key, w.current());
@@ -326,9 +341,47 @@ final class TokenSequence {
     }
   }
 
+  /**
+   * The key was removed from the shared store (revoke or invalidate on another instance) after
+   * the state this request started from was stored: that state's tokens are dead in the whole
+   * cluster, and its refresh token is not sent (any more). {@code answer}, the tokens this request
+   * got meanwhile (its lease had lapsed while the other instance held the key's lease), is not
+   * served and is revoked, so the removal is not undone here; {@code null} when nothing was sent.
+   */
+  private void removedElsewhere(TokenState answer) {
+    if (answer != null && life.sender.supportsRevocation()) {
+      life.revokeQuietly(slot, answer);
+    }
+    TokenState current = slot.state;
+    if (current != null && current != basis && !slot.retired()) {
+      // A put() landed meanwhile (a sign-in here): that token is the answer.
+      if (slot.release()) {
+        life.table.reinsert(slot);
+      } else {
+        life.table.retime(slot);
+      }
+      promise.complete(current);
+      return;
+    }
+    ReauthenticationRequiredException reauth = KeyLifecycle.reauthentication(slot.key,
+        "the tokens of key '" + slot.key + "' were removed from the shared store by another"
+        + " instance (revoke or invalidate) while this instance was refreshing them; no refresh"
+        + " token of theirs is sent again. Sign the user in again and put() the new token, or"
+        + " call token() again to acquire one with the primary grant", null);
+    boolean evicted = slot.release();
+    life.end(slot, basis, false);
+    if (evicted) {
+      life.table.reinsert(slot);
+    } else {
+      life.table.retime(slot);
+    }
+    notifyAndComplete(reauth, false);
+  }
+
   /** The key was revoked while this request was in flight: its answer must not be served. */
   private void revokedMeanwhile(TokenState answer) {
     // Set before the callers (and revoke(key), which waits on this request) are released.
+    slot.lateRevoked = answer;
     slot.lateRevocation = life.revokeQuietly(slot, answer);
     ReauthenticationRequiredException reauth = KeyLifecycle.reauthentication(slot.key,
         "the tokens of key '" + slot.key + "' were revoked while a token request was in flight;"
@@ -411,6 +464,7 @@ final class TokenSequence {
           return;
         }
         basis = remote;
+        basisVersion = e.version();
         request = life.refreshRequest(slot.key, remote);
         send();
       } catch (Throwable t) {

@@ -49,6 +49,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * written at every refresh, so after the longest refresh token lifetime at most). Without a key
  * the store refuses to start unless {@link Builder#plaintext()} opts in, and then logs a WARNING.
  *
+ * <p><b>Redis unreachable at start-up.</b> The application starts anyway (unless
+ * {@link Builder#requireRedisAtStart()}): {@link Builder#build()} logs a WARNING and the store
+ * keeps trying to connect in the background, from 100 ms apart doubling up to
+ * {@link Builder#reconnectDelay}. Until Redis answers, every store operation fails at once, so the
+ * manager does what it does when Redis goes down later: it serves from its own cache with its own
+ * single flight and budget, and tells {@code TokenListener.onStoreUnavailable} (a WARNING at
+ * most once a minute). No refresh token another instance may have rotated is sent meanwhile: an
+ * instance that never reached Redis holds only tokens it obtained itself. Once Redis answers,
+ * the instance joins: leases, fenced writes, pub/sub and the shared budget from its next token
+ * request on, and the cluster's state (the newest version) replaces its own. A wrong password
+ * is a configuration error and fails {@code build()} at once.
+ *
+ * <p><b>Revocation.</b> {@code TokenManager.revoke(key)} on any instance revokes the tokens
+ * stored here at the provider, under the key's lease (so no instance sends the refresh token
+ * meanwhile), then removes the key by a fenced write; every instance forgets it, and an answer
+ * that arrives after the removal is refused by the fence, revoked, and never served.
+ *
  * <p>Thread-safe: one store per application instance, shared by its managers. {@link #close()}
  * ends its connections and its one daemon thread, {@code tokenkeeper-redis-<n>}.
  */
@@ -64,16 +81,20 @@ public final class RedisTokenStore implements TokenStore {
   /** The default Redis command timeout, 2 seconds. */
   public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
 
+  /** The default longest delay between two attempts to reach Redis, 1 second. */
+  public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofSeconds(1);
+
   private final LeasedStore store;
   private final String description;
   private final Duration commandTimeout;
   private final ConcurrentHashMap<String, SharedBudget> budgets = new ConcurrentHashMap<>();
 
   private RedisTokenStore(Builder b, ValueCipher cipher) {
-    RedisLink link = RedisLink.connect(b.uri, b.commandTimeout);
+    RedisLink link = RedisLink.create(b.uri, b.commandTimeout, b.reconnectDelay);
     try {
       this.store = new LeasedStore(link, new RedisKeys(b.namespace), cipher, b.clock,
-          b.leasePeriod, b.maxWait);
+          b.leasePeriod, b.maxWait, b.reconnectDelay, RedisLink.redact(b.uri));
+      store.connect(b.requireRedisAtStart);
     } catch (RuntimeException e) {
       link.close();
       throw e;
@@ -187,6 +208,8 @@ public final class RedisTokenStore implements TokenStore {
     private Duration maxWait = DEFAULT_MAX_WAIT;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
     private Clock clock = Clock.systemUTC();
+    private Duration reconnectDelay = DEFAULT_RECONNECT_DELAY;
+    private boolean requireRedisAtStart;
 
     private Builder(String uri) {
       RedisLink.validate(uri);
@@ -291,6 +314,32 @@ public final class RedisTokenStore implements TokenStore {
       return this;
     }
 
+    /**
+     * The longest delay between two attempts to reach Redis, {@link #DEFAULT_RECONNECT_DELAY}:
+     * after a lost connection (Lettuce's reconnect, from 10 ms doubling up to this) and when Redis
+     * could not be reached at start-up (from 100 ms doubling up to this). An instance shares
+     * again at most this long after Redis answers.
+     */
+    public Builder reconnectDelay(Duration delay) {
+      if (delay == null || delay.toMillis() < 10) {
+        throw new IllegalArgumentException("reconnectDelay must be at least 10 ms; got " + delay);
+      }
+      this.reconnectDelay = delay;
+      return this;
+    }
+
+    /**
+     * Makes {@link #build()} fail when Redis cannot be reached, for deployments that would
+     * rather not start than run unshared. By default the store starts without Redis: the
+     * manager serves per instance (its own cache, single flight and budget; see the class
+     * comment) and the store connects in the background, joining the cluster as soon as Redis
+     * answers.
+     */
+    public Builder requireRedisAtStart() {
+      this.requireRedisAtStart = true;
+      return this;
+    }
+
     /** The clock that turns deadlines into TTLs; default the system clock (UTC). */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
@@ -298,10 +347,13 @@ public final class RedisTokenStore implements TokenStore {
     }
 
     /**
-     * Connects and builds the store.
+     * Builds the store and makes its first attempt to reach Redis. Unreachable Redis is no
+     * error (unless {@link #requireRedisAtStart()}): the store logs a WARNING, starts unshared,
+     * and keeps connecting in the background (see the class comment). Configuration errors are.
      *
-     * @throws IllegalStateException neither an encryption key nor {@link #plaintext()}, or both
-     * @throws RuntimeException Redis cannot be reached (Lettuce's {@code RedisConnectionException})
+     * @throws IllegalStateException neither an encryption key nor {@link #plaintext()}, or both;
+     *     Redis answered and refused the credentials of the URI; or Redis cannot be reached and
+     *     {@link #requireRedisAtStart()} was set
      */
     public RedisTokenStore build() {
       if (keys.isEmpty() && !plaintext) {

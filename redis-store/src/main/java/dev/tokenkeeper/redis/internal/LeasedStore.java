@@ -35,6 +35,8 @@ public final class LeasedStore implements TokenStore {
   private static final System.Logger LOG = System.getLogger(LeasedStore.class.getName());
   private static final AtomicInteger THREADS = new AtomicInteger();
   private static final String RELEASED = "released";
+  /** The first retry's delay after Redis was unreachable at start-up; each next one doubles. */
+  static final long FIRST_RETRY_MILLIS = 100;
 
   private final RedisLink link;
   private final RedisKeys keys;
@@ -51,9 +53,14 @@ public final class LeasedStore implements TokenStore {
   private final RateLimitedLog warnings = new RateLimitedLog(LOG, Duration.ofSeconds(30));
   private volatile VersionListener listener;
   private volatile boolean closed;
+  /** The longest delay between two attempts to reach a Redis not reached since start-up. */
+  private final long reconnectMillis;
+  /** Attempts to reach Redis since start-up, while it has not been reached. */
+  private final AtomicInteger connectAttempts = new AtomicInteger();
+  private final String redactedUri;
 
   public LeasedStore(RedisLink link, RedisKeys keys, ValueCipher cipher, Clock clock,
-      Duration lease, Duration maxWait) {
+      Duration lease, Duration maxWait, Duration reconnectDelay, String redactedUri) {
     this.link = link;
     this.keys = keys;
     this.cipher = cipher;
@@ -72,7 +79,99 @@ public final class LeasedStore implements TokenStore {
     });
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
-    link.subscribe(keys.channel(), (channel, message) -> onMessage(message));
+    this.reconnectMillis = Math.max(1, reconnectDelay.toMillis());
+    this.redactedUri = redactedUri;
+  }
+
+  // ---- connecting -----------------------------------------------------------------------------
+
+  /**
+   * The first attempt to reach Redis, on the caller's thread (the store's build). Reached: the
+   * store shares from now on. Unreachable: unless {@code required}, a WARNING, and attempts go on
+   * in the background on the store's timer, {@link #FIRST_RETRY_MILLIS} apart and doubling up to
+   * the reconnect delay, until Redis answers; meanwhile every operation fails at once with a
+   * {@link TokenStoreException}, so the manager carries on per instance.
+   *
+   * @return whether Redis was reached
+   * @throws IllegalStateException Redis answered and refused the credentials (a configuration
+   *     error, never retried), or {@code required} and Redis cannot be reached
+   */
+  public boolean connect(boolean required) {
+    try {
+      open();
+      return true;
+    } catch (RuntimeException e) {
+      if (RedisLink.credentialsRefused(e)) {
+        throw new IllegalStateException("Redis (" + redactedUri + ") refused this instance's"
+            + " credentials: " + rootMessage(e) + ". Check the user and password in the store's"
+            + " URI (redis://user:password@host:port) and Redis's ACL", e);
+      }
+      if (required) {
+        throw new IllegalStateException("Redis (" + redactedUri + ") cannot be reached: "
+            + rootMessage(e) + ". It is required at start-up (RedisTokenStore.Builder"
+            + ".requireRedisAtStart); without that option the store starts and connects when"
+            + " Redis answers", e);
+      }
+      warnings.warn("Redis (" + redactedUri + ") cannot be reached at start-up (" + rootMessage(e)
+          + "); this instance starts alone, with its own cache, single flight and budget, and"
+          + " keeps trying to connect (at most " + reconnectMillis + " ms apart)");
+      scheduleConnect(Math.min(FIRST_RETRY_MILLIS, reconnectMillis));
+      return false;
+    }
+  }
+
+  /** Whether Redis has been reached (the connections may be reconnecting now). */
+  public boolean connected() {
+    return link.opened();
+  }
+
+  private void open() {
+    link.open(keys.channel(), (channel, message) -> onMessage(message));
+  }
+
+  private void scheduleConnect(long delayMillis) {
+    if (closed) {
+      return;
+    }
+    try {
+      timer.schedule(() -> retryConnect(delayMillis), delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      // closed meanwhile: nothing more to try
+    }
+  }
+
+  private void retryConnect(long lastDelay) {
+    if (closed) {
+      return;
+    }
+    int attempt = connectAttempts.incrementAndGet() + 1;
+    try {
+      open();
+      LOG.log(System.Logger.Level.INFO, () -> "Redis (" + redactedUri + ") reached at attempt "
+          + attempt + ": this instance shares its tokens with the cluster from now on");
+    } catch (RuntimeException e) {
+      if (closed) {
+        return;
+      }
+      if (RedisLink.credentialsRefused(e)) {
+        warnings.warn("Redis (" + redactedUri + ") answers but refuses this instance's"
+            + " credentials: " + rootMessage(e) + "; check the store's URI and Redis's ACL."
+            + " Still trying");
+      } else {
+        warnings.warn("Redis (" + redactedUri + ") is still unreachable after " + attempt
+            + " attempts (" + rootMessage(e) + "); still trying");
+      }
+      scheduleConnect(Math.min(reconnectMillis, 2 * lastDelay));
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
   }
 
   /** A unique id of this store instance, part of every lease owner it writes. */

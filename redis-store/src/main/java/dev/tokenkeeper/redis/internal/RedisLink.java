@@ -1,5 +1,6 @@
 package dev.tokenkeeper.redis.internal;
 
+import dev.tokenkeeper.TokenStoreException;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -30,7 +31,11 @@ import java.util.function.BiConsumer;
  * Sentinel commands are rejected at once while disconnected (rather than queued), Cluster
  * commands wait at most the command timeout, so that the manager falls back to per-instance
  * behaviour instead of waiting on a Redis that is down; Lettuce reconnects (and resubscribes) in
- * the background.
+ * the background, at most {@code reconnectDelay} apart.
+ *
+ * <p>The client is made by {@link #create} without connecting; {@link #open} connects, and may
+ * be called again after it failed (Redis unreachable at start-up: the store retries on its
+ * timer). Until it succeeds, {@link #commands()} throws {@link TokenStoreException}.
  *
  * <p>URIs: {@code redis://}, {@code rediss://} (TLS), {@code redis-sentinel://} as Lettuce reads
  * them, and {@code redis-cluster://host:port[,host:port…]} ({@code rediss-cluster://} with TLS)
@@ -42,24 +47,28 @@ public final class RedisLink implements AutoCloseable {
   private static final RedisCodec<String, byte[]> CODEC =
       RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
+  private final String uri;
   private final ClientResources resources;
   private final AbstractRedisClient client;
-  private final StatefulConnection<String, byte[]> connection;
-  private final RedisClusterAsyncCommands<String, byte[]> commands;
-  private final StatefulRedisPubSubConnection<String, String> pubSub;
   private final boolean cluster;
+  private volatile StatefulConnection<String, byte[]> connection;
+  private volatile RedisClusterAsyncCommands<String, byte[]> commands;
+  private volatile StatefulRedisPubSubConnection<String, String> pubSub;
+  private volatile boolean closed;
 
-  private RedisLink(String uri, Duration timeout) {
+  private RedisLink(String uri, Duration timeout, Duration reconnectDelay) {
+    this.uri = uri;
+    long maxDelay = Math.max(10, reconnectDelay.toMillis());
     this.resources = DefaultClientResources.builder()
         .ioThreadPoolSize(2)
         .computationThreadPoolSize(2)
-        // Back within a second of Redis: Lettuce's default waits up to 30 s between attempts.
-        .reconnectDelay(() -> Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2,
-            TimeUnit.MILLISECONDS))
+        // Back within reconnectDelay of Redis: Lettuce's default waits up to 30 s between
+        // attempts.
+        .reconnectDelay(() -> Delay.exponential(Duration.ofMillis(10),
+            Duration.ofMillis(maxDelay), 2, TimeUnit.MILLISECONDS))
         .build();
     String scheme = scheme(uri);
     this.cluster = scheme.equals("redis-cluster") || scheme.equals("rediss-cluster");
-    AbstractRedisClient c = null;
     try {
       if (cluster) {
         RedisClusterClient cc = RedisClusterClient.create(resources, clusterSeeds(uri, timeout));
@@ -70,11 +79,7 @@ public final class RedisLink implements AutoCloseable {
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
             .timeoutOptions(TimeoutOptions.enabled(timeout))
             .build());
-        c = cc;
-        var conn = cc.connect(CODEC);
-        this.connection = conn;
-        this.commands = conn.async();
-        this.pubSub = cc.connectPubSub(StringCodec.UTF8);
+        this.client = cc;
       } else {
         RedisURI redisUri = RedisURI.create(uri);
         redisUri.setTimeout(timeout);
@@ -84,30 +89,81 @@ public final class RedisLink implements AutoCloseable {
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .timeoutOptions(TimeoutOptions.enabled(timeout))
             .build());
-        c = rc;
-        var conn = rc.connect(CODEC);
-        this.connection = conn;
-        this.commands = conn.async();
-        this.pubSub = rc.connectPubSub(StringCodec.UTF8);
+        this.client = rc;
       }
-      this.client = c;
     } catch (RuntimeException e) {
-      if (c != null) {
-        c.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-      }
       resources.shutdown();
       throw e;
     }
   }
 
   /**
-   * Connects to {@code uri}.
+   * The client for {@code uri}, not connected yet.
    *
    * @throws IllegalArgumentException the URI is not one of the accepted forms
-   * @throws io.lettuce.core.RedisException Redis cannot be reached
    */
-  public static RedisLink connect(String uri, Duration timeout) {
-    return new RedisLink(uri, timeout);
+  public static RedisLink create(String uri, Duration timeout, Duration reconnectDelay) {
+    return new RedisLink(uri, timeout, reconnectDelay);
+  }
+
+  /**
+   * Connects the command and pub/sub connections and subscribes {@code onMessage(channel,
+   * message)} to {@code channel}; nothing when already open. After a failure nothing is left
+   * open, and it may be called again.
+   *
+   * @throws io.lettuce.core.RedisException Redis cannot be reached, or refused the credentials
+   * @throws IllegalStateException closed
+   */
+  public synchronized void open(String channel, BiConsumer<String, String> onMessage) {
+    if (closed) {
+      throw new IllegalStateException("the Redis token store is closed");
+    }
+    if (commands != null) {
+      return;
+    }
+    StatefulConnection<String, byte[]> conn = null;
+    StatefulRedisPubSubConnection<String, String> ps = null;
+    try {
+      if (client instanceof RedisClusterClient cc) {
+        var c = cc.connect(CODEC);
+        conn = c;
+        ps = cc.connectPubSub(StringCodec.UTF8);
+        subscribe(ps, channel, onMessage);
+        this.connection = conn;
+        this.pubSub = ps;
+        this.commands = c.async();
+      } else {
+        RedisClient rc = (RedisClient) client;
+        var c = rc.connect(CODEC);
+        conn = c;
+        ps = rc.connectPubSub(StringCodec.UTF8);
+        subscribe(ps, channel, onMessage);
+        this.connection = conn;
+        this.pubSub = ps;
+        this.commands = c.async();
+      }
+    } catch (RuntimeException e) {
+      if (ps != null) {
+        ps.close();
+      }
+      if (conn != null) {
+        conn.close();
+      }
+      throw e;
+    }
+  }
+
+  private static void subscribe(StatefulRedisPubSubConnection<String, String> ps, String channel,
+      BiConsumer<String, String> onMessage) {
+    ps.addListener(new RedisPubSubAdapter<>() {
+      @Override
+      public void message(String ch, String message) {
+        if (ch.equals(channel)) {
+          onMessage.accept(ch, message);
+        }
+      }
+    });
+    ps.sync().subscribe(channel);
   }
 
   /** Checks the form of a store URI without connecting; the message names what is wrong. */
@@ -120,40 +176,68 @@ public final class RedisLink implements AutoCloseable {
     }
   }
 
+  /** Whether {@link #open} has succeeded (the connections may be reconnecting now). */
+  public boolean opened() {
+    return commands != null;
+  }
+
+  /**
+   * The commands.
+   *
+   * @throws TokenStoreException Redis has not been reached since start-up
+   */
   public RedisClusterAsyncCommands<String, byte[]> commands() {
-    return commands;
+    RedisClusterAsyncCommands<String, byte[]> c = commands;
+    if (c == null) {
+      throw new TokenStoreException("Redis (" + redact(uri) + ") has not been reachable since"
+          + " this instance started; the store keeps trying to connect in the background");
+    }
+    return c;
   }
 
   public boolean cluster() {
     return cluster;
   }
 
-  public boolean isOpen() {
-    return connection.isOpen();
-  }
-
-  /** Subscribes {@code onMessage(channel, message)} to {@code channel}. */
-  public void subscribe(String channel, BiConsumer<String, String> onMessage) {
-    pubSub.addListener(new RedisPubSubAdapter<>() {
-      @Override
-      public void message(String ch, String message) {
-        if (ch.equals(channel)) {
-          onMessage.accept(ch, message);
-        }
-      }
-    });
-    pubSub.sync().subscribe(channel);
-  }
-
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
-      pubSub.close();
-      connection.close();
+      // Not synchronized: an open() blocked in a connect attempt fails when the client shuts
+      // down (which also closes any connection it made meanwhile).
+      StatefulRedisPubSubConnection<String, String> ps = pubSub;
+      StatefulConnection<String, byte[]> conn = connection;
+      if (ps != null) {
+        ps.close();
+      }
+      if (conn != null) {
+        conn.close();
+      }
     } finally {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
       resources.shutdown();
     }
+  }
+
+  /**
+   * Whether {@code failure} (a failed {@link #open}) says that Redis answered and refused this
+   * client's credentials: a configuration error, not an outage.
+   */
+  public static boolean credentialsRefused(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String m = t.getMessage();
+      if (t instanceof io.lettuce.core.RedisCommandExecutionException && m != null
+          && (m.startsWith("WRONGPASS") || m.startsWith("NOAUTH") || m.startsWith("NOPERM")
+              || m.contains("invalid password") || m.contains("invalid username-password")
+              || m.contains("AUTH <password> called without any password configured")
+              || m.contains("Client sent AUTH, but no password is set"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static String scheme(String uri) {

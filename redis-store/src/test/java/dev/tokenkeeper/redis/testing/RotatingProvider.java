@@ -50,17 +50,44 @@ public final class RotatingProvider implements AutoCloseable {
   private volatile CountDownLatch refreshGate;
   private volatile Consumer<Arrival> onArrival = a -> {};
   private volatile boolean dropHeld;
+  private volatile CountDownLatch answerGate;
+  private volatile CountDownLatch answersHeld;
+  private final List<Revocation> revocations = new ArrayList<>();
+  private final Set<String> revoked = new HashSet<>();
+  private int refreshesWithRevoked;
 
   public RotatingProvider(int expiresInSeconds) throws IOException {
     this.expiresIn = expiresInSeconds;
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     server.setExecutor(pool);
     server.createContext("/token", this::handle);
+    server.createContext("/revoke", this::revoke);
     server.start();
   }
 
   public URI tokenUri() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/token");
+  }
+
+  /** The RFC 7009 revocation endpoint: a revoked refresh token is dead from then on. */
+  public URI revocationUri() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/revoke");
+  }
+
+  /** One revocation request as the provider saw it. */
+  public record Revocation(long nanoTime, String token, String hint) {}
+
+  /** The revocation requests, in the order they arrived. */
+  public synchronized List<Revocation> revocations() {
+    return List.copyOf(revocations);
+  }
+
+  /**
+   * Refresh requests that presented a refresh token after it had been revoked (RFC 7009): each
+   * is a token sent after revocation.
+   */
+  public synchronized int refreshesWithRevokedTokens() {
+    return refreshesWithRevoked;
   }
 
   /** Holds every refresh this long before processing it (a slow provider). */
@@ -71,6 +98,16 @@ public final class RotatingProvider implements AutoCloseable {
   /** Holds every refresh until {@code gate} opens, then processes it (or drops it, see below). */
   public void gateRefreshes(CountDownLatch gate) {
     this.refreshGate = gate;
+  }
+
+  /**
+   * Processes every refresh at once (the refresh token rotates), then holds its answer until
+   * {@code gate} opens, counting {@code held} down when it starts holding: an answer that reaches
+   * its instance late.
+   */
+  public void gateAnswers(CountDownLatch gate, CountDownLatch held) {
+    this.answerGate = gate;
+    this.answersHeld = held;
   }
 
   /** Refreshes held at the gate are dropped unprocessed when it opens: their sender died. */
@@ -120,6 +157,11 @@ public final class RotatingProvider implements AutoCloseable {
       String key = form.getOrDefault("endpoint_id", "default");
       String rt = form.get("refresh_token");
       String client = client(exchange.getRequestHeaders().getFirst("Authorization"));
+      synchronized (this) {
+        if (rt != null && revoked.contains(rt)) {
+          refreshesWithRevoked++; // sent after its revocation
+        }
+      }
       onArrival.accept(new Arrival(System.nanoTime(), grant, key, rt, false, client));
       if (grant.equals("refresh_token")) {
         CountDownLatch gate = refreshGate;
@@ -144,7 +186,7 @@ public final class RotatingProvider implements AutoCloseable {
           arrivals.add(new Arrival(now, grant, key, null, false, client));
         } else if (grant.equals("refresh_token")) {
           presented.merge(rt, 1, Integer::sum);
-          if (rt != null && rt.equals(liveRefreshToken.get(key))) {
+          if (rt != null && rt.equals(liveRefreshToken.get(key)) && !revoked.contains(rt)) {
             deadRefreshTokens.add(rt);
             body = issue(key);
             arrivals.add(new Arrival(now, grant, key, rt, false, client));
@@ -159,6 +201,14 @@ public final class RotatingProvider implements AutoCloseable {
           body = "{\"error\":\"unsupported_grant_type\"}";
         }
       }
+      CountDownLatch answers = answerGate;
+      if (answers != null && grant.equals("refresh_token")) {
+        CountDownLatch held = answersHeld;
+        if (held != null) {
+          held.countDown();
+        }
+        answers.await(30, TimeUnit.SECONDS);
+      }
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       exchange.sendResponseHeaders(status, bytes.length);
@@ -169,6 +219,21 @@ public final class RotatingProvider implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (IOException e) {
       // the client went away (a killed instance): nothing to answer
+    }
+  }
+
+  private void revoke(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      Map<String, String> form = form(new String(exchange.getRequestBody().readAllBytes(),
+          StandardCharsets.UTF_8));
+      String token = form.get("token");
+      synchronized (this) {
+        revocations.add(new Revocation(System.nanoTime(), token, form.get("token_type_hint")));
+        if (token != null) {
+          revoked.add(token);
+        }
+      }
+      exchange.sendResponseHeaders(200, -1); // RFC 7009, section 2.2: 200, body ignored
     }
   }
 
