@@ -2,6 +2,7 @@ package dev.tokenkeeper.redis;
 
 import dev.tokenkeeper.TokenBudget;
 import dev.tokenkeeper.TokenStore;
+import dev.tokenkeeper.TokenStoreException;
 import dev.tokenkeeper.redis.internal.LeasedStore;
 import dev.tokenkeeper.redis.internal.RedisKeys;
 import dev.tokenkeeper.redis.internal.RedisLink;
@@ -352,8 +353,9 @@ public final class RedisTokenStore implements TokenStore {
      * and keeps connecting in the background (see the class comment). Configuration errors are.
      *
      * @throws IllegalStateException neither an encryption key nor {@link #plaintext()}, or both;
-     *     Redis answered and refused the credentials of the URI; or Redis cannot be reached and
-     *     {@link #requireRedisAtStart()} was set
+     *     or Redis answered and refused the credentials of the URI
+     * @throws TokenStoreException Redis cannot be reached and {@link #requireRedisAtStart()} was
+     *     set
      */
     public RedisTokenStore build() {
       if (keys.isEmpty() && !plaintext) {

@@ -156,7 +156,7 @@ class RedisAtStartUpIT {
   @Test
   void requireRedisAtStartFailsTheBuildWhenRedisCannotBeReached() {
     redis.stop();
-    IllegalStateException e = assertThrows(IllegalStateException.class,
+    TokenStoreException e = assertThrows(TokenStoreException.class,
         () -> RedisTokenStore.builder(redis.uri()).encryptionKeys(KEY).requireRedisAtStart()
             .build());
     assertTrue(e.getMessage().startsWith("Redis (" + redis.uri() + ") cannot be reached"),

@@ -94,7 +94,8 @@ public final class LeasedStore implements TokenStore {
    *
    * @return whether Redis was reached
    * @throws IllegalStateException Redis answered and refused the credentials (a configuration
-   *     error, never retried), or {@code required} and Redis cannot be reached
+   *     error, never retried)
+   * @throws TokenStoreException {@code required} and Redis cannot be reached
    */
   public boolean connect(boolean required) {
     try {
@@ -107,7 +108,7 @@ public final class LeasedStore implements TokenStore {
             + " URI (redis://user:password@host:port) and Redis's ACL", e);
       }
       if (required) {
-        throw new IllegalStateException("Redis (" + redactedUri + ") cannot be reached: "
+        throw new TokenStoreException("Redis (" + redactedUri + ") cannot be reached: "
             + rootMessage(e) + ". It is required at start-up (RedisTokenStore.Builder"
             + ".requireRedisAtStart); without that option the store starts and connects when"
             + " Redis answers", e);

@@ -41,7 +41,7 @@ public final class InitParams {
       "expose-headers", "align-session-timeout", "session-ended", "listener", "record-stats",
       "session-ending-warning",
       "store", "store-encryption-keys-env", "store-encryption-keys-file", "store-plaintext",
-      "store-namespace", "store-lease",
+      "store-namespace", "store-lease", "store-reconnect-delay", "store-require-at-start",
       "manager-attribute");
 
   /** The default {@code manager-attribute}. */

@@ -2,7 +2,6 @@ package dev.tokenkeeper.servlet.internal;
 
 import dev.tokenkeeper.TokenStore;
 import dev.tokenkeeper.redis.RedisTokenStore;
-import java.time.Duration;
 
 /**
  * Builds the Redis store of init-param {@code store}. Its own class, so that {@code tokenkeeper-redis}
@@ -13,21 +12,25 @@ import java.time.Duration;
 final class RedisStores {
   private RedisStores() {}
 
-  /**
-   * @param keys base64 encryption keys, or {@code null} for the explicit plaintext opt-in
-   */
-  static TokenStore redis(String uri, String keys, String namespace, Duration lease) {
-    RedisTokenStore.Builder b = RedisTokenStore.builder(uri);
-    if (keys == null) {
+  /** Builds the store; unreachable Redis fails only with {@code store-require-at-start}. */
+  static TokenStore redis(StoreParams.Settings settings) {
+    RedisTokenStore.Builder b = RedisTokenStore.builder(settings.uri());
+    if (settings.keys() == null) {
       b.plaintext();
     } else {
-      b.encryptionKeys(keys);
+      b.encryptionKeys(settings.keys());
     }
-    if (namespace != null) {
-      b.namespace(namespace);
+    if (settings.namespace() != null) {
+      b.namespace(settings.namespace());
     }
-    if (lease != null) {
-      b.leasePeriod(lease);
+    if (settings.lease() != null) {
+      b.leasePeriod(settings.lease());
+    }
+    if (settings.reconnectDelay() != null) {
+      b.reconnectDelay(settings.reconnectDelay());
+    }
+    if (settings.requireAtStart()) {
+      b.requireRedisAtStart();
     }
     return b.build();
   }

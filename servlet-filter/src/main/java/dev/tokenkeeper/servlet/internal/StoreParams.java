@@ -1,6 +1,7 @@
 package dev.tokenkeeper.servlet.internal;
 
 import dev.tokenkeeper.TokenStore;
+import dev.tokenkeeper.TokenStoreException;
 import jakarta.servlet.ServletException;
 import java.time.Duration;
 import java.util.List;
@@ -13,7 +14,8 @@ import java.util.function.Function;
  */
 final class StoreParams {
   static final List<String> NAMES = List.of("store", "store-encryption-keys-env",
-      "store-encryption-keys-file", "store-plaintext", "store-namespace", "store-lease");
+      "store-encryption-keys-file", "store-plaintext", "store-namespace", "store-lease",
+      "store-reconnect-delay", "store-require-at-start");
 
   private StoreParams() {}
 
@@ -50,11 +52,18 @@ final class StoreParams {
       keys = SecretFiles.read(file, message -> p.error("store-encryption-keys-file", message,
           SecretFiles.FORM + " holding base64 AES-256 keys"));
     }
-    return new Settings(uri, keys, p.get("store-namespace"), p.duration("store-lease"));
+    Duration reconnectDelay = p.duration("store-reconnect-delay");
+    if (reconnectDelay != null && reconnectDelay.toMillis() < 10) {
+      throw p.error("store-reconnect-delay", "is " + reconnectDelay + ", too short",
+          "at least 10 ms, e.g. PT1S or 1 (seconds)");
+    }
+    return new Settings(uri, keys, p.get("store-namespace"), p.duration("store-lease"),
+        reconnectDelay, p.bool("store-require-at-start", false));
   }
 
   /** The checked settings; {@link #open} connects. */
-  record Settings(String uri, String keys, String namespace, Duration lease) {
+  record Settings(String uri, String keys, String namespace, Duration lease,
+      Duration reconnectDelay, boolean requireAtStart) {
     @Override
     public String toString() {
       return "StoreParams.Settings[redacted]";
@@ -62,7 +71,7 @@ final class StoreParams {
 
     TokenStore open(ParamReader p) throws ServletException {
       try {
-        return RedisStores.redis(uri, keys, namespace, lease);
+        return RedisStores.redis(this);
       } catch (NoClassDefFoundError e) {
         throw p.error("store", "needs the module tokenkeeper-redis, which is not on the class"
             + " path (or, on the module path, not in the module graph)",
@@ -73,10 +82,12 @@ final class StoreParams {
         throw p.error("store", "is not usable: " + e.getMessage(), "redis://[user:password@]"
             + "host:port, rediss://..., redis-sentinel://host:26379#master or"
             + " redis-cluster://h1:p1,h2:p2");
-      } catch (RuntimeException e) {
+      } catch (TokenStoreException e) {
+        // Only with store-require-at-start=true: otherwise the store starts without Redis.
         throw new ServletException(p.owner() + ": init-param store: Redis could not be reached ("
-            + e.getClass().getSimpleName() + "); check that it runs and that the URI is right",
-            e);
+            + e.getClass().getSimpleName() + "); check that it runs and that the URI is right,"
+            + " or remove store-require-at-start=true to start without it and join once it"
+            + " answers", e);
       }
     }
   }

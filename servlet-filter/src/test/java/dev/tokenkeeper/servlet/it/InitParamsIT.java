@@ -350,6 +350,39 @@ class InitParamsIT {
   }
 
   @Test
+  void redisDownAtStartUpStartsTheAppUnlessStoreRequireAtStartSaysOtherwise() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    Map<String, String> p = base("fixed:shared-down");
+    p.put("store", "redis://127.0.0.1:" + closedPort);
+    p.put("store-plaintext", "true");
+    p.put("store-reconnect-delay", "PT0.2S");
+    // The instance serves on its own until Redis answers (it keeps trying in the background).
+    try (TestWebApp app = start("store-down", p)) {
+      HttpResponse<String> r = new Browser().get(app.uri("/app/call"));
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals(1, provider.tokenRequests("shared-down"));
+    }
+
+    p.put("store-require-at-start", "true");
+    used.addAll(p.keySet());
+    Exception e = assertThrows(Exception.class,
+        () -> TestWebApp.start(dir.resolve("store-required"), "/", p, provider.apiOrigin())
+            .close());
+    Throwable t = e;
+    while (t != null && !(t instanceof ServletException)) {
+      t = t.getCause();
+    }
+    assertNotNull(t, "a ServletException in " + e);
+    assertTrue(t.getMessage().contains("init-param store: Redis could not be reached"),
+        t.getMessage());
+    assertTrue(t.getMessage().contains("store-require-at-start"), t.getMessage());
+  }
+
+  @Test
   void anEmailAddressIsAKeyAndTheDialectDecidesWhatTheProviderSees() throws Exception {
     Map<String, String> p = base("class:" + Servlets.QueryParam.class.getName());
     String derived = dev.tokenkeeper.Dialect.ringCentralEndpointId("erin@example.com");
