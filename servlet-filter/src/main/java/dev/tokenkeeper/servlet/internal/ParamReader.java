@@ -251,19 +251,8 @@ public final class ParamReader {
 
   /** A whole number of at least 1; {@code fallback} when absent; {@code form} in errors. */
   public long positiveLong(String name, long fallback, String form) throws ServletException {
-    String value = get(name);
-    if (value == null) {
-      return fallback;
-    }
-    try {
-      long n = Long.parseLong(value);
-      if (n > 0) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw error(name, "is \"" + value + "\"", form);
+    Long n = whole(name, 1, Long.MAX_VALUE, form);
+    return n == null ? fallback : n;
   }
 
   /**
@@ -272,12 +261,17 @@ public final class ParamReader {
    * @param form the expected form, for the message
    */
   public Integer integer(String name, int min, int max, String form) throws ServletException {
+    Long n = whole(name, min, max, form);
+    return n == null ? null : n.intValue();
+  }
+
+  private Long whole(String name, long min, long max, String form) throws ServletException {
     String value = get(name);
     if (value == null) {
       return null;
     }
     try {
-      int n = Integer.parseInt(value);
+      long n = Long.parseLong(value);
       if (n >= min && n <= max) {
         return n;
       }
