@@ -1,7 +1,9 @@
 package dev.tokenkeeper;
 
+import dev.tokenkeeper.testing.AttemptLog;
 import dev.tokenkeeper.testing.ChaosTokenEndpoint;
 import dev.tokenkeeper.testing.ChaosTokenEndpoint.Fault;
+import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -62,6 +64,8 @@ final class ChaosSoak {
   java.util.function.Consumer<TokenManager.Builder> customize = b -> {};
   int requests;
   int faults;
+  /** Refresh tokens sent again after a rotation in an answer lost to a client-side timeout. */
+  int unseenRotations;
   Map<Fault, Integer> faultsByKind = Map.of();
   long elapsedMillis;
 
@@ -78,8 +82,17 @@ final class ChaosSoak {
     long started = System.nanoTime();
     try (ChaosTokenEndpoint chaos = new ChaosTokenEndpoint(
         ChaosTokenEndpoint.seeded(seed, faultRate, faultKinds), 1)) {
+      // Numbers each request, so that a rotation in an answer the client never got (it timed
+      // out first on a loaded machine) is told apart from a refresh token sent again knowingly.
+      AttemptLog attempts = new AttemptLog(HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofMillis(300))
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .build());
+      chaos.answersLostBy(attempts::unanswered);
       TokenEndpoint endpoint = TokenEndpoint.builder(chaos.tokenUri(),
               ClientAuthentication.basic("soak-client", CLIENT_SECRET))
+          .httpClient(attempts)
           .requestTimeout(Duration.ofMillis(300))
           .connectTimeout(Duration.ofMillis(300))
           // Keys go out as endpoint_id: the chaos endpoint names each token after its key.
@@ -89,6 +102,11 @@ final class ChaosSoak {
       TokenManager.Builder builder = TokenManager.builder(endpoint)
           .primaryGrant(Grant.clientCredentials())
           .retryPolicy(retry)
+          // Every rejection refreshes and every failure may be followed at once: the 401-storm
+          // and failure guards would otherwise let a key refresh once in the whole run, and a
+          // refresh token lost after a refused answer would never be sent to be caught.
+          .rejectionInterval(Duration.ZERO)
+          .failureCoolDown(Duration.ZERO)
           .maximumSize(Math.max(1, keys * 2 / 3)); // size pressure: evictions while requests fly
       customize.accept(builder);
       TokenManager manager = builder.build();
@@ -140,6 +158,7 @@ final class ChaosSoak {
       lastServed.values().forEach(t -> shown.add(t.toString()));
       secrets = chaos.secrets();
       violations.addAll(chaos.violations());
+      unseenRotations = chaos.unseenRotations().size();
       for (Map.Entry<String, AtomicInteger> e : callsByKey.entrySet()) {
         int budget = retry.maxAttempts() * (e.getValue().get() + 1);
         int made = chaos.requests(e.getKey());
@@ -204,6 +223,7 @@ final class ChaosSoak {
     return "soak seed=" + seed + " threads=" + threads + " keys=" + keys + " cycles=" + cycles
         + ": calls=" + calls + " token requests=" + requests + " faults injected=" + faults
         + " (" + faultsByKind.size() + " kinds) callers served=" + served + " exceptions="
-        + byType + " invariant violations=" + violations.size() + " in " + elapsedMillis + " ms";
+        + byType + " invariant violations=" + violations.size() + " rotations in lost answers="
+        + unseenRotations + " in " + elapsedMillis + " ms";
   }
 }

@@ -141,9 +141,12 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
   private final Map<String, Issued> issued = new ConcurrentHashMap<>();
   private final Map<String, RefreshState> refreshTokens = new ConcurrentHashMap<>();
   private final Map<String, Fault> rotatedBy = new ConcurrentHashMap<>();
+  /** The {@link AttemptLog} number of the request whose answer rotated a refresh token. */
+  private final Map<String, Long> rotatedInAttempt = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> requestsByKey = new ConcurrentHashMap<>();
   private final Map<Fault, AtomicInteger> faults = Collections.synchronizedMap(new EnumMap<>(Fault.class));
-  private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
+  private final List<Reuse> reuses = Collections.synchronizedList(new ArrayList<>());
+  private volatile java.util.function.LongPredicate unanswered = attempt -> false;
   private volatile boolean closed;
 
   /**
@@ -222,10 +225,37 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
     return faults().values().stream().mapToInt(Integer::intValue).sum();
   }
 
+  /** A dead or unknown refresh token sent; {@code rotatedInAttempt} 0 when not known. */
+  private record Reuse(String message, long rotatedInAttempt) {}
+
+  /**
+   * Tells which requests' answers the client never got ({@link AttemptLog#unanswered}): a
+   * refresh token rotated in such an answer and sent again is no violation, since no client can
+   * know of a rotation whose answer it lost, but an {@link #unseenRotations() unseen rotation}.
+   */
+  public void answersLostBy(java.util.function.LongPredicate unanswered) {
+    this.unanswered = unanswered;
+  }
+
   /** Refresh tokens sent after they were rotated or refused, or never issued; must stay empty. */
   public List<String> violations() {
-    synchronized (violations) {
-      return List.copyOf(violations);
+    return reuses(false);
+  }
+
+  /**
+   * Refresh tokens sent again after a rotation in an answer the client never got (it timed out
+   * first, on a loaded machine): the provider's side of a lost answer, not the client's fault.
+   */
+  public List<String> unseenRotations() {
+    return reuses(true);
+  }
+
+  private List<String> reuses(boolean unseen) {
+    synchronized (reuses) {
+      return reuses.stream()
+          .filter(r -> unseen == (r.rotatedInAttempt() != 0
+              && unanswered.test(r.rotatedInAttempt())))
+          .map(Reuse::message).toList();
     }
   }
 
@@ -274,10 +304,14 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
       return;
     }
     int contentLength = 0;
+    long attempt = 0;
     for (String line : head.split("\r\n")) {
       int colon = line.indexOf(':');
       if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase("Content-Length")) {
         contentLength = Integer.parseInt(line.substring(colon + 1).trim());
+      }
+      if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(AttemptLog.HEADER)) {
+        attempt = Long.parseLong(line.substring(colon + 1).trim());
       }
     }
     byte[] body = in.readNBytes(contentLength);
@@ -298,10 +332,11 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
     if (refreshToken != null) {
       RefreshState state = refreshTokens.get(refreshToken);
       if (state != RefreshState.LIVE) {
-        violations.add("request " + request.sequence() + " for key " + key + " sent a refresh token "
-            + (state == null ? "never issued" : "already " + state.name().toLowerCase(Locale.ROOT)
-            + (state == RefreshState.ROTATED ? " by a " + rotatedBy.get(refreshToken) + " answer"
-                : "")));
+        reuses.add(new Reuse("request " + request.sequence() + " for key " + key + " sent a"
+            + " refresh token " + (state == null ? "never issued" : "already "
+            + state.name().toLowerCase(Locale.ROOT) + (state == RefreshState.ROTATED
+                ? " by a " + rotatedBy.get(refreshToken) + " answer" : "")),
+            state == RefreshState.ROTATED ? rotatedInAttempt.getOrDefault(refreshToken, 0L) : 0));
         write(out, 400, "application/json", "{\"error\":\"invalid_grant\"}", Map.of());
         return;
       }
@@ -309,7 +344,7 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
     switch (fault) {
       case NONE, TOKEN_TYPE_MAC, EXPIRES_IN_NEGATIVE, EXPIRES_IN_ZERO, EXPIRES_IN_HUGE,
           EXPIRES_IN_TEXT, DUPLICATE_KEYS -> write(out, 200, "application/json",
-          answer(key, refreshToken, fault), Map.of());
+          answer(key, refreshToken, fault, attempt), Map.of());
       case RESET_MID_RESPONSE -> {
         String json = goodLooking(key);
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
@@ -357,13 +392,16 @@ public final class ChaosTokenEndpoint implements AutoCloseable {
   }
 
   /** A processed answer: issues the access token, rotates the refresh token. */
-  private String answer(String key, String refreshToken, Fault fault) {
+  private String answer(String key, String refreshToken, Fault fault, long attempt) {
     long now = System.nanoTime();
     String access = "AT" + tokenNumber.incrementAndGet() + "sEcR";
     String newRefresh = "RT" + tokenNumber.incrementAndGet() + "sEcR";
     if (refreshToken != null) {
       refreshTokens.put(refreshToken, RefreshState.ROTATED);
       rotatedBy.put(refreshToken, fault);
+      if (attempt != 0) {
+        rotatedInAttempt.put(refreshToken, attempt);
+      }
     }
     refreshTokens.put(newRefresh, RefreshState.LIVE);
     String expiresIn;

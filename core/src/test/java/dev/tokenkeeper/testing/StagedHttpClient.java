@@ -1,23 +1,15 @@
 package dev.tokenkeeper.testing;
 
-import java.io.IOException;
-import java.net.Authenticator;
-import java.net.CookieHandler;
-import java.net.ProxySelector;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
-import java.net.http.HttpResponse.PushPromiseHandler;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 
 /**
  * A JDK {@link HttpClient} for request-timeout tests: {@code sendAsync} returns only once the
@@ -29,8 +21,7 @@ import javax.net.ssl.SSLParameters;
  * {@code HttpConnectTimeoutException} then. Remembers the timeout the caller set.
  * Thread-safe; one exchange at a time.
  */
-public final class StagedHttpClient extends HttpClient {
-  private final HttpClient delegate;
+public final class StagedHttpClient extends DelegatingHttpClient {
   private final String stage;
   private final BooleanSupplier reached;
   private final boolean stretch;
@@ -38,7 +29,7 @@ public final class StagedHttpClient extends HttpClient {
 
   private StagedHttpClient(HttpClient delegate, String stage, BooleanSupplier reached,
       boolean stretch) {
-    this.delegate = delegate;
+    super(delegate);
     this.stage = stage;
     this.reached = reached;
     this.stretch = stretch;
@@ -94,62 +85,5 @@ public final class StagedHttpClient extends HttpClient {
       }
     }
     return sent;
-  }
-
-  @Override
-  public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
-      BodyHandler<T> handler, PushPromiseHandler<T> pushPromiseHandler) {
-    return sendAsync(request, handler);
-  }
-
-  @Override
-  public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler)
-      throws IOException {
-    throw new UnsupportedOperationException("TokenEndpoint sends asynchronously");
-  }
-
-  @Override
-  public Optional<CookieHandler> cookieHandler() {
-    return delegate.cookieHandler();
-  }
-
-  @Override
-  public Optional<Duration> connectTimeout() {
-    return delegate.connectTimeout();
-  }
-
-  @Override
-  public Redirect followRedirects() {
-    return delegate.followRedirects();
-  }
-
-  @Override
-  public Optional<ProxySelector> proxy() {
-    return delegate.proxy();
-  }
-
-  @Override
-  public SSLContext sslContext() {
-    return delegate.sslContext();
-  }
-
-  @Override
-  public SSLParameters sslParameters() {
-    return delegate.sslParameters();
-  }
-
-  @Override
-  public Optional<Authenticator> authenticator() {
-    return delegate.authenticator();
-  }
-
-  @Override
-  public Version version() {
-    return delegate.version();
-  }
-
-  @Override
-  public Optional<Executor> executor() {
-    return delegate.executor();
   }
 }
