@@ -28,6 +28,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class MultiJvmClusterIT {
   private static final String KEY = "shared-key";
   private static final long LEASE_MILLIS = 500;
+  /**
+   * The kill test's lease: a holder whose JVM stalls longer than its lease (its renewals late, as
+   * on a 2-core machine running the build beside three node JVMs) loses the key to another
+   * instance mid-request, which is the lease's documented limit, not what this test is about.
+   */
+  private static final long KILL_TEST_LEASE_MILLIS = 1500;
 
   @RegisterExtension
   final RedisServer redis = new RedisServer();
@@ -88,7 +94,7 @@ class MultiJvmClusterIT {
       try {
         for (int i = 0; i < 3; i++) {
           nodes.add(NodeProcess.start("node-" + i, redis.uri(), provider.tokenUri(),
-              LEASE_MILLIS, 16, KEY, 2, null));
+              KILL_TEST_LEASE_MILLIS, 16, KEY, 2, null));
         }
         Arrival first = NodeProcess.within(held, 30);
         NodeProcess holder = nodes.stream().filter(n -> n.clientId.equals(first.client()))
@@ -104,8 +110,8 @@ class MultiJvmClusterIT {
         Arrival next = NodeProcess.within(takeover, 30);
         long afterKill = TimeUnit.NANOSECONDS.toMillis(next.nanoTime() - killedAt);
         assertNotEquals(holder.clientId, next.client());
-        assertTrue(afterKill >= LEASE_MILLIS / 3, "the next instance waited for the dead"
-            + " holder's lease (renewed every " + LEASE_MILLIS / 3 + " ms) to expire: "
+        assertTrue(afterKill >= KILL_TEST_LEASE_MILLIS / 3, "the next instance waited for the dead"
+            + " holder's lease (renewed every " + KILL_TEST_LEASE_MILLIS / 3 + " ms) to expire: "
             + afterKill + " ms");
         assertEquals(first.refreshToken(), next.refreshToken(),
             "the unprocessed refresh token is the live one: the takeover sends it, once");
@@ -116,7 +122,13 @@ class MultiJvmClusterIT {
             results.add(n.stop());
           }
         }
-        assertEquals(List.of(), provider.reusedRefreshTokens(), "no refresh token used twice");
+        List<String> warnings = new ArrayList<>();
+        for (NodeProcess n : nodes) {
+          n.output().stream().filter(line -> line.contains("WARNING"))
+              .forEach(line -> warnings.add(n.clientId + ": " + line));
+        }
+        assertEquals(List.of(), provider.reusedRefreshTokens(),
+            "no refresh token used twice; the nodes warned: " + warnings);
         assertEquals(0, provider.invalidGrants());
         for (String r : results) {
           assertTrue(r.endsWith("errors={}"), r);
