@@ -432,6 +432,11 @@ public final class TokenManager implements AutoCloseable {
    * {@link IllegalStateException}. Requests in flight complete their callers; a request waiting
    * for its next retry fails them at once with {@link IllegalStateException}. Does not revoke.
    *
+   * <p>With a shared {@linkplain Builder#store store}, waits (at most 10 s) for the token
+   * requests in flight to end and their answers to be stored: the provider may already have
+   * rotated the refresh token such a request sent, and another instance must not send it again
+   * (a rolling restart closes the manager and then its endpoint, which drops answers).
+   *
    * <p>Without a {@linkplain Builder#scheduler scheduler} of yours, this also ends the manager's
    * {@code tokenkeeper-scheduler-<n>} thread, so that a web application that closes its manager
    * when it stops leaves no thread of ours behind. The {@link TokenEndpoint} is not closed: it is

@@ -52,6 +52,54 @@ class SharedStoreTest {
   }
 
   @Test
+  void anInstanceClosedWithARefreshInFlightLetsItsAnswerReachTheStore() throws Exception {
+    // A rolling restart: A closes (then its endpoint) while its refresh is at the provider. The
+    // provider has rotated rt-1; if A's answer were dropped, B would send rt-1 again.
+    java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<String> sentRefreshTokens = new CopyOnWriteArrayList<>();
+    fx.serve(r -> {
+      if (r.body().contains("grant_type=refresh_token")) {
+        sentRefreshTokens.add(r.param("refresh_token"));
+        arrived.countDown();
+        release.await(20, java.util.concurrent.TimeUnit.SECONDS);
+        int n = refreshes.incrementAndGet();
+        return ok("at-r" + n, 3600, "rt-r" + n);
+      }
+      int n = acquisitions.incrementAndGet();
+      return ok("at-" + n, 3600, "rt-" + n);
+    });
+    TokenEndpoint endpointA = fx.endpoint();
+    TokenManager a = TokenManager.builder(endpointA).ticker(fx.clock()).store(redis.store())
+        .primaryGrant(Grant.clientCredentials()).build();
+    TokenManager b = instance(true);
+    AccessToken first = a.token("k");
+    a.rejected("k", first);
+    assertTrue(arrived.await(10, java.util.concurrent.TimeUnit.SECONDS));
+
+    java.util.concurrent.CompletableFuture<Void> closing =
+        java.util.concurrent.CompletableFuture.runAsync(a::close);
+    try {
+      // close() waits for the request in flight: it cannot end before the answer is released.
+      closing.get(1, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException expected) {
+      // as it should
+    }
+    boolean closedAtOnce = closing.isDone();
+    if (closedAtOnce) {
+      endpointA.close(); // the application's next step after close(): the answer is lost
+    }
+    release.countDown();
+    closing.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    endpointA.close();
+
+    AccessToken seenByB = b.token("k");
+    assertEquals("at-r1", seenByB.value(), "A's answer reached the store before close() ended");
+    b.rejected("k", seenByB).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(List.of("rt-1", "rt-r1"), sentRefreshTokens, "no refresh token sent twice");
+  }
+
+  @Test
   void twoInstancesMakeOneAcquisitionBetweenThem() {
     rotating();
     TokenManager a = instance(true);

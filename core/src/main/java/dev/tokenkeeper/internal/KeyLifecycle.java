@@ -13,8 +13,12 @@ import dev.tokenkeeper.internal.budget.Spread;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The lifecycle of a key: what a call finds (FRESH, STALE, EXPIRED, DEAD) and which transition of
@@ -355,9 +359,44 @@ public final class KeyLifecycle {
 
   public void close() {
     ctx.close();
+    if (shared != null) {
+      awaitRequestsInFlight(CLOSE_WAIT_NANOS);
+    }
     table.clear();
     watch.clear();
     sender.close();
+  }
+
+  /** How long {@link #close} waits for token requests in flight when the state is shared. */
+  static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  /**
+   * With a shared store, a token request in flight may already have rotated the refresh token at
+   * the provider: its answer must reach the store, or another instance sends the rotated one
+   * (a rolling restart closes the manager, then the endpoint, which drops answers). Waits for
+   * each request in flight to end (no new one starts once closed; retries fail at once), at most
+   * {@code maxNanos} in all.
+   */
+  private void awaitRequestsInFlight(long maxNanos) {
+    long deadline = System.nanoTime() + maxNanos;
+    for (KeySlot slot : table.slots()) {
+      CompletableFuture<TokenState> request = slot.inFlight();
+      if (request == null) {
+        continue;
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      try {
+        request.get(left, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException | CancellationException | TimeoutException e) {
+        // It ended otherwise, or it is still running after the wait: nothing more to do here.
+      }
+    }
   }
 
   // ---- transitions ---------------------------------------------------------------------
