@@ -12,10 +12,7 @@ import dev.tokenkeeper.TokenBudgetExceededException;
 import dev.tokenkeeper.TokenEndpoint;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.example.ExampleOptions;
-import java.io.IOException;
-import java.net.Authenticator;
-import java.net.CookieHandler;
-import java.net.ProxySelector;
+import dev.tokenkeeper.testing.DelegatingHttpClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,13 +24,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
@@ -202,13 +195,12 @@ class RateLimitedDemoIT {
    * budget's record of the answer, the token's arrival and the callers' completion (the manager
    * runs on {@code Runnable::run}).
    */
-  private static final class CountingHttpClient extends HttpClient {
-    private final HttpClient delegate;
+  private static final class CountingHttpClient extends DelegatingHttpClient {
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong handled = new AtomicLong();
 
     CountingHttpClient(HttpClient delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     long sent() {
@@ -236,63 +228,6 @@ class RateLimitedDemoIT {
         }
       });
       return seen;
-    }
-
-    @Override
-    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
-        HttpResponse.BodyHandler<T> handler, HttpResponse.PushPromiseHandler<T> push) {
-      return sendAsync(request, handler);
-    }
-
-    @Override
-    public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
-        throws IOException, InterruptedException {
-      throw new UnsupportedOperationException("the TokenEndpoint sends asynchronously");
-    }
-
-    @Override
-    public Optional<CookieHandler> cookieHandler() {
-      return delegate.cookieHandler();
-    }
-
-    @Override
-    public Optional<Duration> connectTimeout() {
-      return delegate.connectTimeout();
-    }
-
-    @Override
-    public Redirect followRedirects() {
-      return delegate.followRedirects();
-    }
-
-    @Override
-    public Optional<ProxySelector> proxy() {
-      return delegate.proxy();
-    }
-
-    @Override
-    public SSLContext sslContext() {
-      return delegate.sslContext();
-    }
-
-    @Override
-    public SSLParameters sslParameters() {
-      return delegate.sslParameters();
-    }
-
-    @Override
-    public Optional<Authenticator> authenticator() {
-      return delegate.authenticator();
-    }
-
-    @Override
-    public Version version() {
-      return delegate.version();
-    }
-
-    @Override
-    public Optional<Executor> executor() {
-      return delegate.executor();
     }
   }
 
