@@ -435,7 +435,10 @@ public final class TokenManager implements AutoCloseable {
    * <p>With a shared {@linkplain Builder#store store}, waits (at most 10 s) for the token
    * requests in flight to end and their answers to be stored: the provider may already have
    * rotated the refresh token such a request sent, and another instance must not send it again
-   * (a rolling restart closes the manager and then its endpoint, which drops answers).
+   * (a rolling restart closes the manager and then its endpoint, which drops answers). A retry
+   * waiting on the manager's own scheduler fails at once, as above; one waiting on a
+   * {@linkplain Builder#scheduler scheduler of yours} fails when that scheduler runs it, and
+   * this wait then lasts until then (at most the 10 s).
    *
    * <p>Without a {@linkplain Builder#scheduler scheduler} of yours, this also ends the manager's
    * {@code tokenkeeper-scheduler-<n>} thread, so that a web application that closes its manager
@@ -444,10 +447,11 @@ public final class TokenManager implements AutoCloseable {
    */
   @Override
   public void close() {
-    life.close();
+    life.stopRequests();
     if (ownScheduler != null) {
-      ownScheduler.close();
+      ownScheduler.close(); // runs pending retries now: they see the manager closed and fail
     }
+    life.close();
   }
 
   // ---- waiting ---------------------------------------------------------------------------

@@ -357,14 +357,24 @@ public final class KeyLifecycle {
     return s == null ? SessionTimeouts.NONE : watch.timeouts(s, h.lastUsed);
   }
 
-  public void close() {
+  /**
+   * The first step of closing: no request starts from now on, and requests waiting for a
+   * token-budget slot fail. Then the owner ends its own scheduler, whose pending retries fail at
+   * once, and calls {@link #close()}.
+   */
+  public void stopRequests() {
     ctx.close();
+    sender.close();
+  }
+
+  /** Closes: {@link #stopRequests()} if not done, waits for shared answers, forgets every key. */
+  public void close() {
+    stopRequests();
     if (shared != null) {
       awaitRequestsInFlight(CLOSE_WAIT_NANOS);
     }
     table.clear();
     watch.clear();
-    sender.close();
   }
 
   /** How long {@link #close} waits for token requests in flight when the state is shared. */
