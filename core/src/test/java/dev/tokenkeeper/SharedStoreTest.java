@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenkeeper.internal.StateCodec;
 import dev.tokenkeeper.internal.TokenState;
+import dev.tokenkeeper.testing.HookTicker;
 import dev.tokenkeeper.testing.InMemoryTokenStore;
 import dev.tokenkeeper.testing.ScriptedServer;
 import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -305,6 +309,38 @@ class SharedStoreTest {
     TokenManagerFixture.await("the late answer revoked", () -> revoked().size() == 2);
     assertEquals(List.of("rt-late refresh_token", "at-late access_token"), revoked());
     assertTrue(redis.entry("k").isAbsent(), "the removal stands");
+  }
+
+  @Test
+  void aStateTheStoreAnnouncedAsTheCallerJudgesIsJudgedAgainNotServed() {
+    // The store's announcement of this instance's own put() is fetched on the executor; landing
+    // between token()'s look at the state and its claim of the request slot, it replaced the
+    // state with an equal copy, and the caller was handed that copy as "the state that replaced
+    // the one it judged": an access token that had expired 5 minutes before.
+    rotating();
+    List<Runnable> held = new CopyOnWriteArrayList<>();
+    AtomicBoolean holding = new AtomicBoolean(true);
+    Executor executor = task -> {
+      if (holding.get()) {
+        held.add(task);
+      } else {
+        ForkJoinPool.commonPool().execute(task);
+      }
+    };
+    HookTicker ticker = new HookTicker(fx.clock());
+    TokenManager a = fx.manager(fx.builder().ticker(ticker).executor(executor)
+        .store(redis.store()));
+    a.put("k", fx.response("at-0", 600, "rt-0"));
+    holding.set(false);
+    assertEquals(1, held.size(), "the announcement's fetch waits on the executor");
+    fx.clock().advance(Duration.ofMinutes(11)); // expired: the caller must wait for a refresh
+
+    ticker.onReading(2, () -> held.forEach(Runnable::run)); // as token() judges the state
+    AccessToken token = a.token("k");
+
+    assertTrue(ticker.fired());
+    assertEquals("at-r1", token.value(), "an expired token is never served");
+    assertEquals(1, refreshes.get());
   }
 
   @Test

@@ -161,8 +161,8 @@ public final class KeySlot {
    * {@code null} for none).
    *
    * @return {@code promise} when the caller must send the request; the request in flight to
-   *     join; a completed future with the state that replaced {@code basis}; or {@code null}
-   *     when the slot was retired or its state ended meanwhile, and the caller must look again
+   *     join; or {@code null} when the slot was retired or its state changed meanwhile, and the
+   *     caller must look again
    */
   synchronized CompletableFuture<TokenState> claim(TokenState basis,
       CompletableFuture<TokenState> promise) {
@@ -172,11 +172,11 @@ public final class KeySlot {
     if (inFlight != null) {
       return inFlight;
     }
-    TokenState current = state;
-    if (current != basis) {
-      // A request completed (or put() stored a token) after the caller looked: that is the
-      // answer. This is what keeps a late 401 for a replaced token from refreshing again.
-      return current == null ? null : CompletableFuture.completedFuture(current);
+    if (state != basis) {
+      // A request completed, put() stored a token, or the store's copy replaced the state after
+      // the caller looked: the caller judges the new state (it may be a copy that is just as
+      // expired). This is also what keeps a late 401 for a replaced token from refreshing again.
+      return null;
     }
     inFlight = promise;
     keepUntil = 0; // the grace of an empty slot, or the memory of an ended session, is used up
