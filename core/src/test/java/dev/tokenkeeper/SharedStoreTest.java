@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenkeeper.internal.KeySlot;
+import dev.tokenkeeper.internal.KeyTable;
 import dev.tokenkeeper.internal.StateCodec;
 import dev.tokenkeeper.internal.TokenState;
 import dev.tokenkeeper.testing.HookTicker;
@@ -383,6 +385,48 @@ class SharedStoreTest {
         () -> a.token("k"), "the idle session ended; its token is not served");
     assertTrue(e.getMessage().contains("session"), e.getMessage());
     assertEquals(0, refreshes.get() + acquisitions.get());
+  }
+
+  @Test
+  void aSignInThatLandsAsAnEarlierRemovalIsAppliedIsKept() throws Exception {
+    // A sign-out elsewhere is announced; A's executor found its copy unchanged and forgot the key,
+    // but a put() (the user signing in again on A) landed between that look and the forgetting,
+    // and was thrown away with it: with the store unreachable the user was told to sign in again.
+    rotating();
+    AtomicReference<Thread> worker = new AtomicReference<>();
+    java.util.concurrent.ExecutorService executor =
+        java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+          Thread t = new Thread(r, "instance-a");
+          t.setDaemon(true);
+          worker.set(t);
+          return t;
+        });
+    try {
+      TokenManager a = fx.manager(fx.builder().executor(executor).store(redis.store()));
+      TokenManager b = instance(false);
+      a.put("k", fx.response("at-0", 3600, "rt-0"));
+      executor.submit(() -> { }).get(10, java.util.concurrent.TimeUnit.SECONDS); // all applied
+      KeySlot slot = liveSlot(a, "k");
+
+      synchronized (slot) { // A's executor applies the removal up to the slot's next transition
+        b.invalidate("k");
+        TokenManagerFixture.await("A's executor forgets k",
+            () -> worker.get().getState() == Thread.State.BLOCKED);
+        a.put("k", fx.response("at-new", 3600, "rt-new"));
+      }
+      executor.submit(() -> { }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      redis.down = true;
+
+      assertEquals("at-new", a.token("k").value(), "the sign-in after the removal is kept");
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+
+  private static KeySlot liveSlot(TokenManager manager, String key) throws Exception {
+    java.lang.reflect.Field f = TokenManager.class.getDeclaredField("table");
+    f.setAccessible(true);
+    return ((KeyTable) f.get(manager)).live(key);
   }
 
   @Test

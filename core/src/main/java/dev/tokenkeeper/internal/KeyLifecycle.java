@@ -282,11 +282,22 @@ public final class KeyLifecycle {
     }
   }
 
-  /** Forgets {@code h} in this instance only (the store announced a removal). */
+  /** Forgets {@code h} in this instance only. */
   void forgetLocally(KeySlot h) {
     h.retire(false);
     watch.forget(h);
     table.remove(h);
+  }
+
+  /**
+   * Forgets {@code h} in this instance only if {@code seen} is still its state (the store
+   * announced a removal; a put() that landed since is newer than it, and stays).
+   */
+  void forgetLocallyIfStill(KeySlot h, TokenState seen) {
+    if (h.retireIfStill(seen)) {
+      watch.forget(h);
+      table.remove(h);
+    }
   }
 
   /** See {@code TokenManager.revoke}. */

@@ -145,8 +145,9 @@ public final class SharedState {
       }
       ctx.execute(() -> {
         if (e.isAbsent()) {
-          if (e.version() > 0 && slot.state == seen) {
-            l.forgetLocally(slot); // removed in the cluster: signed out everywhere
+          if (e.version() > 0) {
+            // Removed in the cluster: signed out everywhere, unless a put() landed here since.
+            l.forgetLocallyIfStill(slot, seen);
           }
           return;
         }
