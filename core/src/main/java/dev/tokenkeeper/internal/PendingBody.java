@@ -45,7 +45,7 @@ public final class PendingBody<T> implements BodySubscriber<T> {
   private boolean upstreamEnded;
   private Throwable upstreamFailure;
   /** {@code null} while open; then whether the caller gets the body. */
-  private Boolean handedOn;
+  private Boolean toCaller;
   private BodySubscriber<T> downstream;
   private long demand;
   private boolean draining;
@@ -64,7 +64,7 @@ public final class PendingBody<T> implements BodySubscriber<T> {
       BodyHandler<T> callersHandler) {
     this.info = info;
     this.callersHandler = callersHandler;
-    handedOn.whenComplete((toCaller, f) -> decided(f == null && Boolean.TRUE.equals(toCaller)));
+    handedOn.whenComplete((yes, f) -> decided(f == null && Boolean.TRUE.equals(yes)));
   }
 
   @Override
@@ -83,7 +83,7 @@ public final class PendingBody<T> implements BodySubscriber<T> {
       if (!second) {
         upstream = subscription;
       }
-      dropped = handedOn == Boolean.FALSE;
+      dropped = Boolean.FALSE.equals(toCaller);
     }
     if (second) {
       subscription.cancel();
@@ -106,7 +106,7 @@ public final class PendingBody<T> implements BodySubscriber<T> {
     }
     synchronized (this) {
       asked = false;
-      if (handedOn == Boolean.FALSE || finished) {
+      if (Boolean.FALSE.equals(toCaller) || finished) {
         return; // dropped (the rest was asked for at once) or the caller cancelled
       }
       items.add(new Item(copy, size));
@@ -131,7 +131,7 @@ public final class PendingBody<T> implements BodySubscriber<T> {
     synchronized (this) {
       upstreamEnded = true;
       upstreamFailure = failure;
-      dropped = handedOn == Boolean.FALSE;
+      dropped = Boolean.FALSE.equals(toCaller);
     }
     if (dropped) {
       completeDropped();
@@ -142,12 +142,12 @@ public final class PendingBody<T> implements BodySubscriber<T> {
 
   // ---- the manager's answer ------------------------------------------------------------
 
-  private void decided(boolean toCaller) {
-    if (!toCaller) {
+  private void decided(boolean handOn) {
+    if (!handOn) {
       Flow.Subscription rest;
       boolean ended;
       synchronized (this) {
-        handedOn = false;
+        toCaller = false;
         items.clear();
         bytesAhead = 0;
         rest = upstream;
@@ -177,7 +177,7 @@ public final class PendingBody<T> implements BodySubscriber<T> {
     });
     subscriber.onSubscribe(new Relay());
     synchronized (this) {
-      handedOn = true;
+      toCaller = true;
       downstream = subscriber; // only now: no signal reaches it before onSubscribe has returned
     }
     drain();
@@ -281,8 +281,8 @@ public final class PendingBody<T> implements BodySubscriber<T> {
   private void pull() {
     Flow.Subscription s;
     synchronized (this) {
-      boolean wanted = handedOn == null ? bytesAhead < LIMIT
-          : handedOn && !finished && items.isEmpty() && demand > 0;
+      boolean wanted = toCaller == null ? bytesAhead < LIMIT
+          : toCaller && !finished && items.isEmpty() && demand > 0;
       if (upstream == null || asked || upstreamEnded || !wanted) {
         return;
       }
