@@ -53,9 +53,9 @@ import javax.net.ssl.SSLParameters;
  *       is still current, once for any number of concurrent rejections) and sends the request once
  *       more with the new token. A second rejection is returned to the caller: there is no loop;
  *       so is a rejection the manager answers with the same token (within its rejection interval,
- *       or when a refresh brought the same token back), with its body (of which up to 64 KiB is
- *       kept while the manager decides). A
- *       401 whose Bearer challenge names another error ({@code invalid_request},
+ *       or when a refresh brought the same token back), with its whole body (while the manager
+ *       decides, at most 64 KiB of it is read ahead; the rest waits on the connection). A 401
+ *       whose Bearer challenge names another error ({@code invalid_request},
  *       {@code insufficient_scope}) is returned as is, since a new token would not help. The
  *       request body is sent again when its length is known and at most
  *       {@link Builder#maxReplayBytes} (all of {@link HttpRequest.BodyPublishers}' with a known

@@ -86,16 +86,117 @@ class PendingBodyTest {
     assertNull(body.getBody().toCompletableFuture().join());
   }
 
-  @Test
-  void aBodyOverTheLimitIsHandedOnCutAtTheLimit() {
-    PendingBody<String> body = new PendingBody<>(CompletableFuture.completedFuture(true), INFO,
-        BodyHandlers.ofString());
-    String half = "x".repeat(PendingBody.LIMIT / 2 + 10);
-    arrive(body, half, half, "tail");
+  /** A connection that serves {@code chunks} as they are asked for, and counts what was asked. */
+  private static final class Connection implements Flow.Subscription {
+    private final PendingBody<?> body;
+    private final java.util.ArrayDeque<String> chunks;
+    long asked;
+    boolean cancelled;
+    private boolean serving;
 
-    String handedOn = body.getBody().toCompletableFuture().join();
-    assertEquals(PendingBody.LIMIT, handedOn.length());
-    assertTrue(handedOn.chars().allMatch(c -> c == 'x'));
+    Connection(PendingBody<?> body, String... chunks) {
+      this.body = body;
+      this.chunks = new java.util.ArrayDeque<>(List.of(chunks));
+    }
+
+    @Override
+    public void request(long n) {
+      asked = asked + n < 0 ? Long.MAX_VALUE : asked + n;
+      if (serving) {
+        return; // the loop below goes on
+      }
+      serving = true;
+      while (asked > 0 && !cancelled && !chunks.isEmpty()) {
+        asked--;
+        body.onNext(List.of(ByteBuffer.wrap(chunks.poll().getBytes(StandardCharsets.UTF_8))));
+      }
+      if (chunks.isEmpty() && !cancelled) {
+        cancelled = true; // ended
+        body.onComplete();
+      }
+      serving = false;
+    }
+
+    @Override
+    public void cancel() {
+      cancelled = true;
+    }
+  }
+
+  @Test
+  void whileTheFateIsOpenItReadsAheadToTheLimitAndThenWaitsNothingCut() {
+    CompletableFuture<Boolean> handedOn = new CompletableFuture<>();
+    PendingBody<String> body = new PendingBody<>(handedOn, INFO, BodyHandlers.ofString());
+    String chunk = "x".repeat(16 * 1024);
+    String[] chunks = new String[64]; // 1 MiB
+    java.util.Arrays.fill(chunks, chunk);
+    Connection connection = new Connection(body, chunks);
+    body.onSubscribe(connection);
+
+    assertEquals(60, connection.chunks.size(), "4 chunks (64 KiB) read ahead, then no more asked");
+    assertEquals(0, connection.asked);
+
+    handedOn.complete(true);
+
+    String whole = body.getBody().toCompletableFuture().join();
+    assertEquals(64 * chunk.length(), whole.length(), "the whole body, not the first 64 KiB");
+    assertTrue(whole.chars().allMatch(c -> c == 'x'));
+  }
+
+  @Test
+  void droppedWhileOpenReadsAndDiscardsTheRestWithoutTheCallersHandler() {
+    CompletableFuture<Boolean> handedOn = new CompletableFuture<>();
+    PendingBody<String> body = new PendingBody<>(handedOn, INFO, info -> {
+      throw new AssertionError("the caller's handler is not used for a dropped body");
+    });
+    String[] chunks = new String[10];
+    java.util.Arrays.fill(chunks, "y".repeat(16 * 1024));
+    Connection connection = new Connection(body, chunks);
+    body.onSubscribe(connection);
+    assertFalse(body.getBody().toCompletableFuture().isDone());
+
+    handedOn.complete(false);
+
+    assertNull(body.getBody().toCompletableFuture().join());
+    assertTrue(connection.chunks.isEmpty(), "read to the end: the connection can be reused");
+  }
+
+  @Test
+  void aCallerThatCancelsStopsTheConnection() {
+    CompletableFuture<Boolean> handedOn = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicReference<Flow.Subscription> given =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    PendingBody<Void> body = new PendingBody<>(handedOn, INFO, info -> new java.net.http
+        .HttpResponse.BodySubscriber<Void>() {
+      @Override
+      public CompletableFuture<Void> getBody() {
+        return new CompletableFuture<>();
+      }
+
+      @Override
+      public void onSubscribe(Flow.Subscription subscription) {
+        given.set(subscription);
+      }
+
+      @Override
+      public void onNext(List<ByteBuffer> item) {}
+
+      @Override
+      public void onError(Throwable throwable) {}
+
+      @Override
+      public void onComplete() {}
+    });
+    String[] chunks = new String[10];
+    java.util.Arrays.fill(chunks, "z".repeat(16 * 1024));
+    Connection connection = new Connection(body, chunks);
+    body.onSubscribe(connection);
+    handedOn.complete(true);
+
+    given.get().cancel();
+
+    assertTrue(connection.cancelled);
+    assertEquals(6, connection.chunks.size(), "nothing more read after the cancel");
   }
 
   @Test

@@ -397,6 +397,24 @@ public abstract class BearerContract {
   }
 
   @Test
+  void aLarge401BodyReachesTheCallerWholeWhenTheManagerKeepsTheToken() throws Exception {
+    // The refresh brings the same token back while the 401's body (192 KiB: three times what an
+    // asynchronous adapter reads ahead while the manager decides, within what clients buffer by
+    // default, e.g. WebClient's 256 KiB) is still arriving: it must not be cut.
+    String large = new String(bytes(192 * 1024), StandardCharsets.US_ASCII);
+    provider.script(r -> tokenAnswer(1));
+    api.script(r -> Answer.text(401, large).withHeader("WWW-Authenticate", "Bearer realm=\"api\""));
+
+    Reply reply = get(api.uri("/x"), Map.of());
+
+    assertEquals(401, reply.status());
+    assertEquals(large.length(), reply.body().length(), "the whole body reaches the caller");
+    assertTrue(large.equals(reply.body()), "byte for byte");
+    assertEquals(1, api.count(), "no retry with the token just rejected");
+    assertEquals(1, refreshes());
+  }
+
+  @Test
   void a401PassedOnWithoutARefreshReachesTheCallerWithItsBody() throws Exception {
     // A resource server that rejects every token: the first 401 costs one refresh, a second one
     // within the manager's rejection interval is passed on to the caller as it came.

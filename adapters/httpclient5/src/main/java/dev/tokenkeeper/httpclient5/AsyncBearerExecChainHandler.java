@@ -28,8 +28,9 @@ import org.apache.hc.core5.http.support.BasicRequestBuilder;
  * without blocking an I/O thread. An execution whose context has a
  * {@link BearerExecChainHandler#KEY_ATTRIBUTE} carries the token of that key. The request waits for the token through
  * {@link TokenManager#tokenAsync}; after a rejection the request is sent again once the refresh
- * completes, and the 401's body (kept up to 64 KiB meanwhile) is dropped, or handed to the caller
- * when the manager keeps the rejected token. The entity producer is sent again when it is
+ * completes, and the 401's body is dropped, or handed to the caller as it arrives when the
+ * manager keeps the rejected token (while the manager decides, no more than the connection's
+ * initial window, 64 KiB by default, is read ahead). The entity producer is sent again when it is
  * {@linkplain AsyncEntityProducer#isRepeatable() repeatable} and its length is known and at most
  * {@link BearerPolicy#maxReplayBytes()}.
  *
@@ -111,78 +112,127 @@ public final class AsyncBearerExecChainHandler implements AsyncExecChainHandler 
     HttpRequest authorized = BasicRequestBuilder.copy(a.request()).build();
     authorized.setHeader("Authorization", token.authorizationHeader());
     try {
-      a.chain().proceed(authorized, a.producer(), a.scope(), new AsyncExecCallback() {
-        private volatile CompletableFuture<AccessToken> renewal;
-        private volatile HttpResponse rejection;
-        private volatile HeldBody rejectionBody;
-
-        @Override
-        public AsyncDataConsumer handleResponse(HttpResponse response, EntityDetails details)
-            throws HttpException, IOException {
-          if (!retried && Hops.rejects(response)) {
-            CompletableFuture<AccessToken> next = manager.rejected(a.key(), token);
-            // Not sent again when the body cannot be, or when the manager kept the token (no
-            // refresh now): the next request gets the new token.
-            if (replayable(a.producer()) && !keptAlready(next, token)) {
-              renewal = next;
-              rejection = response;
-              if (details == null) {
-                return null;
-              }
-              // Kept until the manager answers: dropped for a retry, handed on if it keeps the
-              // token after all (a refresh that brought the same token back).
-              rejectionBody = new HeldBody(details);
-              return rejectionBody;
-            }
-          }
-          return a.callback().handleResponse(response, details);
-        }
-
-        @Override
-        public void handleInformationResponse(HttpResponse response)
-            throws HttpException, IOException {
-          a.callback().handleInformationResponse(response);
-        }
-
-        @Override
-        public void completed() {
-          CompletableFuture<AccessToken> next = renewal;
-          if (next == null) {
-            a.callback().completed();
-            return;
-          }
-          if (a.producer() != null) {
-            a.producer().releaseResources();
-          }
-          next.whenComplete((renewed, failure) -> {
-            if (failure != null) {
-              a.callback().failed(Futures.cause(failure));
-            } else if (renewed.value().equals(token.value())) {
-              passOn(rejection, rejectionBody, a.callback()); // the manager kept the token
-            } else {
-              send(a, renewed, true);
-            }
-          });
-        }
-
-        @Override
-        public void failed(Exception cause) {
-          a.callback().failed(cause);
-        }
-      });
+      a.chain().proceed(authorized, a.producer(), a.scope(), new Sent(a, token, retried));
     } catch (HttpException | IOException | RuntimeException e) {
       a.callback().failed(e);
     }
   }
 
-  /** Hands the caller a rejection that was read before the manager kept its token. */
-  private static void passOn(HttpResponse rejection, HeldBody body, AsyncExecCallback callback) {
-    try {
-      AsyncDataConsumer consumer =
-          callback.handleResponse(rejection, body == null ? null : body.details());
-      if (consumer != null && body != null) {
-        body.replayInto(consumer);
+  /**
+   * One attempt's exchange: passes the response to the caller, or, for a rejection it may send
+   * again, holds the 401 until the manager answers: sent again with the new token, or handed to
+   * the caller after all when the manager keeps the rejected token.
+   */
+  private final class Sent implements AsyncExecCallback {
+    private final Attempt a;
+    private final AccessToken token;
+    private final boolean retried;
+    private volatile CompletableFuture<AccessToken> renewal;
+    private volatile HttpResponse rejection;
+    private volatile HeldBody held;
+    /** Completes when the held body's fate is settled, with the failure of handing it on. */
+    private volatile CompletableFuture<Exception> settled;
+    private volatile boolean failed;
+
+    Sent(Attempt a, AccessToken token, boolean retried) {
+      this.a = a;
+      this.token = token;
+      this.retried = retried;
+    }
+
+    @Override
+    public AsyncDataConsumer handleResponse(HttpResponse response, EntityDetails details)
+        throws HttpException, IOException {
+      if (!retried && Hops.rejects(response)) {
+        CompletableFuture<AccessToken> next = manager.rejected(a.key(), token);
+        // Not sent again when the body cannot be, or when the manager kept the token (no
+        // refresh now): the next request gets the new token.
+        if (replayable(a.producer()) && !keptAlready(next, token)) {
+          renewal = next;
+          rejection = response;
+          if (details == null) {
+            return null;
+          }
+          // Held until the manager answers: dropped for a retry, handed on as it arrives if the
+          // manager keeps the token after all (a refresh that brought the same token back).
+          HeldBody body = new HeldBody(details);
+          held = body;
+          settled = next.handle((renewed, failure) -> settle(body, response, details,
+              failure == null && renewed.value().equals(token.value())));
+          return body;
+        }
       }
+      return a.callback().handleResponse(response, details);
+    }
+
+    private Exception settle(HeldBody body, HttpResponse response, EntityDetails details,
+        boolean handOn) {
+      try {
+        AsyncDataConsumer consumer = handOn && !failed
+            ? a.callback().handleResponse(response, details) : null;
+        if (consumer != null) {
+          body.handOn(consumer);
+        } else {
+          body.drop();
+        }
+        return null;
+      } catch (HttpException | IOException | RuntimeException e) {
+        try {
+          body.drop();
+        } catch (IOException | RuntimeException ignored) {
+          // the exchange fails with e either way
+        }
+        return e;
+      }
+    }
+
+    @Override
+    public void handleInformationResponse(HttpResponse response)
+        throws HttpException, IOException {
+      a.callback().handleInformationResponse(response);
+    }
+
+    @Override
+    public void completed() {
+      CompletableFuture<AccessToken> next = renewal;
+      if (next == null) {
+        a.callback().completed();
+        return;
+      }
+      if (a.producer() != null) {
+        a.producer().releaseResources();
+      }
+      CompletableFuture<Exception> body = settled;
+      (body != null ? body : CompletableFuture.<Exception>completedFuture(null))
+          .thenCombine(next.handle((renewed, failure) -> failure), (handOnFailure, failure) -> {
+            if (handOnFailure != null) {
+              a.callback().failed(handOnFailure);
+            } else if (failure != null) {
+              a.callback().failed(Futures.cause(failure));
+            } else if (next.join().value().equals(token.value())) {
+              if (body == null) {
+                passOn(rejection, a.callback()); // the manager kept the token; no body
+              } else {
+                a.callback().completed(); // the body went to the caller as it arrived
+              }
+            } else {
+              send(a, next.join(), true);
+            }
+            return null;
+          });
+    }
+
+    @Override
+    public void failed(Exception cause) {
+      failed = true;
+      a.callback().failed(cause);
+    }
+  }
+
+  /** Hands the caller a body-less rejection after the manager kept its token. */
+  private static void passOn(HttpResponse rejection, AsyncExecCallback callback) {
+    try {
+      callback.handleResponse(rejection, null);
       callback.completed();
     } catch (HttpException | IOException | RuntimeException e) {
       callback.failed(e);
