@@ -430,6 +430,36 @@ class SharedStoreTest {
   }
 
   @Test
+  void aStateAnotherInstanceStoredEndsThisInstancesCoolDown() {
+    // A's acquisition is refused (a cool-down of an hour: every caller fails fast with that
+    // cause); B then gets a token and stores it. Once A has it from the store, the cool-down of
+    // the empty slot is over: when that token expires, A refreshes it like any other.
+    AtomicInteger calls = new AtomicInteger();
+    fx.serve(r -> switch (calls.incrementAndGet()) {
+      case 1 -> ScriptedServer.Answer.error(400, "invalid_client");
+      case 2 -> ok("at-1", 600, "rt-1");
+      default -> ok("at-2", 600, "rt-2");
+    });
+    TokenManager a = fx.manager(fx.builder().store(redis.store())
+        .primaryGrant(Grant.clientCredentials()).failureCoolDown(Duration.ofHours(1)));
+    assertThrows(TokenEndpointException.class, () -> a.token("k"));
+    TokenManager b = instance(true);
+    assertEquals("at-1", b.token("k").value());
+    TokenManagerFixture.await("A has B's token from the store", () -> {
+      try {
+        return a.token("k").value().equals("at-1");
+      } catch (TokenEndpointException coolingDown) {
+        return false;
+      }
+    });
+
+    fx.clock().advance(Duration.ofMinutes(11)); // at-1 expired, well within A's old cool-down
+
+    assertEquals("at-2", a.token("k").value(), "refreshed with the cluster's refresh token");
+    assertEquals(3, calls.get());
+  }
+
+  @Test
   void whenTheStoreIsDownEachInstanceCarriesOnAloneAndSaysSo() {
     rotating();
     List<String> told = new CopyOnWriteArrayList<>();

@@ -134,6 +134,12 @@ public final class KeySlot {
     }
     state = next;
     advanceVersion(seen);
+    // Another instance's token: this instance's cool-down, the grace of its empty slot and its
+    // pending re-acquisition belonged to the state it replaces, as when a request lands.
+    reacquire = false;
+    keepUntil = 0;
+    coolDownUntil = 0;
+    coolDownCause = null;
     return true;
   }
 
