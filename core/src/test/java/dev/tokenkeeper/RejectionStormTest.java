@@ -93,6 +93,68 @@ class RejectionStormTest {
   }
 
   /**
+   * The refresh a 401 causes was recorded for the rejection interval only after the request had
+   * been started: an answer that landed before the rejecting thread went on (its thread
+   * preempted, or a synchronous transport) left the interval open, and a 401 for the new token
+   * in that moment caused a second refresh within the interval.
+   */
+  @Test
+  void aRejectionOfTheNewTokenAsItLandsIsWithinTheIntervalOfTheRefreshThatBroughtIt() {
+    java.util.List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+    dev.tokenkeeper.internal.TokenSender.Transport answersAtOnce =
+        new dev.tokenkeeper.internal.TokenSender.Transport() {
+          @Override
+          public CompletableFuture<TokenResponse> request(TokenRequest request) {
+            sent.add(request.grant().grantType());
+            int n = sent.size();
+            return CompletableFuture.completedFuture(TokenResponse.builder("at-" + n,
+                clock.instant()).expiresIn(java.time.Duration.ofHours(1))
+                .refreshToken("rt-" + n).build());
+          }
+
+          @Override
+          public CompletableFuture<Void> revoke(String token, String tokenTypeHint) {
+            return CompletableFuture.completedFuture(null);
+          }
+
+          @Override
+          public boolean supportsRevocation() {
+            return false;
+          }
+        };
+    java.util.concurrent.atomic.AtomicReference<TokenManager> self =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<AccessToken> secondRejection =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    TokenManager sync = TokenManager.builder(endpoint(provider, clock)).transport(answersAtOnce)
+        .ticker(clock).executor(Runnable::run).primaryGrant(Grant.clientCredentials())
+        .listener(new TokenListener() {
+          @Override
+          public void onToken(String key, TokenResponse response, RefreshCause cause) {
+            if (cause == RefreshCause.REJECTED && secondRejection.get() == null) {
+              // The resource server rejects the new token too, the moment it is published.
+              AccessToken fresh = self.get().token(key);
+              secondRejection.set(fresh);
+              secondRejection.set(self.get().rejected(key, fresh).join());
+            }
+          }
+        }).build();
+    self.set(sync);
+    try {
+      AccessToken first = sync.token("k1");
+
+      AccessToken second = sync.rejected("k1", first).join();
+
+      assertEquals("at-2", second.value());
+      assertEquals("at-2", secondRejection.get().value(),
+          "passed through: the interval's one refresh was the one that brought it");
+      assertEquals(java.util.List.of("client_credentials", "refresh_token"), sent);
+    } finally {
+      sync.close();
+    }
+  }
+
+  /**
    * The pass-through of a storm must not hand back a token that a refresh has just replaced: a
    * second 401 for the first token, judged while the refresh it would have joined lands, got the
    * old token back (no request in flight any more, and the old state still in hand), so the

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenkeeper.internal.KeySlot;
+import dev.tokenkeeper.internal.KeyTable;
 import dev.tokenkeeper.internal.StateCodec;
 import dev.tokenkeeper.internal.TokenState;
 import dev.tokenkeeper.testing.HookTicker;
@@ -234,7 +236,12 @@ class SharedStoreTest {
     assertEquals(List.of("k REVOKED REVOKED"), outcomes);
     assertTrue(redis.entry("k").isAbsent());
     assertTrue(redis.entry("k").version() > 0, "a removal (tombstone), announced to A");
-    assertEquals("at-2", a.token("k").value(), "A forgot it and acquired afresh");
+    // A forgets its copy on its executor once the announcement is fetched, which revoke() on B
+    // does not wait for: until then A serves its copy (the cluster is eventually consistent).
+    TokenManagerFixture.await("A forgets k and acquires afresh",
+        () -> !a.token("k").value().equals("at-1"));
+    assertEquals("at-2", a.token("k").value());
+    assertEquals(2, acquisitions.get());
   }
 
   @Test
@@ -313,10 +320,11 @@ class SharedStoreTest {
 
   @Test
   void aStateTheStoreAnnouncedAsTheCallerJudgesIsJudgedAgainNotServed() {
-    // The store's announcement of this instance's own put() is fetched on the executor; landing
-    // between token()'s look at the state and its claim of the request slot, it replaced the
-    // state with an equal copy, and the caller was handed that copy as "the state that replaced
-    // the one it judged": an access token that had expired 5 minutes before.
+    // A new version the store announced is fetched on the executor; landing between token()'s
+    // look at the state and its claim of the request slot, it replaced the state, and the caller
+    // was handed the new state as "the state that replaced the one it judged": an access token
+    // that had expired 5 minutes before. (CI saw this with the announcement of the instance's own
+    // put(), which no longer replaces the state: here another instance signs in meanwhile.)
     rotating();
     List<Runnable> held = new CopyOnWriteArrayList<>();
     AtomicBoolean holding = new AtomicBoolean(true);
@@ -330,9 +338,11 @@ class SharedStoreTest {
     HookTicker ticker = new HookTicker(fx.clock());
     TokenManager a = fx.manager(fx.builder().ticker(ticker).executor(executor)
         .store(redis.store()));
+    TokenManager b = instance(false);
     a.put("k", fx.response("at-0", 600, "rt-0"));
+    b.put("k", fx.response("at-b", 600, "rt-b"));
     holding.set(false);
-    assertEquals(1, held.size(), "the announcement's fetch waits on the executor");
+    assertEquals(2, held.size(), "the announcements' fetches wait on A's executor");
     fx.clock().advance(Duration.ofMinutes(11)); // expired: the caller must wait for a refresh
 
     ticker.onReading(2, () -> held.forEach(Runnable::run)); // as token() judges the state
@@ -341,6 +351,82 @@ class SharedStoreTest {
     assertTrue(ticker.fired());
     assertEquals("at-r1", token.value(), "an expired token is never served");
     assertEquals(1, refreshes.get());
+    assertEquals(List.of("rt-b"), fx.server().requests().stream()
+        .map(r -> r.param("refresh_token")).toList(), "refreshed from the newest state");
+  }
+
+  @Test
+  void theLateAnnouncementOfAnInstancesOwnPutIsNoUseOfItsSession() {
+    // The store's announcement of this instance's own put() is fetched on the executor; a busy
+    // executor ran it after the session had been idle past its timeout. The fetched copy (the
+    // same tokens) was installed as a use of the key, and the session that had ended was served
+    // again: each instance tracks its own last use.
+    rotating();
+    List<Runnable> held = new CopyOnWriteArrayList<>();
+    AtomicBoolean holding = new AtomicBoolean(true);
+    Executor executor = task -> {
+      if (holding.get()) {
+        held.add(task);
+      } else {
+        ForkJoinPool.commonPool().execute(task);
+      }
+    };
+    TokenManager a = fx.manager(fx.builder().executor(executor).store(redis.store()));
+    a.put("k", TokenResponse.builder("at-0", fx.clock().instant())
+        .expiresIn(Duration.ofHours(1)).refreshToken("rt-0")
+        .sessionIdleTimeout(Duration.ofMinutes(15)).build());
+    holding.set(false);
+    assertEquals(1, held.size(), "the announcement's fetch waits on the executor");
+
+    fx.clock().advance(Duration.ofMinutes(16)); // idle past the session's 15 minutes
+    held.forEach(Runnable::run); // the executor gets to it only now
+
+    ReauthenticationRequiredException e = assertThrows(ReauthenticationRequiredException.class,
+        () -> a.token("k"), "the idle session ended; its token is not served");
+    assertTrue(e.getMessage().contains("session"), e.getMessage());
+    assertEquals(0, refreshes.get() + acquisitions.get());
+  }
+
+  @Test
+  void aSignInThatLandsAsAnEarlierRemovalIsAppliedIsKept() throws Exception {
+    // A sign-out elsewhere is announced; A's executor found its copy unchanged and forgot the key,
+    // but a put() (the user signing in again on A) landed between that look and the forgetting,
+    // and was thrown away with it: with the store unreachable the user was told to sign in again.
+    rotating();
+    AtomicReference<Thread> worker = new AtomicReference<>();
+    java.util.concurrent.ExecutorService executor =
+        java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+          Thread t = new Thread(r, "instance-a");
+          t.setDaemon(true);
+          worker.set(t);
+          return t;
+        });
+    try {
+      TokenManager a = fx.manager(fx.builder().executor(executor).store(redis.store()));
+      TokenManager b = instance(false);
+      a.put("k", fx.response("at-0", 3600, "rt-0"));
+      executor.submit(() -> { }).get(10, java.util.concurrent.TimeUnit.SECONDS); // all applied
+      KeySlot slot = liveSlot(a, "k");
+
+      synchronized (slot) { // A's executor applies the removal up to the slot's next transition
+        b.invalidate("k");
+        TokenManagerFixture.await("A's executor forgets k",
+            () -> worker.get().getState() == Thread.State.BLOCKED);
+        a.put("k", fx.response("at-new", 3600, "rt-new"));
+      }
+      executor.submit(() -> { }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      redis.down = true;
+
+      assertEquals("at-new", a.token("k").value(), "the sign-in after the removal is kept");
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+
+  private static KeySlot liveSlot(TokenManager manager, String key) throws Exception {
+    java.lang.reflect.Field f = TokenManager.class.getDeclaredField("table");
+    f.setAccessible(true);
+    return ((KeyTable) f.get(manager)).live(key);
   }
 
   @Test

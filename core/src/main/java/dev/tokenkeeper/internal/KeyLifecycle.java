@@ -199,9 +199,8 @@ public final class KeyLifecycle {
           }
           return CompletableFuture.completedFuture(s.token);
         }
-        CompletableFuture<TokenState> f = startOrJoin(h, s, RefreshCause.REJECTED);
+        CompletableFuture<TokenState> f = startOrJoin(h, s, RefreshCause.REJECTED, now);
         if (f != null) {
-          h.rejectedRefreshAt = now;
           return toTokenFuture(f);
         }
       }
@@ -217,6 +216,15 @@ public final class KeyLifecycle {
    */
   private CompletableFuture<TokenState> startOrJoin(KeySlot h, TokenState basis,
       RefreshCause cause) {
+    return startOrJoin(h, basis, cause, 0);
+  }
+
+  /**
+   * {@link #startOrJoin(KeySlot, TokenState, RefreshCause)}; a {@code REJECTED} request (started
+   * or joined) is recorded at {@code now} for the rejection interval.
+   */
+  private CompletableFuture<TokenState> startOrJoin(KeySlot h, TokenState basis,
+      RefreshCause cause, long now) {
     CompletableFuture<TokenState> promise = new CompletableFuture<>();
     CompletableFuture<TokenState> got = h.claim(basis, promise);
     if (got != promise) {
@@ -225,7 +233,15 @@ public final class KeyLifecycle {
         // slot as a refresh ahead of expiry, it goes ahead of the refreshes.
         sender.promote(h);
       }
+      if (got != null && cause == RefreshCause.REJECTED) {
+        h.rejectedRefreshAt = now;
+      }
       return got;
+    }
+    if (cause == RefreshCause.REJECTED) {
+      // Recorded before the request starts: its answer may land (and a 401 for the new token
+      // be judged) before this thread goes on, and that 401 is within this refresh's interval.
+      h.rejectedRefreshAt = now;
     }
     table.retime(h); // no expiry while the request is open: see KeyTable
     new TokenSequence(this, h, basis, cause, promise).start();
@@ -266,11 +282,22 @@ public final class KeyLifecycle {
     }
   }
 
-  /** Forgets {@code h} in this instance only (the store announced a removal). */
+  /** Forgets {@code h} in this instance only. */
   void forgetLocally(KeySlot h) {
     h.retire(false);
     watch.forget(h);
     table.remove(h);
+  }
+
+  /**
+   * Forgets {@code h} in this instance only if {@code seen} is still its state (the store
+   * announced a removal; a put() that landed since is newer than it, and stays).
+   */
+  void forgetLocallyIfStill(KeySlot h, TokenState seen) {
+    if (h.retireIfStill(seen)) {
+      watch.forget(h);
+      table.remove(h);
+    }
   }
 
   /** See {@code TokenManager.revoke}. */

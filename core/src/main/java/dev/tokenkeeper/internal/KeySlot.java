@@ -319,6 +319,19 @@ public final class KeySlot {
     return s;
   }
 
+  /**
+   * Retires the slot if {@code expected} is still its state (the store announced a removal): a
+   * put() that landed after the caller looked is kept.
+   */
+  synchronized boolean retireIfStill(TokenState expected) {
+    if (retired || state != expected) {
+      return false;
+    }
+    retired = true;
+    state = null;
+    return true;
+  }
+
   /** The state and the request in flight of a slot that revoke(key) retired. */
   record Revoked(TokenState state, CompletableFuture<TokenState> inFlight) {}
 

@@ -125,7 +125,9 @@ public final class SharedState {
   /**
    * Another instance (or this one) stored a new version of {@code key}: when this instance holds
    * an older one and no request of its own is running, fetch it into the near-cache; a removal
-   * forgets the key here too.
+   * forgets the key here too. A version holding the very tokens held here (this instance's own
+   * put(), announced before the store answered it) only records the version: replacing the state
+   * by its copy would count as a use of the key, at whatever moment the executor gets to it.
    */
   private void onNewVersion(String key, long version) {
     KeyLifecycle l = life;
@@ -143,16 +145,31 @@ public final class SharedState {
       }
       ctx.execute(() -> {
         if (e.isAbsent()) {
-          if (e.version() > 0 && slot.state == seen) {
-            l.forgetLocally(slot); // removed in the cluster: signed out everywhere
+          if (e.version() > 0) {
+            // Removed in the cluster: signed out everywhere, unless a put() landed here since.
+            l.forgetLocallyIfStill(slot, seen);
           }
           return;
         }
         TokenState remote = decode(key, e);
-        if (remote != null && slot.replaceIfIdle(seen, remote, e.version())) {
+        if (remote == null) {
+          return;
+        }
+        if (seen != null && sameTokens(seen, remote)) {
+          // The tokens held here (the announcement of this instance's own put(), fetched late):
+          // no new state and no use of the key, only the version it is known by.
+          slot.advanceVersionIf(seen, e.version());
+          return;
+        }
+        if (slot.replaceIfIdle(seen, remote, e.version())) {
           l.installed(slot, ctx.now());
         }
       });
     });
+  }
+
+  private static boolean sameTokens(TokenState a, TokenState b) {
+    return a.token.value().equals(b.token.value())
+        && java.util.Objects.equals(a.refreshToken, b.refreshToken);
   }
 }

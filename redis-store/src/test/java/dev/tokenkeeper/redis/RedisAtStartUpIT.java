@@ -70,7 +70,9 @@ class RedisAtStartUpIT {
         long joinedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         System.out.println("joined " + joinedMillis + " ms after Redis answered (reconnect "
             + RECONNECT.toMillis() + " ms)");
-        assertTrue(joinedMillis < RECONNECT.toMillis() + 1_500,
+        // The next attempt comes within the reconnect delay (the capped back-off between
+        // attempts is measured below); the slack is for connecting on a loaded machine.
+        assertTrue(joinedMillis < RECONNECT.toMillis() + 4_000,
             "joined within the reconnect delay (+ scheduling slack): " + joinedMillis + " ms");
 
         b = new Instance(store(), provider, null);

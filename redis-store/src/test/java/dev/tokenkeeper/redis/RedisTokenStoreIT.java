@@ -126,7 +126,7 @@ class RedisTokenStoreIT {
     Entry put = get(b.put("k", "sign-in".getBytes(UTF_8), null));
     assertFalse(get(lease.write("late".getBytes(UTF_8), null)).written());
 
-    Claim next = b.claim("k", put.version()).get(2, TimeUnit.SECONDS);
+    Claim next = b.claim("k", put.version()).get(5, TimeUnit.SECONDS);
 
     assertNotNull(next.lease(), "granted at once, not after the refused writer's 10 s lease");
   }
@@ -188,15 +188,15 @@ class RedisTokenStoreIT {
 
   @Test
   void aWaiterIsNotifiedOfTheNewVersionInsteadOfGettingALease() throws Exception {
-    RedisTokenStore a = store(KEY1, Duration.ofSeconds(5));
-    RedisTokenStore b = store(KEY1, Duration.ofSeconds(5));
+    RedisTokenStore a = store(KEY1, Duration.ofSeconds(30));
+    RedisTokenStore b = store(KEY1, Duration.ofSeconds(30));
     Lease lease = get(a.claim("k", 0)).lease();
     CompletableFuture<Claim> waiting = b.claim("k", 0);
     assertFalse(waiting.isDone(), "B waits while A holds the lease");
 
     Write w = get(lease.write("new".getBytes(UTF_8), null));
 
-    Claim claim = waiting.get(2, TimeUnit.SECONDS); // notified: far below the 5 s lease
+    Claim claim = waiting.get(10, TimeUnit.SECONDS); // notified: far below the 30 s lease
     assertNull(claim.lease());
     assertEquals(w.current().version(), claim.newer().version());
     assertArrayEquals("new".getBytes(UTF_8), claim.newer().value());
@@ -204,18 +204,20 @@ class RedisTokenStoreIT {
 
   @Test
   void theLeaseIsRenewedWhileTheRequestIsOpen() throws Exception {
-    RedisTokenStore a = store(KEY1, Duration.ofMillis(300));
-    RedisTokenStore b = store(KEY1, Duration.ofMillis(300));
+    // A 1 s lease, renewed every third of it: a renewal may run up to 2/3 s late on a loaded
+    // machine before the lease lapses.
+    RedisTokenStore a = store(KEY1, Duration.ofSeconds(1));
+    RedisTokenStore b = store(KEY1, Duration.ofSeconds(1));
     Lease lease = get(a.claim("k", 0)).lease();
     CompletableFuture<Claim> waiting = b.claim("k", 0);
 
     // Three lease periods with the request open (real time: the renewal runs on Redis's TTL).
     assertThrows(java.util.concurrent.TimeoutException.class,
-        () -> waiting.get(900, TimeUnit.MILLISECONDS));
+        () -> waiting.get(3, TimeUnit.SECONDS));
     assertTrue(redis.pttl("tokenkeeper:{k}:lease") > 0, "still held");
 
     get(lease.write("answer".getBytes(UTF_8), null));
-    assertNull(waiting.get(2, TimeUnit.SECONDS).lease(), "B never got a lease of its own");
+    assertNull(waiting.get(10, TimeUnit.SECONDS).lease(), "B never got a lease of its own");
   }
 
   @Test
@@ -238,7 +240,7 @@ class RedisTokenStoreIT {
     Lease lease = get(a.claim("k", 0)).lease();
     CompletableFuture<Claim> waiting = b.claim("k", 0);
     lease.release(); // the request failed
-    assertNotNull(waiting.get(2, TimeUnit.SECONDS).lease());
+    assertNotNull(waiting.get(10, TimeUnit.SECONDS).lease());
   }
 
   @Test
@@ -255,7 +257,7 @@ class RedisTokenStoreIT {
     });
     long v1 = get(a.put("user-{7}", "x".getBytes(UTF_8), null)).version();
     get(a.remove("user-{7}"));
-    two.get(2, TimeUnit.SECONDS);
+    two.get(10, TimeUnit.SECONDS);
     assertEquals("user-{7}@" + v1, heard.get(0));
     assertTrue(heard.get(1).startsWith("user-{7}@"));
   }
