@@ -52,7 +52,11 @@ class ReproducibleJarsIT {
         "-pl", String.join(",", PUBLISHED), "-am", "package"));
     Process mvn = new ProcessBuilder(command).directory(copy.toFile())
         .redirectErrorStream(true).redirectOutput(copy.resolve("build.log").toFile()).start();
-    assertTrue(mvn.waitFor(10, TimeUnit.MINUTES), "the second build ends");
+    try {
+      assertTrue(mvn.waitFor(10, TimeUnit.MINUTES), "the second build ends");
+    } finally {
+      stop(mvn);
+    }
     assertEquals(0, mvn.exitValue(), Files.readString(copy.resolve("build.log")));
 
     Map<String, String> second = jarDigests(copy);
@@ -68,6 +72,22 @@ class ReproducibleJarsIT {
               module + "'s javadoc documents an internal package");
         }
       }
+    }
+  }
+
+  /**
+   * Stops a build that did not end (a failed wait, an interrupted test), with the javadoc and
+   * compiler processes it forked: they would go on writing into the temporary directory JUnit
+   * deletes, and take the CPU from the tests after this one.
+   */
+  private static void stop(Process build) throws InterruptedException {
+    if (!build.isAlive()) {
+      return;
+    }
+    List<ProcessHandle> forked = build.descendants().toList();
+    build.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    for (ProcessHandle p : forked) {
+      p.destroyForcibly();
     }
   }
 

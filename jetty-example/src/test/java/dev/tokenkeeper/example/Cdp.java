@@ -117,7 +117,12 @@ final class Cdp implements AutoCloseable {
       self[0] = new Cdp(p, profile, socket);
       return self[0];
     } catch (Exception e) {
-      p.destroyForcibly();
+      // Not started after all: no browser, helper or profile is left to the next test.
+      try {
+        stop(p, profile);
+      } catch (Exception cleanup) {
+        e.addSuppressed(cleanup);
+      }
       throw e;
     }
   }
@@ -206,27 +211,32 @@ final class Cdp implements AutoCloseable {
     try {
       socket.abort();
     } finally {
-      // Chromium's helpers (zygote, renderers, network service) outlive the browser process for
-      // a moment and keep writing to the profile: stop them all before deleting it.
-      List<ProcessHandle> helpers = process.descendants().toList();
-      process.destroy();
-      if (!process.waitFor(15, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-      for (ProcessHandle helper : helpers) {
-        helper.destroy();
-        try {
-          helper.onExit().get(10, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-          helper.destroyForcibly();
-        }
-      }
-      deleteTree(profile);
+      stop(process, profile);
     }
   }
 
+  /** Stops {@code process} and its helpers, then deletes {@code profile}. */
+  private static void stop(Process process, Path profile) throws Exception {
+    // Chromium's helpers (zygote, renderers, network service) outlive the browser process for
+    // a moment and keep writing to the profile: stop them all before deleting it.
+    List<ProcessHandle> helpers = process.descendants().toList();
+    process.destroy();
+    if (!process.waitFor(15, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    for (ProcessHandle helper : helpers) {
+      helper.destroy();
+      try {
+        helper.onExit().get(10, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        helper.destroyForcibly();
+      }
+    }
+    deleteTree(profile);
+  }
+
   /** Deletes {@code dir}; a file that vanished meanwhile is no error. */
-  private static void deleteTree(Path dir) throws IOException {
+  static void deleteTree(Path dir) throws IOException {
     Files.walkFileTree(dir, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {

@@ -9,12 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,15 +94,24 @@ class StatusPageChromiumIT {
           .redirectError(ProcessBuilder.Redirect.DISCARD)
           .start();
       if (!p.waitFor(90, TimeUnit.SECONDS)) {
+        // Its helpers would outlive a killed browser and keep writing to the profile.
+        List<ProcessHandle> helpers = p.descendants().toList();
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        for (ProcessHandle helper : helpers) {
+          helper.destroyForcibly();
+          try {
+            helper.onExit().get(10, TimeUnit.SECONDS);
+          } catch (java.util.concurrent.ExecutionException
+              | java.util.concurrent.TimeoutException e) {
+            // stuck in the kernel: nothing more to do before deleting what can be deleted
+          }
+        }
         fail("Chromium did not finish within 90 s");
       }
       return Files.readString(out, StandardCharsets.UTF_8);
     } finally {
       Files.deleteIfExists(out);
-      try (Stream<Path> files = Files.walk(profile)) {
-        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+      Cdp.deleteTree(profile);
     }
   }
 

@@ -103,9 +103,16 @@ class TwoInstancesOnRedisIT {
         assertEquals(1L, ((Number) ((Map<String, Object>) stats.get("token_requests"))
             .get("password")).longValue(), "one token request between the two instances: " + stats);
         assertEquals((long) callers, ((Number) stats.get("api_ok")).longValue(), stats.toString());
+        // The one sign-in, sent as the shared key, is the key's first request. It need not be the
+        // only one: a call in the last 3 s of the token's life refreshes it ahead of expiry (in
+        // the background, possibly still running now), and under CPU load the burst (32 calls on
+        // two JVMs just started) took up to 1.9 s of those 6 s.
         Map<String, Object> requests = (Map<String, Object>) ((Map<String, Object>)
             JSONObjectUtils.parse(first.get("/status.json").body()).get("demo")).get("requests");
-        assertEquals(1, ((List<Object>) requests.get(SHARED)).size(), requests.toString());
+        List<Map<String, Object>> logged = (List<Map<String, Object>>) requests.get(SHARED);
+        assertEquals("password", logged.get(0).get("grant"), requests.toString());
+        assertEquals(1, logged.stream().filter(r -> "password".equals(r.get("grant"))).count(),
+            requests.toString());
         assertTrue(first.output().contains("shared endpoint id: " + SHARED), first.output());
 
         // Refresh cycles: the tokens live 6 s and a use in the last 3 s refreshes. Bursts on
