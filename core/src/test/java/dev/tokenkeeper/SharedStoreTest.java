@@ -9,6 +9,7 @@ import dev.tokenkeeper.internal.KeySlot;
 import dev.tokenkeeper.internal.KeyTable;
 import dev.tokenkeeper.internal.StateCodec;
 import dev.tokenkeeper.internal.TokenState;
+import dev.tokenkeeper.testing.HoldingExecutor;
 import dev.tokenkeeper.testing.HookTicker;
 import dev.tokenkeeper.testing.InMemoryTokenStore;
 import dev.tokenkeeper.testing.ScriptedServer;
@@ -16,9 +17,6 @@ import dev.tokenkeeper.testing.TokenManagerFixture;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -326,26 +324,18 @@ class SharedStoreTest {
     // that had expired 5 minutes before. (CI saw this with the announcement of the instance's own
     // put(), which no longer replaces the state: here another instance signs in meanwhile.)
     rotating();
-    List<Runnable> held = new CopyOnWriteArrayList<>();
-    AtomicBoolean holding = new AtomicBoolean(true);
-    Executor executor = task -> {
-      if (holding.get()) {
-        held.add(task);
-      } else {
-        ForkJoinPool.commonPool().execute(task);
-      }
-    };
+    HoldingExecutor executor = new HoldingExecutor();
     HookTicker ticker = new HookTicker(fx.clock());
     TokenManager a = fx.manager(fx.builder().ticker(ticker).executor(executor)
         .store(redis.store()));
     TokenManager b = instance(false);
     a.put("k", fx.response("at-0", 600, "rt-0"));
     b.put("k", fx.response("at-b", 600, "rt-b"));
-    holding.set(false);
-    assertEquals(2, held.size(), "the announcements' fetches wait on A's executor");
+    executor.stopHolding();
+    assertEquals(2, executor.held(), "the announcements' fetches wait on A's executor");
     fx.clock().advance(Duration.ofMinutes(11)); // expired: the caller must wait for a refresh
 
-    ticker.onReading(2, () -> held.forEach(Runnable::run)); // as token() judges the state
+    ticker.onReading(2, executor::runHeld); // as token() judges the state
     AccessToken token = a.token("k");
 
     assertTrue(ticker.fired());
@@ -362,24 +352,16 @@ class SharedStoreTest {
     // same tokens) was installed as a use of the key, and the session that had ended was served
     // again: each instance tracks its own last use.
     rotating();
-    List<Runnable> held = new CopyOnWriteArrayList<>();
-    AtomicBoolean holding = new AtomicBoolean(true);
-    Executor executor = task -> {
-      if (holding.get()) {
-        held.add(task);
-      } else {
-        ForkJoinPool.commonPool().execute(task);
-      }
-    };
+    HoldingExecutor executor = new HoldingExecutor();
     TokenManager a = fx.manager(fx.builder().executor(executor).store(redis.store()));
     a.put("k", TokenResponse.builder("at-0", fx.clock().instant())
         .expiresIn(Duration.ofHours(1)).refreshToken("rt-0")
         .sessionIdleTimeout(Duration.ofMinutes(15)).build());
-    holding.set(false);
-    assertEquals(1, held.size(), "the announcement's fetch waits on the executor");
+    executor.stopHolding();
+    assertEquals(1, executor.held(), "the announcement's fetch waits on the executor");
 
     fx.clock().advance(Duration.ofMinutes(16)); // idle past the session's 15 minutes
-    held.forEach(Runnable::run); // the executor gets to it only now
+    executor.runHeld(); // the executor gets to it only now
 
     ReauthenticationRequiredException e = assertThrows(ReauthenticationRequiredException.class,
         () -> a.token("k"), "the idle session ended; its token is not served");
