@@ -71,6 +71,24 @@ class ExampleAppIT {
   }
 
   @Test
+  void thePageGivesTheBrowserItsSessionBeforeItsScriptsSendAnything() throws Exception {
+    // The page's scripts register devices at once, and a sign-in may start at once: first
+    // requests side by side without a session cookie each made a session, and a sign-in came
+    // back to another one ("started in another browser session", seen in LoginChromiumIT
+    // under CPU load).
+    for (String page : List.of("/", "/index.html")) {
+      HttpResponse<String> r = app.get(page);
+      assertEquals(200, r.statusCode());
+      assertTrue(r.headers().allValues("Set-Cookie").stream()
+          .anyMatch(c -> c.startsWith("JSESSIONID=")), page + ": " + r.headers().map());
+    }
+    for (String poll : List.of("/status.json", "/status.js", "/metrics")) {
+      assertEquals(List.of(), app.get(poll).headers().allValues("Set-Cookie"),
+          poll + " makes no session");
+    }
+  }
+
+  @Test
   void statusJsonDescribesTheDemo() throws Exception {
     Map<String, Object> status = json(app.get("/status.json"));
 
