@@ -20,10 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -546,25 +542,10 @@ class TokenFilterInitTest {
   }
 
   static List<String> captureLogs(ThrowingRunnable action) throws Exception {
-    Logger logger = Logger.getLogger("dev.tokenkeeper");
-    List<String> lines = new ArrayList<>();
-    SimpleFormatter formatter = new SimpleFormatter();
-    Handler handler = new Handler() {
-      @Override public void publish(LogRecord record) {
-        synchronized (lines) {
-          lines.add(formatter.format(record));
-        }
-      }
-      @Override public void flush() {}
-      @Override public void close() {}
-    };
-    logger.addHandler(handler);
-    try {
+    try (LogCapture logs = LogCapture.start()) {
       action.run();
-    } finally {
-      logger.removeHandler(handler);
+      return logs.lines();
     }
-    return lines;
   }
 
   interface ThrowingRunnable {

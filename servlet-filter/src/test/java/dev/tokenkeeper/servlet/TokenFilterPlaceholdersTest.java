@@ -8,15 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenkeeper.TokenListener;
 import jakarta.servlet.ServletException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -219,28 +213,9 @@ class TokenFilterPlaceholdersTest {
 
   static List<String> captureAllLevels(TokenFilterInitTest.ThrowingRunnable action)
       throws Exception {
-    Logger logger = Logger.getLogger("dev.tokenkeeper");
-    Level before = logger.getLevel();
-    List<String> lines = new ArrayList<>();
-    SimpleFormatter formatter = new SimpleFormatter();
-    Handler handler = new Handler() {
-      @Override public void publish(LogRecord record) {
-        synchronized (lines) {
-          lines.add(formatter.format(record));
-        }
-      }
-      @Override public void flush() {}
-      @Override public void close() {}
-    };
-    handler.setLevel(Level.ALL);
-    logger.setLevel(Level.ALL);
-    logger.addHandler(handler);
-    try {
+    try (LogCapture logs = LogCapture.allLevels()) {
       action.run();
-    } finally {
-      logger.removeHandler(handler);
-      logger.setLevel(before);
+      return logs.lines();
     }
-    return lines;
   }
 }

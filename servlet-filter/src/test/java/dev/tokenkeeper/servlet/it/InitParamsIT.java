@@ -12,6 +12,7 @@ import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jwt.SignedJWT;
+import dev.tokenkeeper.servlet.LogCapture;
 import dev.tokenkeeper.TokenManager;
 import dev.tokenkeeper.servlet.TestKeys;
 import dev.tokenkeeper.servlet.internal.InitParams;
@@ -173,24 +174,14 @@ class InitParamsIT {
     p.put("retry-initial-delay", "0");
     p.put("retry-max-delay", "PT0S");
     p.put("retry-max-elapsed", "PT20S");
-    List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Logger log =
-        java.util.logging.Logger.getLogger(dev.tokenkeeper.servlet.TokenFilter.class.getName());
-    java.util.logging.Handler handler = new java.util.logging.Handler() {
-      @Override public void publish(java.util.logging.LogRecord record) {
-        logged.add(record.getMessage());
-      }
-      @Override public void flush() {}
-      @Override public void close() {}
-    };
-    log.addHandler(handler);
-    try (TestWebApp app = start("retry", p)) {
+    try (LogCapture logs = LogCapture.of(dev.tokenkeeper.servlet.TokenFilter.class.getName());
+        TestWebApp app = start("retry", p)) {
       provider.failStatus = 503;
       HttpResponse<String> r = new Browser().get(app.uri("/app/info?ep=retry-1"));
       assertEquals(503, r.statusCode(), r.body());
       assertEquals(3, provider.sentFor("retry-1"),
           "retry-max-attempts=3: the first attempt and two retries");
-      String budget = logged.stream().filter(m -> m.contains("retry-1")).findFirst().orElseThrow();
+      String budget = logs.messageWith("retry-1");
       assertTrue(budget.contains("the retry budget is used up"), budget);
       assertTrue(budget.contains("change it with the init-params retry-max-attempts,"
           + " retry-initial-delay, retry-max-delay and retry-max-elapsed"), budget);
@@ -200,13 +191,12 @@ class InitParamsIT {
       provider.extraFields.put("padding", "x".repeat(2000));
       r = new Browser().get(app.uri("/app/info?ep=big-1"));
       assertEquals(502, r.statusCode(), r.body());
-      String tooLarge = logged.stream().filter(m -> m.contains("big-1")).findFirst().orElseThrow();
+      String tooLarge = logs.messageWith("big-1");
       assertTrue(tooLarge.contains("larger than the limit of 1024 bytes"), tooLarge);
       assertTrue(tooLarge.contains("raise init-param max-response-bytes"), tooLarge);
     } finally {
       provider.failStatus = 0;
       provider.extraFields.remove("padding");
-      log.removeHandler(handler);
     }
   }
 

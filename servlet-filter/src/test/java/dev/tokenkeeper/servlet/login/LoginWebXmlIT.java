@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenkeeper.servlet.LogCapture;
 import dev.tokenkeeper.servlet.it.Browser;
 import dev.tokenkeeper.servlet.it.TestWebApp;
 import java.net.http.HttpResponse;
@@ -100,18 +101,9 @@ class LoginWebXmlIT {
       assertTrue(app.manager().stats().hits() >= 1,
           "record-stats=true reached the manager: " + app.manager().stats());
     }
-    java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Logger log = java.util.logging.Logger.getLogger(
-        "dev.tokenkeeper.servlet.login.internal.Callback");
-    java.util.logging.Handler handler = new java.util.logging.Handler() {
-      @Override public void publish(java.util.logging.LogRecord record) {
-        logged.add(record.getMessage());
-      }
-      @Override public void flush() {}
-      @Override public void close() {}
-    };
-    log.addHandler(handler);
-    try (TestWebApp app = TestWebApp.start(dir.resolve("small"), "/", port -> {
+    try (LogCapture logs = LogCapture.of(
+            "dev.tokenkeeper.servlet.login.internal.Callback");
+        TestWebApp app = TestWebApp.start(dir.resolve("small"), "/", port -> {
       Map<String, String> p = params("http://127.0.0.1:" + port + "/oauth/callback");
       p.put("max-response-bytes", "64");
       return webXml(p);
@@ -122,12 +114,9 @@ class LoginWebXmlIT {
       assertEquals(502, callback.statusCode(), "the token response is over 64 bytes");
       assertTrue(callback.body().contains("token_request_failed"), callback.body());
       // The log names what a web.xml user can change, not a builder method.
-      String failed = logged.stream().filter(m -> m.contains("code exchange failed"))
-          .findFirst().orElseThrow(() -> new AssertionError("logged: " + logged));
+      String failed = logs.messageWith("code exchange failed");
       assertTrue(failed.contains("raise init-param max-response-bytes"), failed);
       assertFalse(failed.contains("Builder"), failed);
-    } finally {
-      log.removeHandler(handler);
     }
   }
 
